@@ -1,0 +1,98 @@
+package io.drbatch.jobs.config;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.List;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.unit.DataSize;
+
+import io.drbatch.codec.Compression;
+import io.drbatch.pg.DumpFormat;
+
+/**
+ * Everything drbatch is configured with, under the prefix {@code drbatch}. Bound from {@code application.yml}
+ * (the built-in local defaults), any extra file named by {@code --spring.config.additional-location}, and
+ * environment variables ({@code DRBATCH_SOURCES_0_PASSWORD}, {@code DRBATCH_DUMP_PART_SIZE}, ...).
+ * Checked at startup by {@link DrbatchPropertiesValidator}; every error names its key.
+ *
+ * @param sources the databases drbatch backs up; the job parameter {@code database} picks one by name, the
+ * first is the default
+ * @param targets the object stores backups go to; the first is the primary
+ */
+@ConfigurationProperties("drbatch")
+public record DrbatchProperties(List<Source> sources, List<Target> targets, @DefaultValue Dump dump) {
+
+	public DrbatchProperties {
+		sources = sources == null ? List.of() : List.copyOf(sources);
+		targets = targets == null ? List.of() : List.copyOf(targets);
+	}
+
+	/**
+	 * One source database. The password comes from {@code password} (bind it from an environment variable
+	 * such as {@code DRBATCH_SOURCES_0_PASSWORD}, never write it into a file in the repository) or from
+	 * {@code password-file} (e.g. a mounted Kubernetes Secret); with neither, the login needs no password
+	 * (trust, peer or the user's own pgpass).
+	 */
+	public record Source(String name, @DefaultValue("127.0.0.1") String host, @DefaultValue("5432") int port,
+			String database, @DefaultValue("postgres") String username, String password, Path passwordFile,
+			String sslMode) {
+
+		/** The database name on the server, which defaults to the configured name. */
+		public String databaseOrName() {
+			return this.database != null && !this.database.isBlank() ? this.database : this.name;
+		}
+
+		@Override
+		public String toString() {
+			return "Source[" + this.name + " " + this.username + "@" + this.host + ":" + this.port + "/"
+					+ databaseOrName() + "]";
+		}
+
+	}
+
+	/**
+	 * One S3-compatible target. Credentials, in order of precedence: the environment variables named by
+	 * {@code access-key-id-env}/{@code secret-access-key-env}; {@code access-key-id}/{@code secret-access-key}
+	 * (bind them from the environment, e.g. {@code DRBATCH_TARGETS_0_SECRET_ACCESS_KEY}); a shared credentials
+	 * file {@code credentials-file} with {@code profile}; else the AWS SDK default chain.
+	 *
+	 * @param endpoint endpoint of an S3-compatible store; empty for AWS S3
+	 * @param prefix key prefix inside the bucket
+	 * @param storageClass storage class for backups, e.g. STANDARD, STANDARD_IA; empty for the bucket default
+	 * @param serverSideEncryption AES256 or aws:kms; empty for none
+	 */
+	public record Target(String name, URI endpoint, @DefaultValue("us-east-1") String region, String bucket,
+			@DefaultValue("") String prefix, @DefaultValue("false") boolean pathStyle, String accessKeyIdEnv,
+			String secretAccessKeyEnv, String accessKeyId, String secretAccessKey, Path credentialsFile,
+			String profile, String storageClass, String serverSideEncryption, String kmsKeyId) {
+
+		@Override
+		public String toString() {
+			return "Target[" + this.name + " " + this.endpoint + " " + this.bucket + "/" + this.prefix + "]";
+		}
+
+	}
+
+	/**
+	 * How daily-dump writes a backup.
+	 * @param format {@code custom} (pg_restore) or {@code plain} (SQL for psql)
+	 * @param compression {@code zstd} (default), {@code gzip} (restorable with {@code gunzip | psql}) or {@code none}
+	 * @param level compression level; empty for the algorithm's default (zstd 3, gzip 6)
+	 * @param partSize multipart part size, at least 5MB (S3's minimum)
+	 * @param partsInFlight parts uploading at once; memory is about partSize x (partsInFlight + 1)
+	 * @param compressionWorkers extra zstd threads, 0 to compress on the streaming thread
+	 * @param pgDumpPath the pg_dump executable; must not be older than the server
+	 */
+	public record Dump(@DefaultValue("custom") DumpFormat format, @DefaultValue("zstd") Compression compression,
+			Integer level, @DefaultValue("16MB") DataSize partSize, @DefaultValue("4") int partsInFlight,
+			@DefaultValue("0") int compressionWorkers, @DefaultValue("pg_dump") String pgDumpPath) {
+
+		public int levelOrDefault() {
+			return this.level != null ? this.level : this.compression.defaultLevel();
+		}
+
+	}
+
+}

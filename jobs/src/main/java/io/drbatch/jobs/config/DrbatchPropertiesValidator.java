@@ -1,0 +1,138 @@
+package io.drbatch.jobs.config;
+
+import java.nio.file.Files;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+import org.springframework.util.unit.DataSize;
+import org.springframework.validation.Errors;
+import org.springframework.validation.Validator;
+
+import io.drbatch.codec.Compression;
+
+/**
+ * Startup checks of {@link DrbatchProperties}. Registered as Spring Boot's {@code configurationPropertiesValidator},
+ * so a violation stops the application before any job runs, with an error that names the key
+ * (e.g. {@code drbatch.dump.part-size}). Stateless and thread-safe.
+ */
+public class DrbatchPropertiesValidator implements Validator {
+
+	/** S3 rejects parts smaller than this, except the last. */
+	public static final DataSize MIN_PART_SIZE = DataSize.ofMegabytes(5);
+
+	/** S3 accepts parts up to 5 GiB; drbatch holds parts in memory, so it caps them far lower. */
+	public static final DataSize MAX_PART_SIZE = DataSize.ofMegabytes(512);
+
+	private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,62}");
+
+	@Override
+	public boolean supports(Class<?> type) {
+		return DrbatchProperties.class.isAssignableFrom(type);
+	}
+
+	@Override
+	public void validate(Object target, Errors errors) {
+		DrbatchProperties properties = (DrbatchProperties) target;
+		validateSources(properties.sources(), errors);
+		validateTargets(properties.targets(), errors);
+		validateDump(properties.dump(), errors);
+	}
+
+	private static void validateSources(List<DrbatchProperties.Source> sources, Errors errors) {
+		if (sources.isEmpty()) {
+			reject(errors, "sources", "at least one source database must be configured");
+		}
+		Set<String> names = new HashSet<>();
+		for (int i = 0; i < sources.size(); i++) {
+			DrbatchProperties.Source source = sources.get(i);
+			String key = "sources[" + i + "]";
+			checkName(source.name(), key + ".name", names, errors);
+			if (source.port() < 1 || source.port() > 65535) {
+				reject(errors, key + ".port", "must be between 1 and 65535");
+			}
+			if (source.host() == null || source.host().isBlank()) {
+				reject(errors, key + ".host", "must not be empty");
+			}
+			if (source.passwordFile() != null && !Files.isReadable(source.passwordFile())) {
+				reject(errors, key + ".password-file", "file is missing or not readable");
+			}
+		}
+	}
+
+	private static void validateTargets(List<DrbatchProperties.Target> targets, Errors errors) {
+		if (targets.isEmpty()) {
+			reject(errors, "targets", "at least one storage target must be configured");
+		}
+		Set<String> names = new HashSet<>();
+		for (int i = 0; i < targets.size(); i++) {
+			DrbatchProperties.Target target = targets.get(i);
+			String key = "targets[" + i + "]";
+			checkName(target.name(), key + ".name", names, errors);
+			if (target.bucket() == null || target.bucket().isBlank()) {
+				reject(errors, key + ".bucket", "must not be empty");
+			}
+			if (target.endpoint() != null && !List.of("http", "https").contains(target.endpoint().getScheme())) {
+				reject(errors, key + ".endpoint", "must be an http:// or https:// URL");
+			}
+			if (target.prefix().startsWith("/") || target.prefix().endsWith("/")) {
+				reject(errors, key + ".prefix", "must not start or end with '/'");
+			}
+			if ((target.accessKeyIdEnv() == null) != (target.secretAccessKeyEnv() == null)) {
+				reject(errors, key + ".secret-access-key-env",
+						"access-key-id-env and secret-access-key-env go together");
+			}
+			if ((target.accessKeyId() == null) != (target.secretAccessKey() == null)) {
+				reject(errors, key + ".secret-access-key", "access-key-id and secret-access-key go together");
+			}
+			if (target.credentialsFile() != null && !Files.isReadable(target.credentialsFile())) {
+				reject(errors, key + ".credentials-file", "file is missing or not readable");
+			}
+			if (target.serverSideEncryption() != null
+					&& !List.of("AES256", "aws:kms").contains(target.serverSideEncryption())) {
+				reject(errors, key + ".server-side-encryption", "must be AES256 or aws:kms");
+			}
+		}
+	}
+
+	private static void validateDump(DrbatchProperties.Dump dump, Errors errors) {
+		DataSize partSize = dump.partSize();
+		if (partSize.compareTo(MIN_PART_SIZE) < 0 || partSize.compareTo(MAX_PART_SIZE) > 0) {
+			reject(errors, "dump.part-size", "must be between 5MB (S3's minimum part size) and 512MB, was "
+					+ partSize.toBytes() + " bytes");
+		}
+		if (dump.partsInFlight() < 1 || dump.partsInFlight() > 64) {
+			reject(errors, "dump.parts-in-flight", "must be between 1 and 64");
+		}
+		if (dump.compressionWorkers() < 0 || dump.compressionWorkers() > 64) {
+			reject(errors, "dump.compression-workers", "must be between 0 and 64");
+		}
+		Compression compression = dump.compression();
+		if (dump.level() != null && !compression.acceptsLevel(dump.level())) {
+			reject(errors, "dump.level",
+					"must be in " + compression.levelRange() + " for " + compression.id() + ", was " + dump.level());
+		}
+		if (dump.pgDumpPath() == null || dump.pgDumpPath().isBlank()) {
+			reject(errors, "dump.pg-dump-path", "must not be empty");
+		}
+	}
+
+	/**
+	 * Records a global error whose message starts with the full property key: the binder cannot resolve
+	 * nested kebab-case paths of records as field errors.
+	 */
+	private static void reject(Errors errors, String key, String message) {
+		errors.reject("drbatch.invalid", "drbatch." + key + ": " + message);
+	}
+
+	private static void checkName(String name, String key, Set<String> seen, Errors errors) {
+		if (name == null || !NAME.matcher(name).matches()) {
+			reject(errors, key, "must be 1-63 letters, digits, '_', '-' or '.', was '" + name + "'");
+		}
+		else if (!seen.add(name)) {
+			reject(errors, key, "'" + name + "' is used twice");
+		}
+	}
+
+}

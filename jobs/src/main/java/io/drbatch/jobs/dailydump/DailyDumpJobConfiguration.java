@@ -1,0 +1,62 @@
+package io.drbatch.jobs.dailydump;
+
+import java.time.Clock;
+import java.util.List;
+
+import org.springframework.batch.core.job.Job;
+import org.springframework.batch.core.job.builder.JobBuilder;
+import org.springframework.batch.core.repository.JobRepository;
+import org.springframework.batch.core.step.Step;
+import org.springframework.batch.core.step.builder.StepBuilder;
+import org.springframework.batch.infrastructure.support.transaction.ResourcelessTransactionManager;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+import io.drbatch.item.DumpStreamer;
+import io.drbatch.jobs.config.DrbatchProperties;
+import io.drbatch.jobs.support.JobDescriptor;
+import io.drbatch.jobs.support.SourceDatabases;
+import io.drbatch.jobs.support.StoreTargets;
+
+/**
+ * daily-dump: preflight (database, pg_dump, bucket; re-run on every attempt) -> dump (snapshot, row counts,
+ * pg_dump, compression, multipart upload) -> publish (verify the stored objects, write the manifest last).
+ * A relaunch skips completed steps; an interrupted dump starts over from a fresh snapshot after removing
+ * what the interrupted attempt left in the backup's folder.
+ */
+@Configuration(proxyBeanMethods = false)
+class DailyDumpJobConfiguration {
+
+	static final String JOB_NAME = "daily-dump";
+
+	@Bean
+	JobDescriptor dailyDumpDescriptor(SourceDatabases sources) {
+		return new JobDescriptor(JOB_NAME, "dump a database to the primary target with a manifest",
+				List.of(new JobDescriptor.Parameter("database", "configured source name (default: the first source)",
+						value -> value, clock -> sources.defaultName()),
+						JobDescriptor.runDate("backup.date", "the day this backup stands for (default: today, UTC)")));
+	}
+
+	@Bean
+	Job dailyDumpJob(JobRepository jobRepository, DrbatchProperties properties, SourceDatabases sources,
+			StoreTargets targets, Clock clock) {
+		DrbatchProperties.Dump dump = properties.dump();
+		DumpStreamer streamer = new DumpStreamer(new DumpStreamer.Settings(dump.pgDumpPath(), dump.format(),
+				dump.compression(), dump.levelOrDefault(), dump.compressionWorkers(), (int) dump.partSize().toBytes(),
+				dump.partsInFlight()));
+		// The tasklets write no transactional state of their own; the step's bookkeeping is the job repository's.
+		ResourcelessTransactionManager noTransaction = new ResourcelessTransactionManager();
+		Step preflight = new StepBuilder(JOB_NAME + ".preflight", jobRepository)
+			.tasklet(new PreflightTasklet(sources, targets, dump.pgDumpPath(), clock), noTransaction)
+			.allowStartIfComplete(true)
+			.build();
+		Step dumpStep = new StepBuilder(JOB_NAME + ".dump", jobRepository)
+			.tasklet(new DumpTasklet(sources, targets, streamer, dump), noTransaction)
+			.build();
+		Step publish = new StepBuilder(JOB_NAME + ".publish", jobRepository)
+			.tasklet(new PublishTasklet(targets, clock), noTransaction)
+			.build();
+		return new JobBuilder(JOB_NAME, jobRepository).start(preflight).next(dumpStep).next(publish).build();
+	}
+
+}

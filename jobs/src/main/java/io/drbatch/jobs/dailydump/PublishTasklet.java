@@ -1,0 +1,129 @@
+package io.drbatch.jobs.dailydump;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.security.MessageDigest;
+import java.time.Clock;
+import java.util.Optional;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.batch.core.job.JobExecution;
+import org.springframework.batch.core.scope.context.ChunkContext;
+import org.springframework.batch.core.step.StepContribution;
+import org.springframework.batch.core.step.tasklet.Tasklet;
+import org.springframework.batch.infrastructure.item.ExecutionContext;
+import org.springframework.batch.infrastructure.repeat.RepeatStatus;
+
+import io.drbatch.codec.Sha256;
+import io.drbatch.failure.DrbatchException;
+import io.drbatch.failure.FailureKind;
+import io.drbatch.jobs.support.DrbatchVersion;
+import io.drbatch.jobs.support.StoreTargets;
+import io.drbatch.manifest.BackupCatalog;
+import io.drbatch.manifest.BackupLayout;
+import io.drbatch.manifest.BackupManifest;
+import io.drbatch.manifest.ManifestJson;
+import io.drbatch.store.ObjectInfo;
+import io.drbatch.store.ObjectStore;
+
+/**
+ * Verifies every object of the drafted backup as the store now reports it (size, and the store's SHA-256
+ * checksum, or the SHA-256 of the bytes read back where the store reports none), then writes
+ * {@code manifest.json}: the commit point of the backup. Idempotent: a relaunch finding the manifest of this
+ * backup already written checks it and completes.
+ */
+class PublishTasklet implements Tasklet {
+
+	private static final Logger log = LoggerFactory.getLogger(PublishTasklet.class);
+
+	private final StoreTargets targets;
+
+	private final Clock clock;
+
+	PublishTasklet(StoreTargets targets, Clock clock) {
+		this.targets = targets;
+		this.clock = clock;
+	}
+
+	@Override
+	public RepeatStatus execute(StepContribution contribution, ChunkContext chunkContext) {
+		JobExecution job = chunkContext.getStepContext().getStepExecution().getJobExecution();
+		ExecutionContext context = job.getExecutionContext();
+		BackupManifest draft = ManifestJson.read(context.getString(DailyDumpContext.MANIFEST_DRAFT),
+				BackupManifest.class);
+		ObjectStore store = this.targets.primary();
+		for (BackupManifest.StoredObject object : draft.objects()) {
+			verify(store, object);
+		}
+		String manifestKey = BackupLayout.manifestKey(draft.tier(), draft.database(), draft.backupId());
+		Optional<ObjectInfo> existing = store.head(manifestKey);
+		BackupManifest manifest;
+		if (existing.isPresent()) {
+			manifest = new BackupCatalog(store).read(manifestKey);
+			if (!manifest.objects().equals(draft.objects())) {
+				throw new DrbatchException(FailureKind.INTEGRITY,
+						"manifest " + manifestKey + " already exists and describes other objects");
+			}
+		}
+		else {
+			manifest = new BackupManifest(draft.formatVersion(), draft.backupId(), draft.database(), draft.tier(),
+					this.clock.instant(), draft.source(), draft.dump(), draft.objects(), draft.tables(),
+					new BackupManifest.Job(job.getJobInstance().getJobName(), job.getJobInstance().getInstanceId(),
+							job.getId(), DrbatchVersion.current()));
+			store.put(manifestKey, ManifestJson.write(manifest), "application/json");
+		}
+		context.putString(DailyDumpContext.MANIFEST_KEY, manifestKey);
+		BackupManifest.Dump dump = manifest.dump();
+		long stored = manifest.totalStoredBytes();
+		log.info("daily-dump {}: backup {} on target '{}' {}: {} tables, {} MB dumped -> {} MB stored ({} x{}, ratio {}) "
+				+ "in {} s, snapshot {}", manifest.database(), manifest.backupId(), store.name(), store.location(),
+				manifest.tables().size(), mb(dump.uncompressedBytes()), mb(stored), dump.compression(),
+				dump.compressionLevel(), String.format("%.1f", stored == 0 ? 0.0 : (double) dump.uncompressedBytes() / stored),
+				String.format("%.1f", dump.durationMillis() / 1000.0), manifest.source().snapshotTime());
+		return RepeatStatus.FINISHED;
+	}
+
+	private static String mb(long bytes) {
+		return String.format("%.1f", bytes / 1_000_000.0);
+	}
+
+	static void verify(ObjectStore store, BackupManifest.StoredObject object) {
+		ObjectInfo info = store.head(object.key())
+			.orElseThrow(() -> new DrbatchException(FailureKind.INTEGRITY,
+					"object " + object.key() + " is missing on target '" + store.name() + "'"));
+		if (info.size() != object.size()) {
+			throw new DrbatchException(FailureKind.INTEGRITY, "object " + object.key() + " on target '" + store.name()
+					+ "' has " + info.size() + " bytes, expected " + object.size());
+		}
+		if (info.checksumSha256() != null && object.s3Checksum() != null) {
+			if (!info.checksumSha256().equals(object.s3Checksum())) {
+				throw new DrbatchException(FailureKind.INTEGRITY, "object " + object.key() + " on target '" + store.name()
+						+ "' has checksum " + info.checksumSha256() + ", expected " + object.s3Checksum());
+			}
+			return;
+		}
+		String actual = sha256Of(store, object.key());
+		if (!actual.equals(object.sha256())) {
+			throw new DrbatchException(FailureKind.INTEGRITY, "object " + object.key() + " on target '" + store.name()
+					+ "' has SHA-256 " + actual + ", expected " + object.sha256());
+		}
+	}
+
+	private static String sha256Of(ObjectStore store, String key) {
+		MessageDigest digest = Sha256.newDigest();
+		byte[] buffer = new byte[1 << 20];
+		try (InputStream in = store.get(key)) {
+			int n;
+			while ((n = in.read(buffer)) >= 0) {
+				digest.update(buffer, 0, n);
+			}
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException("cannot read back " + key, ex);
+		}
+		return Sha256.hex(digest.digest());
+	}
+
+}

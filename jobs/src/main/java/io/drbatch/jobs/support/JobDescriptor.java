@@ -1,0 +1,73 @@
+package io.drbatch.jobs.support;
+
+import java.time.Clock;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+import org.springframework.batch.core.job.parameters.JobParameters;
+import org.springframework.batch.core.job.parameters.JobParametersBuilder;
+
+import io.drbatch.failure.DrbatchException;
+import io.drbatch.failure.FailureKind;
+
+/**
+ * What a job accepts on the command line: its name and its parameters, each with a check and a default.
+ * All parameters are identifying, so a duplicate launch for the same database and date lands on the same job
+ * instance instead of making a second backup. Parameters never carry secrets: they are stored in plain text
+ * in the job repository. Immutable and thread-safe.
+ */
+public record JobDescriptor(String jobName, String description, List<Parameter> parameters) {
+
+	/**
+	 * @param defaultValue computes the value when none is given, or returns {@code null} when the parameter is
+	 * optional and absent
+	 */
+	public record Parameter(String key, String description, Function<String, String> check,
+			Function<Clock, String> defaultValue) {
+	}
+
+	/** A date parameter ({@code yyyy-MM-dd}) that defaults to today in UTC. */
+	public static Parameter runDate(String key, String description) {
+		return new Parameter(key, description, value -> {
+			try {
+				return LocalDate.parse(value).toString();
+			}
+			catch (DateTimeParseException ex) {
+				throw new DrbatchException(FailureKind.BAD_ARGUMENT,
+						"parameter " + key + "='" + value + "' is not a date (yyyy-MM-dd)");
+			}
+		}, clock -> LocalDate.now(clock.withZone(ZoneOffset.UTC)).toString());
+	}
+
+	/**
+	 * Checks {@code given} (unknown keys and malformed values are refused with {@link FailureKind#BAD_ARGUMENT})
+	 * and fills in defaults.
+	 */
+	public JobParameters toJobParameters(Map<String, String> given, Clock clock) {
+		Map<String, String> remaining = new LinkedHashMap<>(given);
+		JobParametersBuilder builder = new JobParametersBuilder();
+		for (Parameter parameter : this.parameters) {
+			String value = remaining.remove(parameter.key());
+			if (value == null || value.isEmpty()) {
+				value = parameter.defaultValue().apply(clock);
+			}
+			else {
+				value = parameter.check().apply(value);
+			}
+			if (value != null) {
+				builder.addString(parameter.key(), value, true);
+			}
+		}
+		if (!remaining.isEmpty()) {
+			throw new DrbatchException(FailureKind.BAD_ARGUMENT, "unknown parameter(s) " + remaining.keySet() + " for job "
+					+ this.jobName + "; it takes " + this.parameters.stream().map(Parameter::key).toList());
+		}
+		return builder.toJobParameters();
+	}
+
+}

@@ -1,0 +1,62 @@
+package io.drbatch.jobs.support;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.util.List;
+import java.util.stream.Collectors;
+
+import io.drbatch.failure.DrbatchException;
+import io.drbatch.failure.FailureKind;
+import io.drbatch.jobs.config.DrbatchProperties;
+import io.drbatch.pg.PgConnectionSpec;
+
+/**
+ * The configured source databases by name. A password file is read at the moment a connection spec is made,
+ * so a rotated secret is picked up by the next run. Thread-safe.
+ */
+public class SourceDatabases {
+
+	private final List<DrbatchProperties.Source> sources;
+
+	public SourceDatabases(List<DrbatchProperties.Source> sources) {
+		this.sources = List.copyOf(sources);
+	}
+
+	/** The name used when a job is given no {@code database} parameter: the first configured source. */
+	public String defaultName() {
+		return this.sources.get(0).name();
+	}
+
+	public List<String> names() {
+		return this.sources.stream().map(DrbatchProperties.Source::name).toList();
+	}
+
+	public PgConnectionSpec resolve(String name) {
+		DrbatchProperties.Source source = this.sources.stream()
+			.filter(s -> s.name().equals(name))
+			.findFirst()
+			.orElseThrow(() -> new DrbatchException(FailureKind.BAD_ARGUMENT, "unknown database '" + name
+					+ "'; configured sources: " + this.sources.stream().map(DrbatchProperties.Source::name)
+						.collect(Collectors.joining(", "))));
+		return new PgConnectionSpec(source.name(), source.host(), source.port(), source.databaseOrName(),
+				source.username(), password(source), source.sslMode());
+	}
+
+	private static String password(DrbatchProperties.Source source) {
+		if (source.password() != null && !source.password().isEmpty()) {
+			return source.password();
+		}
+		if (source.passwordFile() != null) {
+			try {
+				return Files.readString(source.passwordFile(), StandardCharsets.UTF_8).strip();
+			}
+			catch (IOException ex) {
+				throw new DrbatchException(FailureKind.BAD_CONFIGURATION,
+						"cannot read the password file of source '" + source.name() + "': " + ex.getMessage(), ex);
+			}
+		}
+		return null;
+	}
+
+}

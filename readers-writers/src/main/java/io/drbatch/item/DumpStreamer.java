@@ -1,0 +1,129 @@
+package io.drbatch.item;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.drbatch.codec.Compression;
+import io.drbatch.codec.CountingOutputStream;
+import io.drbatch.failure.DrbatchException;
+import io.drbatch.failure.FailureKind;
+import io.drbatch.pg.ChildProcess;
+import io.drbatch.pg.DumpFormat;
+import io.drbatch.pg.ExportedSnapshot;
+import io.drbatch.pg.PgClientTools;
+import io.drbatch.pg.PgConnectionSpec;
+import io.drbatch.pg.TableRowCount;
+import io.drbatch.store.MultipartUploadStream;
+import io.drbatch.store.ObjectStore;
+
+/**
+ * Dumps one database into one object: exports a snapshot, runs {@code pg_dump --snapshot} on it as a child
+ * process, and streams its output through compression into a multipart upload with several parts in flight,
+ * while a second backend counts the rows of every table in the same snapshot. Nothing is held whole in memory
+ * or written to local disk; memory is bounded by {@code partSize x (partsInFlight + 1)} plus the compressor's
+ * window.
+ *
+ * <p>The upload is completed only after pg_dump has exited successfully and the counts are in; on any failure
+ * it is aborted and nothing is left in the store by this call (a process killed outright leaves an open
+ * upload, which the caller removes on relaunch). Stateless: one instance serves any number of sequential or
+ * concurrent dumps.
+ */
+public final class DumpStreamer {
+
+	private static final Logger log = LoggerFactory.getLogger(DumpStreamer.class);
+
+	private static final int PUMP_BUFFER = 1024 * 1024;
+
+	private final Settings settings;
+
+	public DumpStreamer(Settings settings) {
+		this.settings = settings;
+	}
+
+	/**
+	 * @param compressionWorkers extra zstd threads; 0 compresses on the pumping thread
+	 */
+	public record Settings(String pgDump, DumpFormat format, Compression compression, int compressionLevel,
+			int compressionWorkers, int partSize, int partsInFlight) {
+	}
+
+	/** What one dump produced. */
+	public record Outcome(String snapshotId, Instant snapshotTime, String serverVersion, int serverVersionNum,
+			String pgDumpVersion, List<TableRowCount> tables, long uncompressedBytes,
+			MultipartUploadStream.Result upload, Duration duration) {
+	}
+
+	public Outcome dump(PgConnectionSpec source, ObjectStore store, String key) {
+		long started = System.nanoTime();
+		PgClientTools tools = new PgClientTools(this.settings.pgDump());
+		try (ExportedSnapshot snapshot = ExportedSnapshot.export(source)) {
+			String pgDumpVersion = tools.requireDumpCompatible(snapshot.serverVersionNum());
+			List<String> command = this.settings.format().pgDumpCommand(this.settings.pgDump(), source,
+					snapshot.snapshotId());
+			log.info("Dumping database '{}' ({}) in snapshot {} to {} on target '{}'", source.name(), source.describe(),
+					snapshot.snapshotId(), key, store.name());
+			MultipartUploadStream upload = new MultipartUploadStream(
+					store.startMultipart(key, "application/octet-stream"), this.settings.partSize(),
+					this.settings.partsInFlight());
+			try (ChildProcess pgDump = ChildProcess.start(command, source, false)) {
+				pgDump.stdin().close();
+				CompletableFuture<List<TableRowCount>> counts = CompletableFuture.supplyAsync(snapshot::countRows);
+				OutputStream compressed = this.settings.compression().compress(upload,
+						this.settings.compressionLevel(), this.settings.compressionWorkers());
+				CountingOutputStream counted = new CountingOutputStream(compressed);
+				pump(pgDump.stdout(), counted, pgDump);
+				pgDump.waitForSuccess();
+				List<TableRowCount> tables = joinCounts(counts);
+				counted.close();
+				Duration duration = Duration.ofNanos(System.nanoTime() - started);
+				return new Outcome(snapshot.snapshotId(), snapshot.snapshotTime(), snapshot.serverVersion(),
+						snapshot.serverVersionNum(), pgDumpVersion, tables, counted.count(), upload.result(), duration);
+			}
+			catch (IOException ex) {
+				upload.abort();
+				throw new DrbatchException(FailureKind.STORE_UNAVAILABLE,
+						"streaming the dump of '" + source.name() + "' to " + key + " failed: " + ex.getMessage(), ex);
+			}
+			catch (RuntimeException | Error ex) {
+				upload.abort();
+				throw ex;
+			}
+		}
+	}
+
+	private static void pump(InputStream in, OutputStream out, ChildProcess pgDump) throws IOException {
+		byte[] buffer = new byte[PUMP_BUFFER];
+		try (in) {
+			int n;
+			while ((n = in.read(buffer)) >= 0) {
+				out.write(buffer, 0, n);
+			}
+		}
+		catch (IOException ex) {
+			throw new IOException(ex.getMessage() + " (pg_dump said: " + pgDump.stderrSummary() + ")", ex);
+		}
+	}
+
+	private static List<TableRowCount> joinCounts(CompletableFuture<List<TableRowCount>> counts) {
+		try {
+			return counts.join();
+		}
+		catch (CompletionException ex) {
+			if (ex.getCause() instanceof RuntimeException runtime) {
+				throw runtime;
+			}
+			throw new UncheckedIOException(new IOException(ex.getCause()));
+		}
+	}
+
+}

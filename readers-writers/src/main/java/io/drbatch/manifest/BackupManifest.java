@@ -1,0 +1,58 @@
+package io.drbatch.manifest;
+
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * The description of one backup, stored as {@code manifest.json} beside its data and written last: its
+ * presence is what makes the objects next to it a backup. Everything needed to restore and verify the backup
+ * without drbatch's job repository is here.
+ *
+ * @param formatVersion manifest schema version, {@value #FORMAT_VERSION} for this class
+ * @param backupId the backup's folder name, {@code yyyyMMdd'T'HHmmss'Z'}
+ * @param database the configured source name (bucket keys and job parameters use it)
+ * @param tier {@code daily}, {@code weekly} or {@code monthly}
+ * @param createdAt when the manifest was written
+ */
+public record BackupManifest(int formatVersion, String backupId, String database, String tier, Instant createdAt,
+		Source source, Dump dump, List<StoredObject> objects, List<TableRows> tables, Job job) {
+
+	public static final int FORMAT_VERSION = 1;
+
+	/**
+	 * @param snapshotTime start of the exported snapshot's transaction: the instant the backup shows
+	 */
+	public record Source(String databaseName, String host, int port, String serverVersion, int serverVersionNum,
+			Instant snapshotTime, String snapshotId) {
+	}
+
+	/**
+	 * @param format {@code custom} or {@code plain}
+	 * @param compression {@code zstd}, {@code gzip} or {@code none}
+	 * @param encryptionKeyId id of the key that encrypted the objects, or {@code null} when not encrypted
+	 * @param uncompressedBytes bytes pg_dump wrote
+	 */
+	public record Dump(String format, String toolVersion, String compression, int compressionLevel,
+			String encryptionKeyId, long uncompressedBytes, long durationMillis) {
+	}
+
+	/**
+	 * @param key key relative to the target prefix
+	 * @param sha256 hex SHA-256 of the bytes as stored
+	 * @param s3Checksum the store's composite checksum ({@code base64-N}), when it reported one
+	 */
+	public record StoredObject(String role, String key, long size, String sha256, String s3Checksum, int partCount,
+			long partSize) {
+	}
+
+	public record TableRows(String schema, String table, long rows) {
+	}
+
+	public record Job(String name, long instanceId, long executionId, String drbatchVersion) {
+	}
+
+	public long totalStoredBytes() {
+		return this.objects.stream().mapToLong(StoredObject::size).sum();
+	}
+
+}

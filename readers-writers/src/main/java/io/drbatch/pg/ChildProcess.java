@@ -1,0 +1,134 @@
+package io.drbatch.pg;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import io.drbatch.failure.DrbatchException;
+import io.drbatch.failure.FailureKind;
+
+/**
+ * A PostgreSQL client tool running as a child process with its password in a private pgpass file. Standard
+ * error is drained on a daemon thread into a bounded tail for error messages; standard output is left to
+ * the caller. {@link #close()} destroys a process that is still running and removes the pgpass file.
+ * Not thread-safe.
+ */
+public final class ChildProcess implements AutoCloseable {
+
+	private static final int STDERR_TAIL = 8 * 1024;
+
+	private final String tool;
+
+	private final Process process;
+
+	private final PgPassFile pgPass;
+
+	private final StringBuilder stderrTail = new StringBuilder();
+
+	private final Thread stderrDrain;
+
+	private ChildProcess(String tool, Process process, PgPassFile pgPass) {
+		this.tool = tool;
+		this.process = process;
+		this.pgPass = pgPass;
+		this.stderrDrain = new Thread(this::drainStderr, tool + "-stderr");
+		this.stderrDrain.setDaemon(true);
+		this.stderrDrain.start();
+	}
+
+	/**
+	 * Starts {@code command} (whose first element is the tool) with the connection's password, if any, in a
+	 * pgpass file. {@code command} must not contain secrets.
+	 */
+	public static ChildProcess start(List<String> command, PgConnectionSpec spec, boolean stdinFromParent) {
+		ProcessBuilder builder = new ProcessBuilder(command);
+		PgPassFile pgPass = PgPassFile.install(spec, builder.environment());
+		builder.environment().put("PGAPPNAME", "drbatch");
+		if (spec.sslMode() != null) {
+			builder.environment().put("PGSSLMODE", spec.sslMode());
+		}
+		if (!stdinFromParent) {
+			builder.redirectInput(ProcessBuilder.Redirect.PIPE);
+		}
+		try {
+			return new ChildProcess(command.get(0), builder.start(), pgPass);
+		}
+		catch (IOException ex) {
+			if (pgPass != null) {
+				pgPass.close();
+			}
+			throw new DrbatchException(FailureKind.TOOL_MISMATCH,
+					"cannot run " + command.get(0) + ": " + ex.getMessage() + " (is it installed and on PATH?)", ex);
+		}
+	}
+
+	private void drainStderr() {
+		byte[] buffer = new byte[4096];
+		try (InputStream err = this.process.getErrorStream()) {
+			int n;
+			while ((n = err.read(buffer)) > 0) {
+				synchronized (this.stderrTail) {
+					this.stderrTail.append(new String(buffer, 0, n, StandardCharsets.UTF_8));
+					if (this.stderrTail.length() > STDERR_TAIL) {
+						this.stderrTail.delete(0, this.stderrTail.length() - STDERR_TAIL);
+					}
+				}
+			}
+		}
+		catch (IOException ex) {
+			// the process went away; what was read is kept
+		}
+	}
+
+	public InputStream stdout() {
+		return this.process.getInputStream();
+	}
+
+	public OutputStream stdin() {
+		return this.process.getOutputStream();
+	}
+
+	public long pid() {
+		return this.process.pid();
+	}
+
+	/** Waits for the exit and fails with {@link FailureKind#TOOL_FAILED} and the stderr tail on a non-zero status. */
+	public void waitForSuccess() {
+		int status;
+		try {
+			status = this.process.waitFor();
+			this.stderrDrain.join(TimeUnit.SECONDS.toMillis(5));
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			this.process.destroyForcibly();
+			throw new DrbatchException(FailureKind.TOOL_FAILED, this.tool + " was interrupted", ex);
+		}
+		if (status != 0) {
+			throw new DrbatchException(FailureKind.TOOL_FAILED,
+					this.tool + " exited with status " + status + ": " + stderrSummary());
+		}
+	}
+
+	/** The last lines the tool wrote to standard error, joined on one line. */
+	public String stderrSummary() {
+		synchronized (this.stderrTail) {
+			String text = this.stderrTail.toString().strip().replace('\n', ' ');
+			return text.isEmpty() ? "(no error output)" : text;
+		}
+	}
+
+	@Override
+	public void close() {
+		if (this.process.isAlive()) {
+			this.process.destroyForcibly();
+		}
+		if (this.pgPass != null) {
+			this.pgPass.close();
+		}
+	}
+
+}

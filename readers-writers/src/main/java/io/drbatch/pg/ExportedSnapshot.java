@@ -1,0 +1,141 @@
+package io.drbatch.pg;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+import io.drbatch.failure.DrbatchException;
+import io.drbatch.failure.FailureKind;
+
+/**
+ * A REPEATABLE READ, READ ONLY transaction whose snapshot is exported with {@code pg_export_snapshot()}, so
+ * that {@code pg_dump --snapshot} and the row counts here see exactly the same data. The transaction stays
+ * open, and the snapshot importable, until {@link #close()}; keep it open until pg_dump has finished.
+ *
+ * <p>Counts cover every table whose data pg_dump writes: ordinary tables and partitions (not partitioned
+ * parents, which hold no rows of their own), unlogged tables, in every schema but the system ones, without
+ * tables that belong to extensions. Not thread-safe.
+ */
+public final class ExportedSnapshot implements AutoCloseable {
+
+	private static final String TABLES = """
+			SELECT n.nspname, c.relname, format('%I.%I', n.nspname, c.relname)
+			FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+			WHERE c.relkind = 'r' AND c.relpersistence <> 't'
+			  AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+			  AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%'
+			  AND NOT EXISTS (SELECT 1 FROM pg_depend d
+			                  WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
+			ORDER BY n.nspname, c.relname
+			""";
+
+	private final PgConnectionSpec spec;
+
+	private final Connection connection;
+
+	private final String snapshotId;
+
+	private final Instant snapshotTime;
+
+	private final String serverVersion;
+
+	private final int serverVersionNum;
+
+	private ExportedSnapshot(PgConnectionSpec spec, Connection connection, String snapshotId, Instant snapshotTime,
+			String serverVersion, int serverVersionNum) {
+		this.spec = spec;
+		this.connection = connection;
+		this.snapshotId = snapshotId;
+		this.snapshotTime = snapshotTime;
+		this.serverVersion = serverVersion;
+		this.serverVersionNum = serverVersionNum;
+	}
+
+	public static ExportedSnapshot export(PgConnectionSpec spec) {
+		Connection connection = spec.open("drbatch-snapshot");
+		try {
+			connection.setAutoCommit(false);
+			connection.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+			connection.setReadOnly(true);
+			try (Statement statement = connection.createStatement();
+					ResultSet rs = statement.executeQuery("SELECT pg_export_snapshot(), transaction_timestamp(), "
+							+ "current_setting('server_version'), current_setting('server_version_num')::int")) {
+				rs.next();
+				return new ExportedSnapshot(spec, connection, rs.getString(1),
+						rs.getObject(2, java.time.OffsetDateTime.class).toInstant(), rs.getString(3), rs.getInt(4));
+			}
+		}
+		catch (SQLException ex) {
+			closeQuietly(connection);
+			throw new DrbatchException(FailureKind.DATABASE_UNAVAILABLE,
+					"cannot export a snapshot of database '" + spec.name() + "': " + PgConnectionSpec.firstLine(ex.getMessage()), ex);
+		}
+	}
+
+	public String snapshotId() {
+		return this.snapshotId;
+	}
+
+	/** Start time of the exporting transaction: the point in time the backup shows. */
+	public Instant snapshotTime() {
+		return this.snapshotTime;
+	}
+
+	public String serverVersion() {
+		return this.serverVersion;
+	}
+
+	public int serverVersionNum() {
+		return this.serverVersionNum;
+	}
+
+	/** Counts the rows of every dumped table in this snapshot, in schema and table name order. */
+	public List<TableRowCount> countRows() {
+		List<TableRowCount> counts = new ArrayList<>();
+		try (PreparedStatement tables = this.connection.prepareStatement(TABLES); ResultSet rs = tables.executeQuery()) {
+			List<String[]> found = new ArrayList<>();
+			while (rs.next()) {
+				found.add(new String[] { rs.getString(1), rs.getString(2), rs.getString(3) });
+			}
+			try (Statement count = this.connection.createStatement()) {
+				for (String[] table : found) {
+					try (ResultSet c = count.executeQuery("SELECT count(*) FROM " + table[2])) {
+						c.next();
+						counts.add(new TableRowCount(table[0], table[1], c.getLong(1)));
+					}
+				}
+			}
+			return counts;
+		}
+		catch (SQLException ex) {
+			throw new DrbatchException(FailureKind.DATABASE_UNAVAILABLE,
+					"cannot count rows in database '" + this.spec.name() + "': " + PgConnectionSpec.firstLine(ex.getMessage()), ex);
+		}
+	}
+
+	@Override
+	public void close() {
+		try {
+			this.connection.rollback();
+		}
+		catch (SQLException ex) {
+			// the connection may already be gone; closing it ends the transaction either way
+		}
+		closeQuietly(this.connection);
+	}
+
+	private static void closeQuietly(Connection connection) {
+		try {
+			connection.close();
+		}
+		catch (SQLException ex) {
+			// nothing left to release
+		}
+	}
+
+}

@@ -1,0 +1,220 @@
+package io.drbatch.store;
+
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.io.OutputStream;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+import io.drbatch.codec.Sha256;
+import io.drbatch.failure.DrbatchException;
+import io.drbatch.failure.FailureKind;
+
+/**
+ * An {@link OutputStream} that cuts what is written into parts of a fixed size and uploads each one as a
+ * part of a multipart upload while the writer goes on producing the next. Memory is bounded by
+ * {@code partSize x (partsInFlight + 1)}: the writer blocks while every buffer is in flight.
+ *
+ * <p>{@link #close()} uploads the last part, completes the upload and checks the result (size, and the
+ * composite SHA-256 where the store reports one); the outcome is then in {@link #result()}. On any failure,
+ * and on {@link #abort()}, the upload is aborted so that no incomplete upload is left behind by this process
+ * (a process killed outright leaves one; callers clean those up by prefix on relaunch).
+ *
+ * <p>Not thread-safe: one writer thread.
+ */
+public final class MultipartUploadStream extends OutputStream {
+
+	private final MultipartUpload upload;
+
+	private final int partSize;
+
+	private final BlockingQueue<byte[]> freeBuffers;
+
+	private final ExecutorService uploaders;
+
+	private final List<CompletableFuture<MultipartUpload.CompletedPart>> parts = new ArrayList<>();
+
+	private final List<byte[]> partDigests = new ArrayList<>();
+
+	private final MessageDigest wholeDigest = Sha256.newDigest();
+
+	private byte[] current;
+
+	private int filled;
+
+	private long size;
+
+	private boolean closed;
+
+	private Result result;
+
+	public MultipartUploadStream(MultipartUpload upload, int partSize, int partsInFlight) {
+		if (partsInFlight < 1) {
+			throw new IllegalArgumentException("partsInFlight must be at least 1");
+		}
+		this.upload = upload;
+		this.partSize = partSize;
+		this.freeBuffers = new ArrayBlockingQueue<>(partsInFlight + 1);
+		this.uploaders = Executors.newFixedThreadPool(partsInFlight, runnable -> {
+			Thread thread = new Thread(runnable, "part-upload-" + upload.key());
+			thread.setDaemon(true);
+			return thread;
+		});
+		for (int i = 0; i < partsInFlight; i++) {
+			this.freeBuffers.add(new byte[partSize]);
+		}
+		this.current = new byte[partSize];
+	}
+
+	@Override
+	public void write(int b) throws IOException {
+		write(new byte[] { (byte) b }, 0, 1);
+	}
+
+	@Override
+	public void write(byte[] b, int off, int len) throws IOException {
+		ensureOpen();
+		while (len > 0) {
+			int n = Math.min(len, this.partSize - this.filled);
+			System.arraycopy(b, off, this.current, this.filled, n);
+			this.filled += n;
+			off += n;
+			len -= n;
+			if (this.filled == this.partSize) {
+				sendCurrentPart();
+			}
+		}
+	}
+
+	private void ensureOpen() throws IOException {
+		if (this.closed) {
+			throw new IOException("upload of " + this.upload.key() + " is already closed");
+		}
+	}
+
+	private void sendCurrentPart() throws IOException {
+		failFastOnPartError();
+		byte[] buffer = this.current;
+		int length = this.filled;
+		int partNumber = this.parts.size() + 1;
+		byte[] digest = Sha256.of(buffer, 0, length);
+		this.wholeDigest.update(buffer, 0, length);
+		this.partDigests.add(digest);
+		this.size += length;
+		this.parts.add(CompletableFuture.supplyAsync(() -> {
+			try {
+				return this.upload.uploadPart(partNumber, buffer, length, digest);
+			}
+			finally {
+				this.freeBuffers.add(buffer);
+			}
+		}, this.uploaders));
+		try {
+			this.current = this.freeBuffers.take();
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new InterruptedIOException("interrupted while waiting for a part upload of " + this.upload.key());
+		}
+		this.filled = 0;
+	}
+
+	private void failFastOnPartError() throws IOException {
+		for (CompletableFuture<MultipartUpload.CompletedPart> part : this.parts) {
+			if (part.isCompletedExceptionally()) {
+				awaitParts();
+			}
+		}
+	}
+
+	private List<MultipartUpload.CompletedPart> awaitParts() throws IOException {
+		List<MultipartUpload.CompletedPart> done = new ArrayList<>();
+		for (CompletableFuture<MultipartUpload.CompletedPart> part : this.parts) {
+			try {
+				done.add(part.get());
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				throw new InterruptedIOException("interrupted while uploading " + this.upload.key());
+			}
+			catch (ExecutionException ex) {
+				if (ex.getCause() instanceof RuntimeException runtime) {
+					throw runtime;
+				}
+				throw new IOException("part upload of " + this.upload.key() + " failed", ex.getCause());
+			}
+		}
+		done.sort(Comparator.comparingInt(MultipartUpload.CompletedPart::partNumber));
+		return done;
+	}
+
+	/**
+	 * Uploads the last part and completes the upload. Fails with {@link FailureKind#INTEGRITY} when the store
+	 * reports another size or composite checksum than the bytes that were sent.
+	 */
+	@Override
+	public void close() throws IOException {
+		if (this.closed) {
+			return;
+		}
+		try {
+			if (this.filled > 0 || this.parts.isEmpty()) {
+				sendCurrentPart();
+			}
+			this.closed = true;
+			List<MultipartUpload.CompletedPart> completed = awaitParts();
+			ObjectInfo info = this.upload.complete(completed);
+			String composite = Sha256.composite(this.partDigests);
+			if (info.size() != this.size) {
+				throw new DrbatchException(FailureKind.INTEGRITY, "store reports " + info.size() + " bytes for "
+						+ this.upload.key() + " after upload, but " + this.size + " were sent");
+			}
+			if (info.checksumSha256() != null && !info.checksumSha256().equals(composite)) {
+				throw new DrbatchException(FailureKind.INTEGRITY, "store reports checksum " + info.checksumSha256()
+						+ " for " + this.upload.key() + ", expected " + composite);
+			}
+			this.result = new Result(info, this.size, Sha256.hex(this.wholeDigest.digest()), composite,
+					completed.size(), this.partSize);
+		}
+		catch (IOException | RuntimeException ex) {
+			abort();
+			throw ex;
+		}
+		finally {
+			this.closed = true;
+			this.uploaders.shutdownNow();
+		}
+	}
+
+	/** Abandons the upload: in-flight parts are cancelled and the multipart upload is aborted. */
+	public void abort() {
+		this.closed = true;
+		this.uploaders.shutdownNow();
+		this.upload.abort();
+	}
+
+	/** The completed object; available after a successful {@link #close()}. */
+	public Result result() {
+		if (this.result == null) {
+			throw new IllegalStateException("upload of " + this.upload.key() + " has not completed");
+		}
+		return this.result;
+	}
+
+	/**
+	 * @param sha256 hex SHA-256 of the whole object as stored
+	 * @param compositeChecksum the S3 composite checksum of its parts ({@code base64-N})
+	 */
+	public record Result(ObjectInfo info, long size, String sha256, String compositeChecksum, int partCount,
+			int partSize) {
+	}
+
+}

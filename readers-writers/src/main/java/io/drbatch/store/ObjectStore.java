@@ -1,0 +1,66 @@
+package io.drbatch.store;
+
+import java.io.InputStream;
+import java.util.List;
+import java.util.Optional;
+
+import io.drbatch.failure.DrbatchException;
+import io.drbatch.failure.FailureKind;
+
+/**
+ * One bucket (and key prefix) of an S3-compatible object store: the only way drbatch touches storage.
+ *
+ * <p>Contract, shared by every implementation and checked by {@code ObjectStoreContractTests}:
+ * <ul>
+ * <li>Keys are relative to the target's prefix; listings return them relative as well.</li>
+ * <li>{@link #head} and {@link #get} of a missing key: {@code Optional.empty()} and
+ * {@link DrbatchException} of kind {@link FailureKind#INTEGRITY} respectively; never a generic error.</li>
+ * <li>Rejected credentials fail with {@link FailureKind#STORE_ACCESS_DENIED}, a missing bucket with
+ * {@link FailureKind#STORE_BUCKET_MISSING} (both permanent); unreachable endpoints and 5xx answers after the
+ * client's retries with {@link FailureKind#STORE_UNAVAILABLE} (transient).</li>
+ * <li>{@link #put} and every part of {@link #startMultipart} carry a SHA-256 checksum that the store verifies
+ * on receipt; {@link #head} reports the store's own checksum (composite {@code base64-N} for multipart objects).</li>
+ * <li>Listings are complete: implementations follow pagination.</li>
+ * </ul>
+ * Implementations are thread-safe.
+ */
+public interface ObjectStore extends AutoCloseable {
+
+	/** The configured name of this target (e.g. {@code primary}), used in every message. */
+	String name();
+
+	/** Bucket and prefix as a human-readable location, e.g. {@code s3://drbatch/backups}. */
+	String location();
+
+	/** Checks that the bucket exists and the credentials may list it. */
+	void checkAccess();
+
+	Optional<ObjectInfo> head(String key);
+
+	/** Stores a small object whole (manifests, reports). */
+	ObjectInfo put(String key, byte[] content, String contentType);
+
+	/** Streams an object; the caller closes the stream. */
+	InputStream get(String key);
+
+	/** Every object whose key starts with {@code prefix}, in key order. */
+	List<ObjectInfo> list(String prefix);
+
+	void delete(String key);
+
+	/** Starts a multipart upload of {@code key}; see {@link MultipartUploadStream} for streaming into it. */
+	MultipartUpload startMultipart(String key, String contentType);
+
+	/** Multipart uploads started under {@code prefix} and neither completed nor aborted. */
+	List<PendingUpload> pendingUploads(String prefix);
+
+	void abort(PendingUpload upload);
+
+	@Override
+	void close();
+
+	/** An upload started but not yet completed or aborted. */
+	record PendingUpload(String key, String uploadId) {
+	}
+
+}

@@ -1,0 +1,374 @@
+package io.drbatch.store;
+
+import java.io.InputStream;
+import java.io.ByteArrayInputStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.ProfileCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.http.apache.ApacheHttpClient;
+import software.amazon.awssdk.profiles.ProfileFile;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.AbortMultipartUploadRequest;
+import software.amazon.awssdk.services.s3.model.ChecksumAlgorithm;
+import software.amazon.awssdk.services.s3.model.ChecksumMode;
+import software.amazon.awssdk.services.s3.model.CompleteMultipartUploadRequest;
+import software.amazon.awssdk.services.s3.model.CompletedMultipartUpload;
+import software.amazon.awssdk.services.s3.model.CreateMultipartUploadRequest;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+import software.amazon.awssdk.services.s3.model.MultipartUpload;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.PutObjectRequest;
+import software.amazon.awssdk.services.s3.model.PutObjectResponse;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+import software.amazon.awssdk.services.s3.model.S3Object;
+import software.amazon.awssdk.services.s3.model.ServerSideEncryption;
+import software.amazon.awssdk.services.s3.model.StorageClass;
+import software.amazon.awssdk.services.s3.model.UploadPartResponse;
+
+import io.drbatch.codec.Sha256;
+import io.drbatch.failure.DrbatchException;
+import io.drbatch.failure.FailureKind;
+
+/**
+ * {@link ObjectStore} over the AWS SDK for Java v2 (synchronous client, Apache HTTP). Works with AWS S3 and
+ * S3-compatible stores (GCS interoperability, Cloudflare R2, MinIO) through an endpoint override and path-style
+ * addressing. SDK errors are translated into {@link DrbatchException}s that name the target and the bucket;
+ * transient errors have already been retried by the SDK's standard retry strategy. Thread-safe.
+ */
+public final class S3ObjectStore implements ObjectStore {
+
+	private static final Logger log = LoggerFactory.getLogger(S3ObjectStore.class);
+
+	private final S3TargetConfig config;
+
+	private final S3Client s3;
+
+	public S3ObjectStore(S3TargetConfig config) {
+		this.config = config;
+		var builder = S3Client.builder()
+			.region(Region.of(config.region()))
+			.credentialsProvider(credentialsProvider(config.credentials()))
+			.forcePathStyle(config.pathStyle())
+			.httpClientBuilder(ApacheHttpClient.builder()
+				.maxConnections(Math.max(4, config.maxConnections()))
+				.connectionTimeout(Duration.ofSeconds(10))
+				.socketTimeout(Duration.ofSeconds(120)));
+		if (config.endpoint() != null) {
+			builder.endpointOverride(config.endpoint());
+		}
+		this.s3 = builder.build();
+	}
+
+	static AwsCredentialsProvider credentialsProvider(S3TargetConfig.Credentials credentials) {
+		if (credentials == null) {
+			return DefaultCredentialsProvider.builder().build();
+		}
+		if (credentials.accessKeyIdEnv() != null) {
+			String id = System.getenv(credentials.accessKeyIdEnv());
+			String secret = System.getenv(credentials.secretAccessKeyEnv());
+			if (id == null || id.isBlank() || secret == null || secret.isBlank()) {
+				throw new DrbatchException(FailureKind.BAD_CONFIGURATION, "credentials environment variables "
+						+ credentials.accessKeyIdEnv() + " and " + credentials.secretAccessKeyEnv() + " must both be set");
+			}
+			return StaticCredentialsProvider.create(AwsBasicCredentials.create(id, secret));
+		}
+		if (credentials.file() != null) {
+			return ProfileCredentialsProvider.builder()
+				.profileFile(ProfileFile.builder().content(credentials.file()).type(ProfileFile.Type.CREDENTIALS).build())
+				.profileName(credentials.profile() != null ? credentials.profile() : "default")
+				.build();
+		}
+		if (credentials.literalAccessKeyId() != null) {
+			return StaticCredentialsProvider.create(
+					AwsBasicCredentials.create(credentials.literalAccessKeyId(), credentials.literalSecretAccessKey()));
+		}
+		return DefaultCredentialsProvider.builder().build();
+	}
+
+	@Override
+	public String name() {
+		return this.config.name();
+	}
+
+	@Override
+	public String location() {
+		String prefix = this.config.prefix() == null || this.config.prefix().isEmpty() ? "" : "/" + this.config.prefix();
+		return "s3://" + this.config.bucket() + prefix;
+	}
+
+	@Override
+	public void checkAccess() {
+		call("list bucket", () -> this.s3.listObjectsV2(r -> r.bucket(this.config.bucket()).maxKeys(1)));
+	}
+
+	@Override
+	public Optional<ObjectInfo> head(String key) {
+		try {
+			HeadObjectResponse head = this.s3.headObject(
+					r -> r.bucket(this.config.bucket()).key(this.config.key(key)).checksumMode(ChecksumMode.ENABLED));
+			return Optional.of(new ObjectInfo(key, head.contentLength(), head.eTag(), head.checksumSHA256(),
+					head.storageClassAsString(), head.lastModified()));
+		}
+		catch (NoSuchKeyException ex) {
+			return Optional.empty();
+		}
+		catch (S3Exception ex) {
+			if (ex.statusCode() == 404 && !isNoSuchBucket(ex)) {
+				return Optional.empty();
+			}
+			throw translate("head " + key, ex);
+		}
+		catch (SdkException ex) {
+			throw translate("head " + key, ex);
+		}
+	}
+
+	@Override
+	public ObjectInfo put(String key, byte[] content, String contentType) {
+		byte[] digest = Sha256.of(content, 0, content.length);
+		PutObjectRequest.Builder request = PutObjectRequest.builder()
+			.bucket(this.config.bucket())
+			.key(this.config.key(key))
+			.contentType(contentType)
+			.contentLength((long) content.length)
+			.checksumAlgorithm(ChecksumAlgorithm.SHA256)
+			.checksumSHA256(Sha256.base64(digest));
+		applyStorageOptions(request);
+		PutObjectResponse response = call("put " + key,
+				() -> this.s3.putObject(request.build(), RequestBody.fromContentProvider(
+						() -> new ByteArrayInputStream(content), content.length, contentType)));
+		return new ObjectInfo(key, content.length, response.eTag(), response.checksumSHA256(),
+				this.config.storageClass(), null);
+	}
+
+	private void applyStorageOptions(PutObjectRequest.Builder request) {
+		if (this.config.storageClass() != null) {
+			request.storageClass(StorageClass.fromValue(this.config.storageClass()));
+		}
+		if (this.config.serverSideEncryption() != null) {
+			request.serverSideEncryption(ServerSideEncryption.fromValue(this.config.serverSideEncryption()));
+			if (this.config.kmsKeyId() != null) {
+				request.ssekmsKeyId(this.config.kmsKeyId());
+			}
+		}
+	}
+
+	@Override
+	public InputStream get(String key) {
+		try {
+			return this.s3.getObject(r -> r.bucket(this.config.bucket()).key(this.config.key(key)));
+		}
+		catch (NoSuchKeyException ex) {
+			throw new DrbatchException(FailureKind.INTEGRITY,
+					"object " + key + " is missing on target '" + name() + "' (" + location() + ")");
+		}
+		catch (SdkException ex) {
+			throw translate("get " + key, ex);
+		}
+	}
+
+	@Override
+	public List<ObjectInfo> list(String prefix) {
+		List<ObjectInfo> objects = new ArrayList<>();
+		call("list " + prefix, () -> {
+			for (S3Object object : this.s3
+				.listObjectsV2Paginator(r -> r.bucket(this.config.bucket()).prefix(this.config.key(prefix)))
+				.contents()) {
+				objects.add(new ObjectInfo(this.config.relative(object.key()), object.size(), object.eTag(), null,
+						object.storageClassAsString(), object.lastModified()));
+			}
+			return null;
+		});
+		return objects;
+	}
+
+	@Override
+	public void delete(String key) {
+		call("delete " + key, () -> this.s3.deleteObject(r -> r.bucket(this.config.bucket()).key(this.config.key(key))));
+	}
+
+	@Override
+	public io.drbatch.store.MultipartUpload startMultipart(String key, String contentType) {
+		CreateMultipartUploadRequest.Builder request = CreateMultipartUploadRequest.builder()
+			.bucket(this.config.bucket())
+			.key(this.config.key(key))
+			.contentType(contentType)
+			.checksumAlgorithm(ChecksumAlgorithm.SHA256);
+		if (this.config.storageClass() != null) {
+			request.storageClass(StorageClass.fromValue(this.config.storageClass()));
+		}
+		if (this.config.serverSideEncryption() != null) {
+			request.serverSideEncryption(ServerSideEncryption.fromValue(this.config.serverSideEncryption()));
+			if (this.config.kmsKeyId() != null) {
+				request.ssekmsKeyId(this.config.kmsKeyId());
+			}
+		}
+		String uploadId = call("start upload of " + key, () -> this.s3.createMultipartUpload(request.build())).uploadId();
+		return new S3MultipartUpload(key, uploadId);
+	}
+
+	@Override
+	public List<PendingUpload> pendingUploads(String prefix) {
+		List<PendingUpload> uploads = new ArrayList<>();
+		call("list uploads under " + prefix, () -> {
+			for (MultipartUpload upload : this.s3
+				.listMultipartUploadsPaginator(r -> r.bucket(this.config.bucket()).prefix(this.config.key(prefix)))
+				.uploads()) {
+				uploads.add(new PendingUpload(this.config.relative(upload.key()), upload.uploadId()));
+			}
+			return null;
+		});
+		return uploads;
+	}
+
+	@Override
+	public void abort(PendingUpload upload) {
+		call("abort upload of " + upload.key(), () -> this.s3.abortMultipartUpload(AbortMultipartUploadRequest.builder()
+			.bucket(this.config.bucket())
+			.key(this.config.key(upload.key()))
+			.uploadId(upload.uploadId())
+			.build()));
+	}
+
+	@Override
+	public void close() {
+		this.s3.close();
+	}
+
+	private <T> T call(String action, java.util.function.Supplier<T> operation) {
+		try {
+			return operation.get();
+		}
+		catch (SdkException ex) {
+			throw translate(action, ex);
+		}
+	}
+
+	private static boolean isNoSuchBucket(S3Exception ex) {
+		return ex.awsErrorDetails() != null && "NoSuchBucket".equals(ex.awsErrorDetails().errorCode());
+	}
+
+	DrbatchException translate(String action, SdkException ex) {
+		String where = "target '" + name() + "' (" + location() + ")";
+		if (ex instanceof S3Exception s3ex) {
+			String code = s3ex.awsErrorDetails() != null ? s3ex.awsErrorDetails().errorCode() : null;
+			String detail = code != null ? code : ("HTTP " + s3ex.statusCode());
+			if (isNoSuchBucket(s3ex) || (s3ex.statusCode() == 404 && action.startsWith("list bucket"))) {
+				return new DrbatchException(FailureKind.STORE_BUCKET_MISSING,
+						"bucket '" + this.config.bucket() + "' does not exist on " + where, ex);
+			}
+			if (s3ex.statusCode() == 403 || "InvalidAccessKeyId".equals(code) || "SignatureDoesNotMatch".equals(code)) {
+				return new DrbatchException(FailureKind.STORE_ACCESS_DENIED, where + " rejected the credentials from "
+						+ this.config.credentials().describe() + " (" + s3ex.statusCode() + " " + detail + ") on " + action, ex);
+			}
+			if (s3ex.statusCode() >= 500 || s3ex.statusCode() == 429) {
+				return new DrbatchException(FailureKind.STORE_UNAVAILABLE,
+						where + " failed to " + action + " (" + s3ex.statusCode() + " " + detail + ")", ex);
+			}
+			return new DrbatchException(FailureKind.INTEGRITY,
+					where + " refused to " + action + " (" + s3ex.statusCode() + " " + detail + ")", ex);
+		}
+		if (ex instanceof SdkClientException) {
+			return new DrbatchException(FailureKind.STORE_UNAVAILABLE,
+					"cannot reach " + where + " at " + endpointText() + " to " + action + ": " + rootMessage(ex), ex);
+		}
+		return new DrbatchException(FailureKind.STORE_UNAVAILABLE, where + " failed to " + action + ": " + ex.getMessage(), ex);
+	}
+
+	private String endpointText() {
+		return this.config.endpoint() != null ? this.config.endpoint().toString() : "AWS S3 " + this.config.region();
+	}
+
+	private static String rootMessage(Throwable ex) {
+		Throwable root = ex;
+		while (root.getCause() != null && root.getCause() != root) {
+			root = root.getCause();
+		}
+		return root.getMessage() != null ? root.getMessage() : root.getClass().getSimpleName();
+	}
+
+	/** One upload; {@link #uploadPart} is safe to call from several threads. */
+	private final class S3MultipartUpload implements io.drbatch.store.MultipartUpload {
+
+		private final String key;
+
+		private final String uploadId;
+
+		S3MultipartUpload(String key, String uploadId) {
+			this.key = key;
+			this.uploadId = uploadId;
+		}
+
+		@Override
+		public String key() {
+			return this.key;
+		}
+
+		@Override
+		public String uploadId() {
+			return this.uploadId;
+		}
+
+		@Override
+		public CompletedPart uploadPart(int partNumber, byte[] content, int length, byte[] sha256) {
+			String checksum = Sha256.base64(sha256);
+			UploadPartResponse response = call("upload part " + partNumber + " of " + this.key,
+					() -> S3ObjectStore.this.s3.uploadPart(r -> r.bucket(S3ObjectStore.this.config.bucket())
+						.key(S3ObjectStore.this.config.key(this.key))
+						.uploadId(this.uploadId)
+						.partNumber(partNumber)
+						.contentLength((long) length)
+						.checksumAlgorithm(ChecksumAlgorithm.SHA256)
+						.checksumSHA256(checksum),
+							RequestBody.fromContentProvider(() -> new ByteArrayInputStream(content, 0, length), length,
+									"application/octet-stream")));
+			return new CompletedPart(partNumber, response.eTag(), checksum, length);
+		}
+
+		@Override
+		public ObjectInfo complete(List<CompletedPart> parts) {
+			List<software.amazon.awssdk.services.s3.model.CompletedPart> completed = parts.stream()
+				.map(p -> software.amazon.awssdk.services.s3.model.CompletedPart.builder()
+					.partNumber(p.partNumber())
+					.eTag(p.eTag())
+					.checksumSHA256(p.checksumSha256())
+					.build())
+				.toList();
+			call("complete upload of " + this.key, () -> S3ObjectStore.this.s3.completeMultipartUpload(
+					CompleteMultipartUploadRequest.builder()
+						.bucket(S3ObjectStore.this.config.bucket())
+						.key(S3ObjectStore.this.config.key(this.key))
+						.uploadId(this.uploadId)
+						.multipartUpload(CompletedMultipartUpload.builder().parts(completed).build())
+						.build()));
+			return head(this.key).orElseThrow(() -> new DrbatchException(FailureKind.INTEGRITY,
+					"object " + this.key + " is missing on target '" + name() + "' right after its upload completed"));
+		}
+
+		@Override
+		public void abort() {
+			try {
+				S3ObjectStore.this.abort(new PendingUpload(this.key, this.uploadId));
+			}
+			catch (RuntimeException ex) {
+				log.warn("Could not abort upload {} of {} on target '{}': {}", this.uploadId, this.key, name(),
+						ex.getMessage());
+			}
+		}
+
+	}
+
+}

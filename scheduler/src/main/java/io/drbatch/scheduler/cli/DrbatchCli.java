@@ -1,0 +1,248 @@
+package io.drbatch.scheduler.cli;
+
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.context.properties.bind.BindException;
+import org.springframework.boot.context.properties.bind.validation.BindValidationException;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.validation.FieldError;
+import org.springframework.validation.ObjectError;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import io.drbatch.failure.DrbatchException;
+
+/**
+ * The {@code drbatch} command line. Arguments are parsed before Spring starts, so a usage error costs no
+ * startup; then the application context starts (configuration is bound and validated, the job repository
+ * schema is ensured) and the chosen {@link Operation} runs. Every failure ends as one line on standard error,
+ * {@code drbatch: error: ...}, and an {@link ExitCode}; unexpected errors also log their stack trace.
+ */
+@Command(name = "drbatch", mixinStandardHelpOptions = true, versionProvider = DrbatchCli.Version.class,
+		description = "PostgreSQL disaster recovery as restartable batch jobs.",
+		subcommands = { DrbatchCli.Run.class, DrbatchCli.History.class, DrbatchCli.Backups.class,
+				DrbatchCli.Restart.class, DrbatchCli.Abandon.class },
+		footer = { "", "Exit codes: 0 ok, 1 job failed, 2 bad argument, 3 bad configuration, 4 database unavailable,",
+				"5 store credentials rejected, 6 bucket missing, 7 store unavailable, 8 tool mismatch,",
+				"9 integrity, 10 tool failed, 11 execution conflict, 70 internal error." })
+public class DrbatchCli {
+
+	private static final Logger log = LoggerFactory.getLogger(DrbatchCli.class);
+
+	@Option(names = "--config", paramLabel = "FILE", description = "extra configuration file (YAML or properties)")
+	Path config;
+
+	@Option(names = "--set", paramLabel = "KEY=VALUE", description = "override one configuration key, e.g. drbatch.dump.level=5")
+	Map<String, String> overrides = new LinkedHashMap<>();
+
+	private final Class<?> application;
+
+	private final PrintStream err;
+
+	public DrbatchCli(Class<?> application) {
+		this(application, System.err);
+	}
+
+	DrbatchCli(Class<?> application, PrintStream err) {
+		this.application = application;
+		this.err = err;
+	}
+
+	/** One thing the CLI does once the application context is up. */
+	interface Operation {
+
+		ExitCode execute(Operations operations);
+
+	}
+
+	public int execute(String... args) {
+		CommandLine commandLine = new CommandLine(this);
+		CommandLine.ParseResult parsed;
+		try {
+			parsed = commandLine.parseArgs(args);
+		}
+		catch (CommandLine.ParameterException ex) {
+			return fail(ExitCode.BAD_ARGUMENT, ex.getMessage() + " (see 'drbatch --help')");
+		}
+		if (CommandLine.printHelpIfRequested(parsed)) {
+			return ExitCode.OK.code();
+		}
+		if (!parsed.hasSubcommand()) {
+			commandLine.usage(this.err);
+			return ExitCode.BAD_ARGUMENT.code();
+		}
+		Operation operation = (Operation) parsed.subcommand().commandSpec().userObject();
+		if (this.config != null && !Files.isReadable(this.config)) {
+			return fail(ExitCode.BAD_CONFIGURATION, "configuration file " + this.config + " is missing or not readable");
+		}
+		ConfigurableApplicationContext context;
+		try {
+			context = new SpringApplicationBuilder(this.application).logStartupInfo(false).run(springArguments());
+		}
+		catch (RuntimeException ex) {
+			return startupFailure(ex);
+		}
+		try (context) {
+			return operation.execute(context.getBean(Operations.class)).code();
+		}
+		catch (CliFailure ex) {
+			return fail(ex.exitCode(), ex.getMessage());
+		}
+		catch (DrbatchException ex) {
+			return fail(ExitCode.of(ex.kind()), ex.getMessage());
+		}
+		catch (RuntimeException ex) {
+			log.error("Unexpected failure", ex);
+			return fail(ExitCode.INTERNAL_ERROR, "unexpected " + ex.getClass().getSimpleName() + ": " + ex.getMessage());
+		}
+	}
+
+	private String[] springArguments() {
+		List<String> arguments = new ArrayList<>();
+		if (this.config != null) {
+			arguments.add("--spring.config.additional-location=file:" + this.config.toAbsolutePath());
+		}
+		this.overrides.forEach((key, value) -> arguments.add("--" + key + "=" + value));
+		return arguments.toArray(String[]::new);
+	}
+
+	private int startupFailure(Throwable failure) {
+		for (Throwable t = failure; t != null; t = t.getCause()) {
+			if (t instanceof BindValidationException validation) {
+				List<String> problems = new ArrayList<>();
+				for (ObjectError error : validation.getValidationErrors()) {
+					problems.add(error instanceof FieldError field
+							? validation.getValidationErrors().getName() + "." + field.getField() + ": " + field.getDefaultMessage()
+							: error.getDefaultMessage());
+				}
+				return fail(ExitCode.BAD_CONFIGURATION, "invalid configuration: " + String.join("; ", problems));
+			}
+			if (t instanceof BindException bind) {
+				return fail(ExitCode.BAD_CONFIGURATION, "invalid configuration: cannot bind " + bind.getName()
+						+ ": " + rootMessage(bind));
+			}
+			if (t instanceof DrbatchException drbatch) {
+				return fail(ExitCode.of(drbatch.kind()), drbatch.getMessage());
+			}
+		}
+		log.error("drbatch failed to start", failure);
+		return fail(ExitCode.INTERNAL_ERROR, "cannot start: " + rootMessage(failure));
+	}
+
+	static String rootMessage(Throwable failure) {
+		Throwable root = failure;
+		while (root.getCause() != null && root.getCause() != root) {
+			root = root.getCause();
+		}
+		return root.getMessage() != null ? root.getMessage() : root.getClass().getSimpleName();
+	}
+
+	private int fail(ExitCode code, String message) {
+		this.err.println("drbatch: error: " + message.replace('\n', ' ') + " [exit " + code.code() + "]");
+		return code.code();
+	}
+
+	@Command(name = "run", description = "Run a job, e.g. 'drbatch run daily-dump database=omnihub_demo'.")
+	static class Run implements Operation {
+
+		@Parameters(index = "0", paramLabel = "JOB", description = "job name: daily-dump")
+		String job;
+
+		@Parameters(index = "1..*", paramLabel = "KEY=VALUE", description = "job parameters")
+		List<String> parameters = new ArrayList<>();
+
+		@Override
+		public ExitCode execute(Operations operations) {
+			Map<String, String> given = new LinkedHashMap<>();
+			for (String parameter : this.parameters) {
+				int eq = parameter.indexOf('=');
+				if (eq <= 0) {
+					throw new CliFailure(ExitCode.BAD_ARGUMENT,
+							"job parameter '" + parameter + "' is not of the form key=value");
+				}
+				given.put(parameter.substring(0, eq), parameter.substring(eq + 1));
+			}
+			return operations.run(this.job, given);
+		}
+
+	}
+
+	@Command(name = "history", description = "List job executions, newest first.")
+	static class History implements Operation {
+
+		@Parameters(index = "0", arity = "0..1", paramLabel = "JOB", description = "only this job")
+		String job;
+
+		@Option(names = "--limit", defaultValue = "20", description = "job instances per job (default ${DEFAULT-VALUE})")
+		int limit;
+
+		@Override
+		public ExitCode execute(Operations operations) {
+			return operations.history(this.job, this.limit);
+		}
+
+	}
+
+	@Command(name = "backups", description = "List the backups in a target, read from their manifests, newest first.")
+	static class Backups implements Operation {
+
+		@Parameters(index = "0", arity = "0..1", paramLabel = "DATABASE", description = "only this database")
+		String database;
+
+		@Option(names = "--target", description = "target name (default: the primary)")
+		String target;
+
+		@Override
+		public ExitCode execute(Operations operations) {
+			return operations.backups(this.database, this.target);
+		}
+
+	}
+
+	@Command(name = "restart", description = "Relaunch a failed or stopped execution; one left STARTED by a dead process is recovered first.")
+	static class Restart implements Operation {
+
+		@Parameters(index = "0", paramLabel = "EXECUTION_ID")
+		long executionId;
+
+		@Override
+		public ExitCode execute(Operations operations) {
+			return operations.restart(this.executionId);
+		}
+
+	}
+
+	@Command(name = "abandon", description = "Mark a failed or stopped execution ABANDONED so it is never restarted.")
+	static class Abandon implements Operation {
+
+		@Parameters(index = "0", paramLabel = "EXECUTION_ID")
+		long executionId;
+
+		@Override
+		public ExitCode execute(Operations operations) {
+			return operations.abandon(this.executionId);
+		}
+
+	}
+
+	static class Version implements CommandLine.IVersionProvider {
+
+		@Override
+		public String[] getVersion() {
+			return new String[] { "drbatch " + io.drbatch.jobs.support.DrbatchVersion.current() };
+		}
+
+	}
+
+}

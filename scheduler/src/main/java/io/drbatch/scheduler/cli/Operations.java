@@ -1,0 +1,282 @@
+package io.drbatch.scheduler.cli;
+
+import java.io.PrintStream;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.batch.core.BatchStatus;
+import org.springframework.batch.core.job.Job;
+import org.springframework.batch.core.job.JobExecution;
+import org.springframework.batch.core.job.JobInstance;
+import org.springframework.batch.core.job.parameters.InvalidJobParametersException;
+import org.springframework.batch.core.job.parameters.JobParameters;
+import org.springframework.batch.core.launch.JobExecutionAlreadyRunningException;
+import org.springframework.batch.core.launch.JobInstanceAlreadyCompleteException;
+import org.springframework.batch.core.launch.JobOperator;
+import org.springframework.batch.core.launch.JobRestartException;
+import org.springframework.batch.core.repository.JobRepository;
+import org.springframework.batch.infrastructure.item.ExecutionContext;
+import org.springframework.stereotype.Component;
+
+import io.drbatch.failure.DrbatchException;
+import io.drbatch.jobs.support.JobDescriptor;
+import io.drbatch.jobs.support.StoreTargets;
+import io.drbatch.manifest.BackupCatalog;
+import io.drbatch.manifest.BackupManifest;
+
+/**
+ * What the CLI commands do once the application context is up: launch and relaunch jobs through the
+ * {@link JobOperator}, and read history from the job repository and backups from the bucket. Output for
+ * people goes to standard output; errors are thrown as {@link CliFailure} or {@link DrbatchException}.
+ */
+@Component
+class Operations {
+
+	private static final Logger log = LoggerFactory.getLogger(Operations.class);
+
+	private final JobOperator jobOperator;
+
+	private final JobRepository jobRepository;
+
+	private final Map<String, Job> jobs;
+
+	private final Map<String, JobDescriptor> descriptors;
+
+	private final StoreTargets targets;
+
+	private final Clock clock;
+
+	private final PrintStream out = System.out;
+
+	Operations(JobOperator jobOperator, JobRepository jobRepository, List<Job> jobs,
+			List<JobDescriptor> descriptors, StoreTargets targets, Clock clock) {
+		this.jobOperator = jobOperator;
+		this.jobRepository = jobRepository;
+		this.jobs = jobs.stream().collect(Collectors.toMap(Job::getName, Function.identity()));
+		this.descriptors = descriptors.stream()
+			.collect(Collectors.toMap(JobDescriptor::jobName, Function.identity(), (a, b) -> a,
+					java.util.TreeMap::new));
+		this.targets = targets;
+		this.clock = clock;
+	}
+
+	ExitCode run(String jobName, Map<String, String> given) {
+		JobDescriptor descriptor = this.descriptors.get(jobName);
+		if (descriptor == null) {
+			throw new CliFailure(ExitCode.BAD_ARGUMENT,
+					"unknown job '" + jobName + "'; jobs: " + String.join(", ", this.descriptors.keySet()));
+		}
+		JobParameters parameters = descriptor.toJobParameters(given, this.clock);
+		Job job = this.jobs.get(jobName);
+		JobExecution execution;
+		try {
+			execution = this.jobOperator.start(job, parameters);
+		}
+		catch (JobInstanceAlreadyCompleteException ex) {
+			JobExecution done = this.jobRepository.getLastJobExecution(jobName, parameters);
+			this.out.println(jobName + " " + describe(parameters) + " already completed in execution "
+					+ (done != null ? done.getId() : "?") + "; nothing to do");
+			return ExitCode.OK;
+		}
+		catch (JobExecutionAlreadyRunningException ex) {
+			JobExecution running = this.jobRepository.getLastJobExecution(jobName, parameters);
+			throw new CliFailure(ExitCode.EXECUTION_CONFLICT, jobName + " " + describe(parameters) + " has execution "
+					+ (running != null ? running.getId() : "?") + " still marked "
+					+ (running != null ? running.getStatus() : "running")
+					+ "; if its process is gone, relaunch it with 'drbatch restart <id>'");
+		}
+		catch (JobRestartException ex) {
+			throw new CliFailure(ExitCode.EXECUTION_CONFLICT, jobName + " " + describe(parameters)
+					+ " cannot be relaunched: " + ex.getMessage());
+		}
+		catch (InvalidJobParametersException ex) {
+			throw new CliFailure(ExitCode.BAD_ARGUMENT, ex.getMessage());
+		}
+		return report(execution);
+	}
+
+	ExitCode restart(long executionId) {
+		JobExecution execution = execution(executionId);
+		BatchStatus status = execution.getStatus();
+		if (status == BatchStatus.COMPLETED) {
+			this.out.println("execution " + executionId + " already completed; nothing to do");
+			return ExitCode.OK;
+		}
+		if (status == BatchStatus.ABANDONED) {
+			throw new CliFailure(ExitCode.EXECUTION_CONFLICT, "execution " + executionId
+					+ " was abandoned and cannot be restarted; run the job again with new parameters");
+		}
+		JobExecution last = this.jobRepository.getLastJobExecution(execution.getJobInstance());
+		if (last != null && last.getId() != executionId && last.getStatus() != BatchStatus.FAILED
+				&& last.getStatus() != BatchStatus.STOPPED && !last.getStatus().isRunning()) {
+			throw new CliFailure(ExitCode.EXECUTION_CONFLICT, "execution " + executionId + " is not the latest of its job instance; "
+					+ "the latest is " + last.getId() + " (" + last.getStatus() + ")");
+		}
+		if (status.isRunning()) {
+			log.warn("Execution {} is marked {} but no process runs it any more; marking it FAILED before the relaunch",
+					executionId, status);
+			execution = this.jobOperator.recover(execution);
+		}
+		try {
+			return report(this.jobOperator.restart(execution));
+		}
+		catch (JobRestartException ex) {
+			throw new CliFailure(ExitCode.EXECUTION_CONFLICT,
+					"execution " + executionId + " cannot be restarted: " + ex.getMessage());
+		}
+	}
+
+	ExitCode abandon(long executionId) {
+		JobExecution execution = execution(executionId);
+		try {
+			this.jobOperator.abandon(execution);
+		}
+		catch (JobExecutionAlreadyRunningException ex) {
+			throw new CliFailure(ExitCode.EXECUTION_CONFLICT, "execution " + executionId + " is " + execution.getStatus()
+					+ " and cannot be abandoned");
+		}
+		this.out.println("execution " + executionId + " abandoned");
+		return ExitCode.OK;
+	}
+
+	ExitCode history(String jobName, int limit) {
+		if (jobName != null && !this.descriptors.containsKey(jobName)) {
+			throw new CliFailure(ExitCode.BAD_ARGUMENT,
+					"unknown job '" + jobName + "'; jobs: " + String.join(", ", this.descriptors.keySet()));
+		}
+		List<JobExecution> executions = new ArrayList<>();
+		for (String name : jobName != null ? List.of(jobName) : List.copyOf(this.descriptors.keySet())) {
+			for (JobInstance instance : this.jobRepository.getJobInstances(name, 0, limit)) {
+				executions.addAll(this.jobRepository.getJobExecutions(instance));
+			}
+		}
+		executions.sort(Comparator.comparing(JobExecution::getId).reversed());
+		this.out.printf("%-6s %-14s %-10s %-20s %9s %11s %11s  %s%n", "ID", "JOB", "STATUS", "STARTED (UTC)",
+				"DURATION", "BYTES IN", "BYTES OUT", "PARAMETERS / EXIT");
+		for (JobExecution execution : executions) {
+			ExecutionContext context = execution.getExecutionContext();
+			this.out.printf("%-6d %-14s %-10s %-20s %9s %11s %11s  %s%s%n", execution.getId(),
+					execution.getJobInstance().getJobName(), execution.getStatus(), time(execution.getStartTime()),
+					duration(execution), bytes(context, "drbatch.bytes.in"), bytes(context, "drbatch.bytes.out"),
+					describe(execution.getJobParameters()), exitSummary(execution));
+		}
+		if (executions.isEmpty()) {
+			this.out.println("(no executions)");
+		}
+		return ExitCode.OK;
+	}
+
+	ExitCode backups(String database, String targetName) {
+		var store = targetName != null ? this.targets.get(targetName) : this.targets.primary();
+		List<BackupManifest> backups = new BackupCatalog(store).list(database);
+		this.out.printf("target '%s' %s%n", store.name(), store.location());
+		this.out.printf("%-16s %-18s %-8s %-20s %12s %12s %7s %-10s %s%n", "DATABASE", "BACKUP", "TIER",
+				"SNAPSHOT (UTC)", "DUMPED", "STORED", "TABLES", "FORMAT", "AGE");
+		Instant now = this.clock.instant();
+		for (BackupManifest backup : backups) {
+			this.out.printf("%-16s %-18s %-8s %-20s %12d %12d %7d %-10s %s%n", backup.database(), backup.backupId(),
+					backup.tier(), time(backup.source().snapshotTime()), backup.dump().uncompressedBytes(),
+					backup.totalStoredBytes(), backup.tables().size(),
+					backup.dump().format() + "+" + backup.dump().compression(),
+					age(Duration.between(backup.source().snapshotTime(), now)));
+		}
+		if (backups.isEmpty()) {
+			this.out.println("(no backups" + (database != null ? " of " + database : "") + ")");
+		}
+		return ExitCode.OK;
+	}
+
+	private JobExecution execution(long executionId) {
+		JobExecution execution = this.jobRepository.getJobExecution(executionId);
+		if (execution == null) {
+			throw new CliFailure(ExitCode.BAD_ARGUMENT, "no job execution with id " + executionId);
+		}
+		return execution;
+	}
+
+	/** Prints the outcome of a finished execution and turns it into the process exit code. */
+	private ExitCode report(JobExecution execution) {
+		String name = execution.getJobInstance().getJobName();
+		this.out.printf("%s execution %d %s in %s (%s)%n", name, execution.getId(), execution.getStatus(),
+				duration(execution), describe(execution.getJobParameters()));
+		if (execution.getStatus() == BatchStatus.COMPLETED) {
+			return ExitCode.OK;
+		}
+		List<Throwable> failures = execution.getAllFailureExceptions();
+		for (Throwable failure : failures) {
+			if (DrbatchException.find(failure).isEmpty()) {
+				log.error("Execution {} failed", execution.getId(), failure);
+			}
+		}
+		Throwable first = failures.isEmpty() ? null : failures.get(0);
+		DrbatchException known = first != null ? DrbatchException.find(first).orElse(null) : null;
+		String relaunch = "; relaunch with 'drbatch restart " + execution.getId() + "'";
+		if (known != null) {
+			throw new CliFailure(ExitCode.of(known.kind()), name + " failed: " + known.getMessage() + relaunch);
+		}
+		throw new CliFailure(ExitCode.JOB_FAILED, name + " " + execution.getStatus()
+				+ (first != null ? ": " + DrbatchCli.rootMessage(first) : "") + relaunch);
+	}
+
+	private static String describe(JobParameters parameters) {
+		return parameters.parameters()
+			.stream()
+			.map(p -> p.name() + "=" + p.value())
+			.sorted()
+			.collect(Collectors.joining(" "));
+	}
+
+	private static String exitSummary(JobExecution execution) {
+		String description = execution.getExitStatus().getExitDescription();
+		if (description == null || description.isBlank()) {
+			return "";
+		}
+		String firstLine = description.lines().findFirst().orElse("");
+		return " | " + (firstLine.length() > 120 ? firstLine.substring(0, 117) + "..." : firstLine);
+	}
+
+	private static String time(LocalDateTime time) {
+		return time == null ? "-" : time.atZone(ZoneId.systemDefault()).withZoneSameInstant(ZoneOffset.UTC)
+			.toLocalDateTime().withNano(0).toString();
+	}
+
+	private static String time(Instant time) {
+		return time == null ? "-" : LocalDateTime.ofInstant(time, ZoneOffset.UTC).withNano(0).toString();
+	}
+
+	private static String duration(JobExecution execution) {
+		if (execution.getStartTime() == null) {
+			return "-";
+		}
+		LocalDateTime end = execution.getEndTime() != null ? execution.getEndTime() : LocalDateTime.now();
+		return String.format("%.1fs", Duration.between(execution.getStartTime(), end).toMillis() / 1000.0);
+	}
+
+	private static String bytes(ExecutionContext context, String key) {
+		return context.containsKey(key) ? String.valueOf(context.getLong(key)) : "-";
+	}
+
+	private static String age(Duration age) {
+		long minutes = age.toMinutes();
+		if (minutes < 120) {
+			return minutes + "m";
+		}
+		if (minutes < 48 * 60) {
+			return (minutes / 60) + "h";
+		}
+		return (minutes / (60 * 24)) + "d";
+	}
+
+}

@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# Local environment for drbatch: PostgreSQL on 127.0.0.1:5432, the job repository database, the seeded demo
+# source database, and S3-compatible servers (Adobe S3Mock) on loopback with their buckets.
+#
+#   scripts/local-env.sh up       start what is missing, create and seed what is absent (idempotent)
+#   scripts/local-env.sh down     stop only what 'up' started
+#   scripts/local-env.sh status   say what runs
+#
+# Environment: DRBATCH_S3_PORTS (default "9090"; 9091 and 9092 are reserved for the secondary targets),
+# DRBATCH_BUCKET (default drbatch), PGHOST/PGPORT/PGUSER (default 127.0.0.1/5432/postgres).
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+state="$root/.local"
+launcher="$root/scripts/s3mock"
+s3_ports=${DRBATCH_S3_PORTS:-9090}
+bucket=${DRBATCH_BUCKET:-drbatch}
+export PGHOST=${PGHOST:-127.0.0.1} PGPORT=${PGPORT:-5432} PGUSER=${PGUSER:-postgres}
+
+say() { printf 'local-env: %s\n' "$*"; }
+die() { printf 'local-env: error: %s\n' "$*" >&2; exit 1; }
+
+postgres_up() {
+  if pg_isready -q -t 2; then return; fi
+  command -v pg_ctlcluster >/dev/null || die "PostgreSQL is not answering on $PGHOST:$PGPORT and pg_ctlcluster is not installed"
+  local version; version=$(ls /etc/postgresql | sort -n | tail -n 1)
+  say "starting PostgreSQL $version"
+  pg_ctlcluster --skip-systemctl-redirect "$version" main start
+  echo "$version" > "$state/postgres.started"
+  for _ in $(seq 1 30); do pg_isready -q -t 1 && return; sleep 1; done
+  die "PostgreSQL did not become ready on $PGHOST:$PGPORT"
+}
+
+database_exists() { [ "$(psql -d postgres -XAtc "select 1 from pg_database where datname = '$1'")" = 1 ]; }
+
+databases_up() {
+  database_exists drbatch || { say "creating job repository database drbatch"; createdb drbatch; }
+  if ! database_exists omnihub_demo; then
+    say "creating and seeding demo database omnihub_demo"
+    createdb omnihub_demo
+  fi
+  if [ "$(psql -d omnihub_demo -XAtc "select count(*) from pg_tables where schemaname = 'public' and tablename = 'profiles'")" = 0 ]; then
+    psql -d omnihub_demo -X -q -v ON_ERROR_STOP=1 -f "$root/scripts/sql/omnihub_demo.sql" >/dev/null
+    say "seeded omnihub_demo"
+  fi
+}
+
+launcher_classpath() {
+  if [ ! -s "$launcher/target/classpath.txt" ] || [ ! -d "$launcher/target/classes" ]; then
+    say "building the S3Mock launcher (first run resolves it from Maven Central)"
+    (cd "$launcher" && mvn -q -B package -DskipTests dependency:build-classpath -Dmdep.outputFile=target/classpath.txt) >&2
+  fi
+  printf '%s:%s' "$launcher/target/classes" "$(cat "$launcher/target/classpath.txt")"
+}
+
+s3_answers() { curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$1/"; }
+
+s3_up() {
+  local port=$1 classpath
+  if ! s3_answers "$port"; then
+    classpath=$(launcher_classpath)
+    mkdir -p "$state/s3mock-$port"
+    say "starting S3Mock on 127.0.0.1:$port"
+    nohup java -Xmx256m -XX:+UseSerialGC -Ddrbatch.s3mock.address=127.0.0.1 -cp "$classpath" \
+      com.adobe.testing.s3mock.S3MockApplication \
+      --spring.main.sources=io.drbatch.s3mock.LoopbackConnectors \
+      --com.adobe.testing.s3mock.httpPort="$port" --server.port=0 --server.address=127.0.0.1 \
+      --com.adobe.testing.s3mock.store.root="$state/s3mock-$port" \
+      --com.adobe.testing.s3mock.store.retain-files-on-exit=true \
+      --logging.level.root=WARN \
+      > "$state/s3mock-$port.log" 2>&1 < /dev/null &
+    echo $! > "$state/s3mock-$port.pid"
+    for _ in $(seq 1 60); do s3_answers "$port" && break; sleep 1; done
+    s3_answers "$port" || die "S3Mock did not start on port $port (see $state/s3mock-$port.log)"
+  fi
+  local code; code=$(curl -s -o /dev/null -w '%{http_code}' -I "http://127.0.0.1:$port/$bucket")
+  if [ "$code" != 200 ]; then
+    curl -s -f -o /dev/null -X PUT "http://127.0.0.1:$port/$bucket" || die "cannot create bucket $bucket on port $port"
+    say "created bucket $bucket on 127.0.0.1:$port"
+  fi
+}
+
+up() {
+  mkdir -p "$state"
+  postgres_up
+  databases_up
+  for port in $s3_ports; do s3_up "$port"; done
+  say "ready: PostgreSQL $PGHOST:$PGPORT (omnihub_demo, drbatch), S3 on port(s) $s3_ports, bucket $bucket"
+}
+
+down() {
+  for pidfile in "$state"/s3mock-*.pid; do
+    [ -e "$pidfile" ] || continue
+    local pid; pid=$(cat "$pidfile")
+    if kill -0 "$pid" 2>/dev/null; then say "stopping S3Mock pid $pid"; kill "$pid"; fi
+    rm -f "$pidfile"
+  done
+  if [ -e "$state/postgres.started" ]; then
+    say "stopping PostgreSQL $(cat "$state/postgres.started")"
+    pg_ctlcluster --skip-systemctl-redirect "$(cat "$state/postgres.started")" main stop || true
+    rm -f "$state/postgres.started"
+  fi
+}
+
+status() {
+  if pg_isready -q -t 2; then say "PostgreSQL: up on $PGHOST:$PGPORT"; else say "PostgreSQL: down"; fi
+  for port in $s3_ports; do
+    if s3_answers "$port"; then say "S3 on 127.0.0.1:$port: up"; else say "S3 on 127.0.0.1:$port: down"; fi
+  done
+}
+
+case "${1:-}" in
+  up) up ;;
+  down) down ;;
+  status) status ;;
+  *) echo "usage: $0 up|down|status" >&2; exit 2 ;;
+esac
