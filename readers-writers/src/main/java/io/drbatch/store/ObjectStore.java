@@ -19,7 +19,8 @@ import io.drbatch.failure.FailureKind;
  * {@link FailureKind#STORE_BUCKET_MISSING} (both permanent); unreachable endpoints and 5xx answers after the
  * client's retries with {@link FailureKind#STORE_UNAVAILABLE} (transient).</li>
  * <li>{@link #put} and every part of {@link #startMultipart} carry a SHA-256 checksum that the store verifies
- * on receipt; {@link #head} reports the store's own checksum (composite {@code base64-N} for multipart objects).</li>
+ * on receipt; {@link #head} reports the store's own checksum where the store keeps one (composite
+ * {@code base64-N} for multipart objects; some stores report none for single-part objects).</li>
  * <li>Listings are complete: implementations follow pagination.</li>
  * </ul>
  * Implementations are thread-safe.

@@ -1,0 +1,142 @@
+package io.drbatch.store;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Random;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import io.drbatch.codec.Sha256;
+import io.drbatch.failure.DrbatchException;
+import io.drbatch.failure.FailureKind;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * The {@link ObjectStore} contract, run against every implementation by a subclass that supplies a fresh,
+ * empty store per test.
+ */
+public abstract class ObjectStoreContractTests {
+
+	protected static final int MIN_PART = 5 * 1024 * 1024;
+
+	protected ObjectStore store;
+
+	protected abstract ObjectStore newEmptyStore();
+
+	protected abstract void discard(ObjectStore store);
+
+	@BeforeEach
+	void openStore() {
+		this.store = newEmptyStore();
+	}
+
+	@AfterEach
+	void closeStore() {
+		discard(this.store);
+	}
+
+	@Test
+	void putThenHeadAndGetReturnTheSameBytesAndTheirSha256() throws IOException {
+		byte[] content = "{\"hello\":\"backup\"}".getBytes(StandardCharsets.UTF_8);
+		this.store.put("a/manifest.json", content, "application/json");
+
+		ObjectInfo info = this.store.head("a/manifest.json").orElseThrow();
+		assertThat(info.size()).isEqualTo(content.length);
+		// stores differ in whether they report the checksum of a single-part object; when they do, it must match
+		if (info.checksumSha256() != null) {
+			assertThat(info.checksumSha256()).isEqualTo(Sha256.base64(Sha256.of(content, 0, content.length)));
+		}
+		try (InputStream in = this.store.get("a/manifest.json")) {
+			assertThat(in.readAllBytes()).isEqualTo(content);
+		}
+	}
+
+	@Test
+	void missingObjectIsEmptyOnHeadAndAnIntegrityFailureOnGet() {
+		assertThat(this.store.head("nope/manifest.json")).isEmpty();
+		assertThatThrownBy(() -> this.store.get("nope/manifest.json")).isInstanceOf(DrbatchException.class)
+			.satisfies(ex -> assertThat(((DrbatchException) ex).kind()).isEqualTo(FailureKind.INTEGRITY))
+			.hasMessageContaining("nope/manifest.json");
+	}
+
+	@Test
+	void listReturnsRelativeKeysUnderThePrefixAcrossPages() {
+		for (int i = 0; i < 1005; i++) {
+			this.store.put(String.format("many/%04d", i), new byte[] { (byte) i }, "application/octet-stream");
+		}
+		this.store.put("other/x", new byte[] { 1 }, "application/octet-stream");
+
+		List<ObjectInfo> listed = this.store.list("many/");
+		assertThat(listed).hasSize(1005);
+		assertThat(listed.get(0).key()).isEqualTo("many/0000");
+		assertThat(listed.get(1004).key()).isEqualTo("many/1004");
+	}
+
+	@Test
+	void deleteRemovesTheObject() {
+		this.store.put("d/x", new byte[] { 1, 2 }, "application/octet-stream");
+		this.store.delete("d/x");
+		assertThat(this.store.head("d/x")).isEmpty();
+	}
+
+	@Test
+	void streamedMultipartUploadStoresExactlyTheBytesWithTheCompositeChecksum() throws IOException {
+		byte[] content = new byte[2 * MIN_PART + 12345];
+		new Random(7).nextBytes(content);
+		MultipartUploadStream out = new MultipartUploadStream(this.store.startMultipart("m/big", "application/octet-stream"),
+				MIN_PART, 2);
+		for (int offset = 0; offset < content.length; offset += 100_000) {
+			out.write(content, offset, Math.min(100_000, content.length - offset));
+		}
+		out.close();
+
+		MultipartUploadStream.Result result = out.result();
+		assertThat(result.partCount()).isEqualTo(3);
+		assertThat(result.size()).isEqualTo(content.length);
+		assertThat(result.sha256()).isEqualTo(Sha256.hex(Sha256.of(content, 0, content.length)));
+		ObjectInfo info = this.store.head("m/big").orElseThrow();
+		assertThat(info.checksumSha256()).isEqualTo(result.compositeChecksum()).endsWith("-3");
+		try (InputStream in = this.store.get("m/big")) {
+			ByteArrayOutputStream read = new ByteArrayOutputStream();
+			in.transferTo(read);
+			assertThat(read.toByteArray()).isEqualTo(content);
+		}
+		assertThat(this.store.pendingUploads("m/")).isEmpty();
+	}
+
+	@Test
+	void anOpenUploadIsListedAndAbortRemovesIt() {
+		MultipartUpload upload = this.store.startMultipart("p/dump", "application/octet-stream");
+		byte[] part = new byte[MIN_PART];
+		upload.uploadPart(1, part, part.length, Sha256.of(part, 0, part.length));
+
+		assertThat(this.store.pendingUploads("p/")).extracting(ObjectStore.PendingUpload::key).containsExactly("p/dump");
+		this.store.abort(this.store.pendingUploads("p/").get(0));
+		assertThat(this.store.pendingUploads("p/")).isEmpty();
+		assertThat(this.store.head("p/dump")).isEmpty();
+	}
+
+	@Test
+	void abortedStreamLeavesNoUploadAndNoObject() throws IOException {
+		MultipartUploadStream out = new MultipartUploadStream(this.store.startMultipart("q/dump", "application/octet-stream"),
+				MIN_PART, 2);
+		out.write(new byte[MIN_PART + 10]);
+		out.abort();
+		assertThat(this.store.pendingUploads("q/")).isEmpty();
+		assertThat(this.store.head("q/dump")).isEmpty();
+	}
+
+	@Test
+	void checkAccessPassesOnAnExistingBucket() {
+		this.store.checkAccess();
+		assertThat(this.store.list("")).isEmpty();
+	}
+
+}

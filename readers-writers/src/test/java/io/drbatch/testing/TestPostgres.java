@@ -1,0 +1,122 @@
+package io.drbatch.testing;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+
+import io.drbatch.pg.PgConnectionSpec;
+
+/**
+ * The local PostgreSQL server (127.0.0.1:5432, trust authentication, user postgres; override with
+ * {@code PGHOST}/{@code PGPORT}/{@code PGUSER}). Tests create their own databases with unique names and drop
+ * them afterwards.
+ */
+public final class TestPostgres {
+
+	public static final String HOST = System.getenv().getOrDefault("PGHOST", "127.0.0.1");
+
+	public static final int PORT = Integer.parseInt(System.getenv().getOrDefault("PGPORT", "5432"));
+
+	public static final String USER = System.getenv().getOrDefault("PGUSER", "postgres");
+
+	private TestPostgres() {
+	}
+
+	public static String url(String database) {
+		return "jdbc:postgresql://" + HOST + ":" + PORT + "/" + database;
+	}
+
+	public static Connection connect(String database) throws SQLException {
+		return DriverManager.getConnection(url(database), USER, "");
+	}
+
+	public static PgConnectionSpec spec(String name, String database) {
+		return new PgConnectionSpec(name, HOST, PORT, database, USER, null, null);
+	}
+
+	/** Creates an empty database with a unique name starting with {@code prefix}. */
+	public static String newDatabase(String prefix) {
+		String name = (prefix + "_" + UUID.randomUUID().toString().substring(0, 8)).toLowerCase(Locale.ROOT);
+		execute("postgres", "CREATE DATABASE " + name);
+		return name;
+	}
+
+	/** Creates {@code name} when it does not exist. */
+	public static void ensureDatabase(String name) {
+		if (queryLong("postgres", "SELECT count(*) FROM pg_database WHERE datname = '" + name + "'") == 0) {
+			execute("postgres", "CREATE DATABASE " + name);
+		}
+	}
+
+	public static void dropDatabase(String name) {
+		execute("postgres", "DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
+	}
+
+	public static void execute(String database, String sql) {
+		try (Connection connection = connect(database); Statement statement = connection.createStatement()) {
+			statement.execute(sql);
+		}
+		catch (SQLException ex) {
+			throw new IllegalStateException("cannot run on " + database + ": " + sql, ex);
+		}
+	}
+
+	/** Runs a SQL script from the test class path (statements separated the way psql would: whole file). */
+	public static void executeResource(String database, String resource) {
+		try (var in = TestPostgres.class.getResourceAsStream(resource)) {
+			if (in == null) {
+				throw new IllegalArgumentException("no resource " + resource);
+			}
+			execute(database, new String(in.readAllBytes(), StandardCharsets.UTF_8));
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+	}
+
+	public static long queryLong(String database, String sql) {
+		try (Connection connection = connect(database);
+				Statement statement = connection.createStatement();
+				ResultSet rs = statement.executeQuery(sql)) {
+			rs.next();
+			return rs.getLong(1);
+		}
+		catch (SQLException ex) {
+			throw new IllegalStateException("cannot query " + database + ": " + sql, ex);
+		}
+	}
+
+	/** {@code count(*)} of every given table ({@code schema.table} unquoted names), in one snapshot. */
+	public static Map<String, Long> countAll(String database, List<String[]> tables) {
+		Map<String, Long> counts = new LinkedHashMap<>();
+		try (Connection connection = connect(database)) {
+			connection.setAutoCommit(false);
+			connection.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+			try (Statement statement = connection.createStatement()) {
+				for (String[] table : tables) {
+					try (ResultSet rs = statement.executeQuery("SELECT count(*) FROM \"" + table[0].replace("\"", "\"\"")
+							+ "\".\"" + table[1].replace("\"", "\"\"") + "\"")) {
+						rs.next();
+						counts.put(table[0] + "." + table[1], rs.getLong(1));
+					}
+				}
+			}
+			connection.rollback();
+		}
+		catch (SQLException ex) {
+			throw new IllegalStateException("cannot count rows in " + database, ex);
+		}
+		return counts;
+	}
+
+}

@@ -1,0 +1,94 @@
+package io.drbatch.testing;
+
+import java.net.URI;
+import java.util.List;
+import java.util.Locale;
+import java.util.UUID;
+
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
+import software.amazon.awssdk.services.s3.model.S3Object;
+
+import io.drbatch.store.S3ObjectStore;
+import io.drbatch.store.S3TargetConfig;
+
+/**
+ * The S3-compatible test server that scripts/local-env.sh starts (S3Mock on 127.0.0.1:9090 unless
+ * {@code DRBATCH_TEST_S3_ENDPOINT} says otherwise). Each test makes its own bucket, so tests never see each
+ * other's objects.
+ */
+public final class TestS3 {
+
+	public static final URI ENDPOINT = URI.create(
+			System.getenv().getOrDefault("DRBATCH_TEST_S3_ENDPOINT", "http://127.0.0.1:9090"));
+
+	private TestS3() {
+	}
+
+	/** A raw SDK client, for checks that must not go through drbatch's own code. */
+	public static S3Client client() {
+		return client(ENDPOINT);
+	}
+
+	public static S3Client client(URI endpoint) {
+		return S3Client.builder()
+			.endpointOverride(endpoint)
+			.region(Region.US_EAST_1)
+			.forcePathStyle(true)
+			.credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test")))
+			.build();
+	}
+
+	/** Creates a bucket with a unique name starting with {@code prefix}. */
+	public static String newBucket(String prefix) {
+		String bucket = (prefix + "-" + UUID.randomUUID().toString().substring(0, 8)).toLowerCase(Locale.ROOT);
+		try (S3Client s3 = client()) {
+			s3.createBucket(r -> r.bucket(bucket));
+		}
+		return bucket;
+	}
+
+	public static S3TargetConfig target(String name, String bucket, String prefix) {
+		return new S3TargetConfig(name, ENDPOINT, "us-east-1", bucket, prefix, true,
+				S3TargetConfig.Credentials.literal("test", "test"), null, null, null, 8);
+	}
+
+	public static S3ObjectStore store(String bucket, String prefix) {
+		return new S3ObjectStore(target("test", bucket, prefix));
+	}
+
+	/** Every key in the bucket. */
+	public static List<String> keys(String bucket) {
+		try (S3Client s3 = client()) {
+			return s3.listObjectsV2Paginator(r -> r.bucket(bucket)).contents().stream().map(S3Object::key).toList();
+		}
+	}
+
+	/** Multipart uploads still open in the bucket. */
+	public static int openUploads(String bucket) {
+		try (S3Client s3 = client()) {
+			return s3.listMultipartUploads(r -> r.bucket(bucket)).uploads().size();
+		}
+	}
+
+	public static void deleteBucket(String bucket) {
+		try (S3Client s3 = client()) {
+			s3.listMultipartUploads(r -> r.bucket(bucket))
+				.uploads()
+				.forEach(u -> s3.abortMultipartUpload(r -> r.bucket(bucket).key(u.key()).uploadId(u.uploadId())));
+			List<ObjectIdentifier> ids = s3.listObjectsV2Paginator(r -> r.bucket(bucket))
+				.contents()
+				.stream()
+				.map(o -> ObjectIdentifier.builder().key(o.key()).build())
+				.toList();
+			for (ObjectIdentifier id : ids) {
+				s3.deleteObject(r -> r.bucket(bucket).key(id.key()));
+			}
+			s3.deleteBucket(r -> r.bucket(bucket));
+		}
+	}
+
+}
