@@ -118,26 +118,36 @@ public class DrbatchCli {
 	}
 
 	private int startupFailure(Throwable failure) {
-		for (Throwable t = failure; t != null; t = t.getCause()) {
-			if (t instanceof BindValidationException validation) {
-				List<String> problems = new ArrayList<>();
-				for (ObjectError error : validation.getValidationErrors()) {
-					problems.add(error instanceof FieldError field
-							? validation.getValidationErrors().getName() + "." + field.getField() + ": " + field.getDefaultMessage()
-							: error.getDefaultMessage());
-				}
-				return fail(ExitCode.BAD_CONFIGURATION, "invalid configuration: " + String.join("; ", problems));
+		BindValidationException validation = find(failure, BindValidationException.class);
+		if (validation != null) {
+			List<String> problems = new ArrayList<>();
+			for (ObjectError error : validation.getValidationErrors()) {
+				problems.add(error instanceof FieldError field
+						? validation.getValidationErrors().getName() + "." + field.getField() + ": " + field.getDefaultMessage()
+						: error.getDefaultMessage());
 			}
-			if (t instanceof BindException bind) {
-				return fail(ExitCode.BAD_CONFIGURATION, "invalid configuration: cannot bind " + bind.getName()
-						+ ": " + rootMessage(bind));
-			}
-			if (t instanceof DrbatchException drbatch) {
-				return fail(ExitCode.of(drbatch.kind()), drbatch.getMessage());
-			}
+			return fail(ExitCode.BAD_CONFIGURATION, "invalid configuration: " + String.join("; ", problems));
+		}
+		BindException bind = find(failure, BindException.class);
+		if (bind != null) {
+			return fail(ExitCode.BAD_CONFIGURATION, "invalid configuration: cannot bind "
+					+ (bind.getProperty() != null ? bind.getProperty().getName() : bind.getName()) + ": " + rootMessage(bind));
+		}
+		DrbatchException drbatch = find(failure, DrbatchException.class);
+		if (drbatch != null) {
+			return fail(ExitCode.of(drbatch.kind()), drbatch.getMessage());
 		}
 		log.error("drbatch failed to start", failure);
 		return fail(ExitCode.INTERNAL_ERROR, "cannot start: " + rootMessage(failure));
+	}
+
+	private static <T extends Throwable> T find(Throwable failure, Class<T> type) {
+		for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+			if (type.isInstance(t)) {
+				return type.cast(t);
+			}
+		}
+		return null;
 	}
 
 	static String rootMessage(Throwable failure) {

@@ -1,0 +1,132 @@
+package io.drbatch.scheduler.cli;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import io.drbatch.testing.TestPostgres;
+import io.drbatch.testing.TestS3;
+
+/**
+ * Runs the packaged drbatch jar as a child process, as an operator or a CronJob would, with configuration
+ * passed only through environment variables. Output goes to files so that a killed process loses nothing.
+ */
+final class CliProcess {
+
+	static final String JOB_REPOSITORY = "drbatch_cli_it";
+
+	private final Path workDir;
+
+	private final Map<String, String> environment = new LinkedHashMap<>();
+
+	private int runs;
+
+	CliProcess(Path workDir) {
+		this.workDir = workDir;
+		TestPostgres.ensureDatabase(JOB_REPOSITORY);
+		this.environment.put("SPRING_DATASOURCE_URL", TestPostgres.url(JOB_REPOSITORY));
+		this.environment.put("SPRING_DATASOURCE_USERNAME", TestPostgres.USER);
+		// A list element set from the environment replaces the whole element of application.yml: give every key.
+		this.environment.put("DRBATCH_TARGETS_0_NAME", "primary");
+		this.environment.put("DRBATCH_TARGETS_0_ENDPOINT", TestS3.ENDPOINT.toString());
+		this.environment.put("DRBATCH_TARGETS_0_PATH_STYLE", "true");
+		this.environment.put("DRBATCH_TARGETS_0_PREFIX", "cli");
+		this.environment.put("DRBATCH_TARGETS_0_ACCESS_KEY_ID", "cli-test-key");
+		this.environment.put("DRBATCH_TARGETS_0_SECRET_ACCESS_KEY", "cli-test-secret");
+		this.environment.put("DRBATCH_DUMP_PART_SIZE", "5MB");
+	}
+
+	/** Backs up {@code database} under the configured name {@code name} into {@code bucket}. */
+	CliProcess source(String name, String database) {
+		this.environment.put("DRBATCH_SOURCES_0_NAME", name);
+		this.environment.put("DRBATCH_SOURCES_0_DATABASE", database);
+		this.environment.put("DRBATCH_SOURCES_0_HOST", TestPostgres.HOST);
+		this.environment.put("DRBATCH_SOURCES_0_PORT", String.valueOf(TestPostgres.PORT));
+		this.environment.put("DRBATCH_SOURCES_0_USERNAME", TestPostgres.USER);
+		return this;
+	}
+
+	CliProcess bucket(String bucket) {
+		this.environment.put("DRBATCH_TARGETS_0_BUCKET", bucket);
+		return this;
+	}
+
+	CliProcess env(String key, String value) {
+		this.environment.put(key, value);
+		return this;
+	}
+
+	/** A started drbatch process. */
+	record Running(Process process, Path stdout, Path stderr) {
+
+		Result await() {
+			try {
+				if (!this.process.waitFor(5, TimeUnit.MINUTES)) {
+					this.process.destroyForcibly();
+					throw new IllegalStateException("drbatch did not finish in 5 minutes");
+				}
+				return new Result(this.process.exitValue(), Files.readString(this.stdout), Files.readString(this.stderr));
+			}
+			catch (IOException ex) {
+				throw new UncheckedIOException(ex);
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				throw new IllegalStateException(ex);
+			}
+		}
+
+	}
+
+	record Result(int exitCode, String stdout, String stderr) {
+
+		List<String> errorLines() {
+			return this.stderr.lines().filter(line -> line.startsWith("drbatch: error:")).toList();
+		}
+
+	}
+
+	Running start(String... args) {
+		List<String> command = new ArrayList<>(List.of(javaBinary(), "-Xmx192m", "-XX:+UseSerialGC",
+				"-XX:TieredStopAtLevel=1", "-jar", jar()));
+		command.addAll(List.of(args));
+		int run = ++this.runs;
+		Path stdout = this.workDir.resolve("run-" + run + ".out");
+		Path stderr = this.workDir.resolve("run-" + run + ".err");
+		ProcessBuilder builder = new ProcessBuilder(command).redirectOutput(stdout.toFile())
+			.redirectError(stderr.toFile())
+			.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+		builder.environment().keySet().removeIf(key -> key.startsWith("DRBATCH_") || key.startsWith("SPRING_"));
+		builder.environment().putAll(this.environment);
+		try {
+			return new Running(builder.start(), stdout, stderr);
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+	}
+
+	Result run(String... args) {
+		return start(args).await();
+	}
+
+	private static String jar() {
+		String jar = System.getProperty("drbatch.jar");
+		if (jar == null || !Files.isRegularFile(Path.of(jar))) {
+			throw new IllegalStateException("system property drbatch.jar must name the packaged jar (run through mvn verify)");
+		}
+		return jar;
+	}
+
+	private static String javaBinary() {
+		return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+	}
+
+}
