@@ -95,7 +95,8 @@ class Operations {
 			throw new CliFailure(ExitCode.EXECUTION_CONFLICT, jobName + " " + describe(parameters) + " has execution "
 					+ (running != null ? running.getId() : "?") + " still marked "
 					+ (running != null ? running.getStatus() : "running")
-					+ "; if its process is gone, relaunch it with 'drbatch restart <id>'");
+					+ "; if its process is gone, relaunch it with 'drbatch restart "
+					+ (running != null ? running.getId() : "<id>") + "'");
 		}
 		catch (JobRestartException ex) {
 			throw new CliFailure(ExitCode.EXECUTION_CONFLICT, jobName + " " + describe(parameters)

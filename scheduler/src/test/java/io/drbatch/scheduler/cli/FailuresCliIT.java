@@ -42,7 +42,7 @@ class FailuresCliIT {
 	}
 
 	private CliProcess cli() {
-		return new CliProcess(this.workDir).source("app", SOURCE).bucket(BUCKET);
+		return new CliProcess(this.workDir).source(SOURCE, SOURCE).bucket(BUCKET);
 	}
 
 	@Test
@@ -90,7 +90,7 @@ class FailuresCliIT {
 			closedPort = socket.getLocalPort();
 		}
 		CliProcess.Result result = cli().env("DRBATCH_SOURCES_0_PORT", String.valueOf(closedPort)).run("run", "daily-dump");
-		assertOneLineError(result, 4, "cannot connect to database 'app'");
+		assertOneLineError(result, 4, "cannot connect to database '" + SOURCE + "'");
 	}
 
 	private void assertOneLineError(CliProcess.Result result, int exitCode, String message) {

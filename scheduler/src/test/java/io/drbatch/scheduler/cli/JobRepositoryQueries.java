@@ -1,0 +1,73 @@
+package io.drbatch.scheduler.cli;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import io.drbatch.testing.TestPostgres;
+
+/** Reads the CLI tests' job repository directly, independent of drbatch's own code. */
+final class JobRepositoryQueries {
+
+	private JobRepositoryQueries() {
+	}
+
+	/** Execution id to status of every execution of {@code job} whose {@code database} parameter is {@code database}. */
+	static Map<Long, String> executions(String job, String database) {
+		String sql = """
+				SELECT e.job_execution_id, e.status FROM batch_job_execution e
+				JOIN batch_job_instance i ON i.job_instance_id = e.job_instance_id
+				JOIN batch_job_execution_params p ON p.job_execution_id = e.job_execution_id
+				WHERE i.job_name = ? AND p.parameter_name = 'database' AND p.parameter_value = ?
+				ORDER BY e.job_execution_id
+				""";
+		Map<Long, String> executions = new LinkedHashMap<>();
+		try (Connection connection = TestPostgres.connect(CliProcess.JOB_REPOSITORY);
+				PreparedStatement statement = connection.prepareStatement(sql)) {
+			statement.setString(1, job);
+			statement.setString(2, database);
+			try (ResultSet rs = statement.executeQuery()) {
+				while (rs.next()) {
+					executions.put(rs.getLong(1), rs.getString(2));
+				}
+			}
+		}
+		catch (SQLException ex) {
+			throw new IllegalStateException(ex);
+		}
+		return executions;
+	}
+
+	/** Every row of every job repository table, each rendered as text. */
+	static List<String> everyRow() {
+		List<String> rows = new ArrayList<>();
+		try (Connection connection = TestPostgres.connect(CliProcess.JOB_REPOSITORY);
+				Statement statement = connection.createStatement()) {
+			List<String> tables = new ArrayList<>();
+			try (ResultSet rs = statement.executeQuery(
+					"SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename LIKE 'batch\\_%'")) {
+				while (rs.next()) {
+					tables.add(rs.getString(1));
+				}
+			}
+			for (String table : tables) {
+				try (ResultSet rs = statement.executeQuery("SELECT t::text FROM " + table + " t")) {
+					while (rs.next()) {
+						rows.add(rs.getString(1));
+					}
+				}
+			}
+		}
+		catch (SQLException ex) {
+			throw new IllegalStateException(ex);
+		}
+		return rows;
+	}
+
+}
