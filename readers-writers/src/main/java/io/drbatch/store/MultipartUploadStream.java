@@ -5,6 +5,7 @@ import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -20,7 +21,9 @@ import io.drbatch.failure.FailureKind;
 
 /**
  * An {@link OutputStream} that cuts what is written into parts of a fixed size and uploads each one as a
- * part of a multipart upload while the writer goes on producing the next. Memory is bounded by
+ * part of a multipart upload while the writer goes on producing the next. The writer's thread computes the
+ * SHA-256 of the whole object; each part's own SHA-256 (sent for the store to verify) is computed on the
+ * uploading thread. Memory is bounded by
  * {@code partSize x (partsInFlight + 1)}: the writer blocks while every buffer is in flight.
  *
  * <p>{@link #close()} uploads the last part, completes the upload and checks the result (size, and the
@@ -41,8 +44,6 @@ public final class MultipartUploadStream extends OutputStream {
 	private final ExecutorService uploaders;
 
 	private final List<CompletableFuture<MultipartUpload.CompletedPart>> parts = new ArrayList<>();
-
-	private final List<byte[]> partDigests = new ArrayList<>();
 
 	private final MessageDigest wholeDigest = Sha256.newDigest();
 
@@ -105,13 +106,11 @@ public final class MultipartUploadStream extends OutputStream {
 		byte[] buffer = this.current;
 		int length = this.filled;
 		int partNumber = this.parts.size() + 1;
-		byte[] digest = Sha256.of(buffer, 0, length);
 		this.wholeDigest.update(buffer, 0, length);
-		this.partDigests.add(digest);
 		this.size += length;
 		this.parts.add(CompletableFuture.supplyAsync(() -> {
 			try {
-				return this.upload.uploadPart(partNumber, buffer, length, digest);
+				return this.upload.uploadPart(partNumber, buffer, length, Sha256.of(buffer, 0, length));
 			}
 			finally {
 				this.freeBuffers.add(buffer);
@@ -172,7 +171,8 @@ public final class MultipartUploadStream extends OutputStream {
 			this.closed = true;
 			List<MultipartUpload.CompletedPart> completed = awaitParts();
 			ObjectInfo info = this.upload.complete(completed);
-			String composite = Sha256.composite(this.partDigests);
+			String composite = Sha256.composite(
+					completed.stream().map(part -> Base64.getDecoder().decode(part.checksumSha256())).toList());
 			if (info.size() != this.size) {
 				throw new DrbatchException(FailureKind.INTEGRITY, "store reports " + info.size() + " bytes for "
 						+ this.upload.key() + " after upload, but " + this.size + " were sent");

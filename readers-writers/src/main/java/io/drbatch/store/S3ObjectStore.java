@@ -18,9 +18,11 @@ import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.http.apache.ApacheHttpClient;
+import software.amazon.awssdk.http.auth.aws.signer.AwsV4FamilyHttpSigner;
 import software.amazon.awssdk.profiles.ProfileFile;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.auth.scheme.S3AuthSchemeProvider;
 import software.amazon.awssdk.services.s3.model.AbortMultipartUploadRequest;
 import software.amazon.awssdk.services.s3.model.ChecksumAlgorithm;
 import software.amazon.awssdk.services.s3.model.ChecksumMode;
@@ -62,6 +64,7 @@ public final class S3ObjectStore implements ObjectStore {
 			.region(Region.of(config.region()))
 			.credentialsProvider(credentialsProvider(config.credentials()))
 			.forcePathStyle(config.pathStyle())
+			.authSchemeProvider(withoutPayloadSigning(S3AuthSchemeProvider.defaultProvider()))
 			.httpClientBuilder(ApacheHttpClient.builder()
 				.maxConnections(Math.max(4, config.maxConnections()))
 				.connectionTimeout(Duration.ofSeconds(10))
@@ -70,6 +73,22 @@ public final class S3ObjectStore implements ObjectStore {
 			builder.endpointOverride(config.endpoint());
 		}
 		this.s3 = builder.build();
+	}
+
+	/**
+	 * SigV4 without hashing the payload into the signature ({@code UNSIGNED-PAYLOAD}), also over plain HTTP.
+	 * Every body drbatch sends carries its own SHA-256 checksum header, which the store verifies; hashing the
+	 * payload a second time for the signature only costs CPU (over HTTP the SDK would otherwise sign every
+	 * 64 KiB chunk of every part).
+	 */
+	private static S3AuthSchemeProvider withoutPayloadSigning(S3AuthSchemeProvider provider) {
+		return parameters -> provider.resolveAuthScheme(parameters)
+			.stream()
+			.map(option -> option.toBuilder()
+				.putSignerProperty(AwsV4FamilyHttpSigner.PAYLOAD_SIGNING_ENABLED, false)
+				.putSignerProperty(AwsV4FamilyHttpSigner.CHUNK_ENCODING_ENABLED, false)
+				.build())
+			.toList();
 	}
 
 	static AwsCredentialsProvider credentialsProvider(S3TargetConfig.Credentials credentials) {

@@ -53,6 +53,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class DailyDumpJobTests {
 
+	/** Also the configured source name: job instances are per name and date, and the job repository outlives test runs. */
 	private static final String SOURCE = TestPostgres.newDatabase("tricky");
 
 	private static final String BUCKET = TestS3.newBucket("dailydump");
@@ -60,7 +61,7 @@ class DailyDumpJobTests {
 	@DynamicPropertySource
 	static void properties(DynamicPropertyRegistry registry) {
 		TestPostgres.executeResource(SOURCE, "/io/drbatch/jobs/dailydump/tricky-schema.sql");
-		JobTestSupport.register(registry, "tricky", SOURCE, BUCKET);
+		JobTestSupport.register(registry, SOURCE, SOURCE, BUCKET);
 	}
 
 	@Autowired
@@ -80,7 +81,7 @@ class DailyDumpJobTests {
 
 	private long rowsInsertedDuringJob;
 
-	private final JobParameters parameters = new JobParametersBuilder().addString("database", "tricky")
+	private final JobParameters parameters = new JobParametersBuilder().addString("database", SOURCE)
 		.addString("backup.date", "2026-11-26")
 		.toJobParameters();
 
@@ -134,7 +135,7 @@ class DailyDumpJobTests {
 	void completesWithOneBackupAndNoOpenUpload() {
 		assertThat(this.execution.getStatus()).isEqualTo(BatchStatus.COMPLETED);
 		assertThat(TestS3.keys(BUCKET)).containsExactlyInAnyOrder("it/" + this.manifest.objects().get(0).key(),
-				"it/daily/tricky/" + this.manifest.backupId() + "/manifest.json");
+				"it/daily/" + SOURCE + "/" + this.manifest.backupId() + "/manifest.json");
 		assertThat(TestS3.openUploads(BUCKET)).isZero();
 		assertThat(this.execution.getExecutionContext().getLong(DailyDumpContext.BYTES_IN))
 			.isEqualTo(this.manifest.dump().uncompressedBytes());

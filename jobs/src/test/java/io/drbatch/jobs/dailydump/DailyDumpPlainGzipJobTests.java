@@ -40,7 +40,7 @@ class DailyDumpPlainGzipJobTests {
 	@DynamicPropertySource
 	static void properties(DynamicPropertyRegistry registry) {
 		TestPostgres.executeResource(SOURCE, "/io/drbatch/jobs/dailydump/tricky-schema.sql");
-		JobTestSupport.register(registry, "plain", SOURCE, BUCKET);
+		JobTestSupport.register(registry, SOURCE, SOURCE, BUCKET);
 	}
 
 	@Autowired
@@ -59,7 +59,7 @@ class DailyDumpPlainGzipJobTests {
 	@Test
 	void plainGzipBackupRestoresWithGunzipAndPsql() throws Exception {
 		JobExecution execution = this.jobOperator.start(this.dailyDump,
-				new JobParametersBuilder().addString("database", "plain").addString("backup.date", "2026-11-25").toJobParameters());
+				new JobParametersBuilder().addString("database", SOURCE).addString("backup.date", "2026-11-25").toJobParameters());
 		assertThat(execution.getStatus()).isEqualTo(BatchStatus.COMPLETED);
 
 		BackupManifest manifest;
