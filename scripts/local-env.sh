@@ -45,9 +45,10 @@ databases_up() {
   fi
 }
 
+# Prints the launcher's class path on stdout (and nothing else: the caller captures it).
 launcher_classpath() {
   if [ ! -s "$launcher/target/classpath.txt" ] || [ ! -d "$launcher/target/classes" ]; then
-    say "building the S3Mock launcher (first run resolves it from Maven Central)"
+    say "building the S3Mock launcher (first run resolves it from Maven Central)" >&2
     (cd "$launcher" && mvn -q -B package -DskipTests dependency:build-classpath -Dmdep.outputFile=target/classpath.txt) >&2
   fi
   printf '%s:%s' "$launcher/target/classes" "$(cat "$launcher/target/classpath.txt")"
