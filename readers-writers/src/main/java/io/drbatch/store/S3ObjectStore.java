@@ -165,7 +165,7 @@ public final class S3ObjectStore implements ObjectStore {
 			.contentLength((long) content.length)
 			.checksumAlgorithm(ChecksumAlgorithm.SHA256)
 			.checksumSHA256(Sha256.base64(digest));
-		applyStorageOptions(request);
+		applyStorageOptions(request::storageClass, request::serverSideEncryption, request::ssekmsKeyId);
 		PutObjectResponse response = call("put " + key,
 				() -> this.s3.putObject(request.build(), RequestBody.fromContentProvider(
 						() -> new ByteArrayInputStream(content), content.length, contentType)));
@@ -173,14 +173,16 @@ public final class S3ObjectStore implements ObjectStore {
 				this.config.storageClass(), null);
 	}
 
-	private void applyStorageOptions(PutObjectRequest.Builder request) {
+	/** Storage class and server-side encryption of new objects, for puts and multipart uploads alike. */
+	private void applyStorageOptions(java.util.function.Consumer<StorageClass> storageClass,
+			java.util.function.Consumer<ServerSideEncryption> encryption, java.util.function.Consumer<String> kmsKeyId) {
 		if (this.config.storageClass() != null) {
-			request.storageClass(StorageClass.fromValue(this.config.storageClass()));
+			storageClass.accept(StorageClass.fromValue(this.config.storageClass()));
 		}
 		if (this.config.serverSideEncryption() != null) {
-			request.serverSideEncryption(ServerSideEncryption.fromValue(this.config.serverSideEncryption()));
+			encryption.accept(ServerSideEncryption.fromValue(this.config.serverSideEncryption()));
 			if (this.config.kmsKeyId() != null) {
-				request.ssekmsKeyId(this.config.kmsKeyId());
+				kmsKeyId.accept(this.config.kmsKeyId());
 			}
 		}
 	}
@@ -226,15 +228,7 @@ public final class S3ObjectStore implements ObjectStore {
 			.key(this.config.key(key))
 			.contentType(contentType)
 			.checksumAlgorithm(ChecksumAlgorithm.SHA256);
-		if (this.config.storageClass() != null) {
-			request.storageClass(StorageClass.fromValue(this.config.storageClass()));
-		}
-		if (this.config.serverSideEncryption() != null) {
-			request.serverSideEncryption(ServerSideEncryption.fromValue(this.config.serverSideEncryption()));
-			if (this.config.kmsKeyId() != null) {
-				request.ssekmsKeyId(this.config.kmsKeyId());
-			}
-		}
+		applyStorageOptions(request::storageClass, request::serverSideEncryption, request::ssekmsKeyId);
 		String uploadId = call("start upload of " + key, () -> this.s3.createMultipartUpload(request.build())).uploadId();
 		return new S3MultipartUpload(key, uploadId);
 	}

@@ -65,6 +65,23 @@ class S3ObjectStoreIntegrationTests extends ObjectStoreContractTests {
 		}
 	}
 
+	@Test
+	void configuredStorageClassIsAppliedToPutsAndMultipartUploads() throws IOException {
+		S3TargetConfig base = TestS3.target("cold", this.bucket, "classes");
+		try (S3ObjectStore infrequent = new S3ObjectStore(new S3TargetConfig(base.name(), base.endpoint(), base.region(),
+				base.bucket(), base.prefix(), true, base.credentials(), "STANDARD_IA", null, null, 4))) {
+			infrequent.put("small", new byte[] { 1 }, "application/octet-stream");
+			MultipartUploadStream out = new MultipartUploadStream(infrequent.startMultipart("big", "application/octet-stream"),
+					MIN_PART, 1);
+			out.write(new byte[10]);
+			out.close();
+			org.assertj.core.api.Assertions.assertThat(infrequent.head("small").orElseThrow().storageClass())
+				.isEqualTo("STANDARD_IA");
+			org.assertj.core.api.Assertions.assertThat(infrequent.head("big").orElseThrow().storageClass())
+				.isEqualTo("STANDARD_IA");
+		}
+	}
+
 	private S3TargetConfig withEndpoint(URI endpoint) {
 		S3TargetConfig base = TestS3.target("stubbed", "drbatch", "");
 		return new S3TargetConfig(base.name(), endpoint, base.region(), base.bucket(), base.prefix(), true,

@@ -32,7 +32,7 @@ import io.drbatch.failure.DrbatchException;
 @Command(name = "drbatch", mixinStandardHelpOptions = true, versionProvider = DrbatchCli.Version.class,
 		description = "PostgreSQL disaster recovery as restartable batch jobs.",
 		subcommands = { DrbatchCli.Run.class, DrbatchCli.History.class, DrbatchCli.Backups.class,
-				DrbatchCli.Restart.class, DrbatchCli.Abandon.class },
+				DrbatchCli.Restart.class, DrbatchCli.Abandon.class, DrbatchCli.Warmup.class },
 		footer = { "", "Exit codes: 0 ok, 1 job failed, 2 bad argument, 3 bad configuration, 4 database unavailable,",
 				"5 store credentials rejected, 6 bucket missing, 7 store unavailable, 8 tool mismatch,",
 				"9 integrity, 10 tool failed, 11 execution conflict, 70 internal error." })
@@ -242,6 +242,17 @@ public class DrbatchCli {
 		@Override
 		public ExitCode execute(Operations operations) {
 			return operations.abandon(this.executionId);
+		}
+
+	}
+
+	@Command(name = "warmup", hidden = true,
+			description = "Exercise start-up, the job repository and the storage client once (the launcher's class-data-sharing training run).")
+	static class Warmup implements Operation {
+
+		@Override
+		public ExitCode execute(Operations operations) {
+			return operations.warmup();
 		}
 
 	}

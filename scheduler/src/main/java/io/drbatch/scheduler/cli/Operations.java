@@ -199,6 +199,25 @@ class Operations {
 		return ExitCode.OK;
 	}
 
+	/**
+	 * Loads what every run loads (job repository queries, the storage client and one request) and reports
+	 * nothing; failures are ignored, since only the classes loaded on the way matter.
+	 */
+	ExitCode warmup() {
+		for (String name : this.descriptors.keySet()) {
+			this.jobRepository.getJobInstances(name, 0, 1);
+		}
+		for (String name : this.targets.names()) {
+			try {
+				this.targets.get(name).head("drbatch-warmup/none");
+			}
+			catch (RuntimeException ex) {
+				log.debug("Warm-up request to target '{}' failed: {}", name, ex.getMessage());
+			}
+		}
+		return ExitCode.OK;
+	}
+
 	private JobExecution execution(long executionId) {
 		JobExecution execution = this.jobRepository.getJobExecution(executionId);
 		if (execution == null) {
