@@ -81,11 +81,17 @@ public final class DumpStreamer {
 				OutputStream compressed = this.settings.compression().compress(upload,
 						this.settings.compressionLevel(), this.settings.compressionWorkers());
 				CountingOutputStream counted = new CountingOutputStream(compressed);
-				pump(pgDump.stdout(), counted, pgDump);
+				long readNanos = pump(pgDump.stdout(), counted, pgDump);
+				long dumpEnded = System.nanoTime();
 				pgDump.waitForSuccess();
 				List<TableRowCount> tables = joinCounts(counts);
+				long countsEnded = System.nanoTime();
 				counted.close();
 				Duration duration = Duration.ofNanos(System.nanoTime() - started);
+				log.info("Dump of '{}' streamed in {} s: waiting for pg_dump {} s, blocked on uploads {} s; "
+						+ "row counts done {} s after the dump; completing the upload took {} s", source.name(),
+						seconds(dumpEnded - started), seconds(readNanos), seconds(upload.backpressure().toNanos()),
+						seconds(Math.max(0, countsEnded - dumpEnded)), seconds(System.nanoTime() - countsEnded));
 				return new Outcome(snapshot.snapshotId(), snapshot.snapshotTime(), snapshot.serverVersion(),
 						snapshot.serverVersionNum(), pgDumpVersion, tables, counted.count(), upload.result(), duration);
 			}
@@ -101,11 +107,22 @@ public final class DumpStreamer {
 		}
 	}
 
-	private static void pump(InputStream in, OutputStream out, ChildProcess pgDump) throws IOException {
+	private static String seconds(long nanos) {
+		return String.format("%.1f", nanos / 1e9);
+	}
+
+	/** Copies pg_dump's output into {@code out}; returns the time spent waiting for pg_dump to produce it. */
+	private static long pump(InputStream in, OutputStream out, ChildProcess pgDump) throws IOException {
 		byte[] buffer = new byte[PUMP_BUFFER];
+		long readNanos = 0;
 		try (in) {
-			int n;
-			while ((n = in.read(buffer)) >= 0) {
+			while (true) {
+				long readStarted = System.nanoTime();
+				int n = in.read(buffer);
+				readNanos += System.nanoTime() - readStarted;
+				if (n < 0) {
+					return readNanos;
+				}
 				out.write(buffer, 0, n);
 			}
 		}

@@ -94,9 +94,19 @@ public final class ExportedSnapshot implements AutoCloseable {
 		return this.serverVersionNum;
 	}
 
-	/** Counts the rows of every dumped table in this snapshot, in schema and table name order. */
+	/**
+	 * Counts the rows of every dumped table in this snapshot, in schema and table name order. Parallel query is
+	 * switched off for the counts: they run beside pg_dump, and extra workers would take CPU from the dump.
+	 */
 	public List<TableRowCount> countRows() {
 		List<TableRowCount> counts = new ArrayList<>();
+		try (Statement setting = this.connection.createStatement()) {
+			setting.execute("SET LOCAL max_parallel_workers_per_gather = 0");
+		}
+		catch (SQLException ex) {
+			throw new DrbatchException(FailureKind.DATABASE_UNAVAILABLE,
+					"cannot prepare row counts in database '" + this.spec.name() + "': " + PgConnectionSpec.firstLine(ex.getMessage()), ex);
+		}
 		try (PreparedStatement tables = this.connection.prepareStatement(TABLES); ResultSet rs = tables.executeQuery()) {
 			List<String[]> found = new ArrayList<>();
 			while (rs.next()) {

@@ -57,6 +57,8 @@ public final class MultipartUploadStream extends OutputStream {
 
 	private Result result;
 
+	private long backpressureNanos;
+
 	public MultipartUploadStream(MultipartUpload upload, int partSize, int partsInFlight) {
 		if (partsInFlight < 1) {
 			throw new IllegalArgumentException("partsInFlight must be at least 1");
@@ -116,8 +118,10 @@ public final class MultipartUploadStream extends OutputStream {
 				this.freeBuffers.add(buffer);
 			}
 		}, this.uploaders));
+		long waitStarted = System.nanoTime();
 		try {
 			this.current = this.freeBuffers.take();
+			this.backpressureNanos += System.nanoTime() - waitStarted;
 		}
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
@@ -199,6 +203,11 @@ public final class MultipartUploadStream extends OutputStream {
 		this.closed = true;
 		this.uploaders.shutdownNow();
 		this.upload.abort();
+	}
+
+	/** Time the writer spent blocked because every part buffer was still uploading. */
+	public java.time.Duration backpressure() {
+		return java.time.Duration.ofNanos(this.backpressureNanos);
 	}
 
 	/** The completed object; available after a successful {@link #close()}. */

@@ -79,15 +79,16 @@ public record DrbatchProperties(List<Source> sources, List<Target> targets, @Def
 	 * How daily-dump writes a backup.
 	 * @param format {@code custom} (pg_restore) or {@code plain} (SQL for psql)
 	 * @param compression {@code zstd} (default), {@code gzip} (restorable with {@code gunzip | psql}) or {@code none}
-	 * @param level compression level; empty for the algorithm's default (zstd 3, gzip 6)
+	 * @param level compression level; empty for the algorithm's default (zstd 1, gzip 6)
 	 * @param partSize multipart part size, at least 5MB (S3's minimum)
 	 * @param partsInFlight parts uploading at once; memory is about partSize x (partsInFlight + 1)
-	 * @param compressionWorkers extra zstd threads, 0 to compress on the streaming thread
+	 * @param compressionWorkers zstd compression threads besides the one reading pg_dump's output (default 1, so
+	 * that reading and compressing overlap); 0 compresses on the reading thread
 	 * @param pgDumpPath the pg_dump executable; must not be older than the server
 	 */
 	public record Dump(@DefaultValue("custom") DumpFormat format, @DefaultValue("zstd") Compression compression,
 			Integer level, @DefaultValue("16MB") DataSize partSize, @DefaultValue("4") int partsInFlight,
-			@DefaultValue("0") int compressionWorkers, @DefaultValue("pg_dump") String pgDumpPath) {
+			@DefaultValue("1") int compressionWorkers, @DefaultValue("pg_dump") String pgDumpPath) {
 
 		public int levelOrDefault() {
 			return this.level != null ? this.level : this.compression.defaultLevel();

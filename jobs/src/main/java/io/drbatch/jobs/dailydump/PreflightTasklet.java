@@ -5,6 +5,8 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Clock;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,7 +27,8 @@ import io.drbatch.pg.PgConnectionSpec;
 
 /**
  * Fails fast, before anything is written, when the source database cannot be reached, the pg_dump on PATH is
- * older than the server, or the primary bucket is missing or refuses the credentials. Chooses the backup id on
+ * older than the server, or the primary bucket is missing or refuses the credentials (the store is checked
+ * beside the database, so the slower of the two sets the step's time). Chooses the backup id on
  * the first attempt of a job instance and keeps it for every relaunch. Runs on every attempt.
  */
 class PreflightTasklet implements Tasklet {
@@ -52,9 +55,16 @@ class PreflightTasklet implements Tasklet {
 		JobExecution job = chunkContext.getStepContext().getStepExecution().getJobExecution();
 		String database = job.getJobParameters().getString("database");
 		PgConnectionSpec source = this.sources.resolve(database);
-		int serverVersionNum = serverVersionNum(source);
-		String pgDumpVersion = new PgClientTools(this.pgDump).requireDumpCompatible(serverVersionNum);
-		this.targets.primary().checkAccess();
+		CompletableFuture<Void> storeCheck = CompletableFuture.runAsync(() -> this.targets.primary().checkAccess());
+		int serverVersionNum;
+		String pgDumpVersion;
+		try {
+			serverVersionNum = serverVersionNum(source);
+			pgDumpVersion = new PgClientTools(this.pgDump).requireDumpCompatible(serverVersionNum);
+		}
+		finally {
+			awaitStoreCheck(storeCheck);
+		}
 		ExecutionContext context = job.getExecutionContext();
 		if (!context.containsKey(DailyDumpContext.BACKUP_ID)) {
 			context.putString(DailyDumpContext.BACKUP_ID, BackupLayout.newBackupId(this.clock.instant()));
@@ -63,6 +73,19 @@ class PreflightTasklet implements Tasklet {
 				serverVersionNum, pgDumpVersion, this.targets.primary().name(), this.targets.primary().location(),
 				context.getString(DailyDumpContext.BACKUP_ID));
 		return RepeatStatus.FINISHED;
+	}
+
+	/** Waits for the store check that runs beside the database checks; its failure is rethrown as it was. */
+	private static void awaitStoreCheck(CompletableFuture<Void> storeCheck) {
+		try {
+			storeCheck.join();
+		}
+		catch (CompletionException ex) {
+			if (ex.getCause() instanceof RuntimeException runtime) {
+				throw runtime;
+			}
+			throw ex;
+		}
 	}
 
 	private static int serverVersionNum(PgConnectionSpec source) {
