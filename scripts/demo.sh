@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # First command for a newcomer: sets up the local environment (PostgreSQL, the seeded omnihub_demo database,
 # the job repository database, the local S3 server and bucket), builds drbatch, runs the main job
-# (daily-dump of omnihub_demo) on the built-in local defaults, and lists the backups in the bucket.
+# on the built-in local defaults: daily-dump of omnihub_demo, then restore-drill of that backup (prints the drill
+# report: PASSED/FAILED with the per-table counts), and lists the backups and drills in the bucket.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -27,4 +28,6 @@ if [ ! -f scheduler/target/drbatch.jar ] || [ -n "$(find . -path ./bench -prune 
   mvn -B -q -DskipTests install
 fi
 bin/drbatch run daily-dump "$@"
+bin/drbatch run restore-drill
 bin/drbatch backups
+bin/drbatch drills

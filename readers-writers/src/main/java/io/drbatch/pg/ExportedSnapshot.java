@@ -1,7 +1,6 @@
 package io.drbatch.pg;
 
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -17,22 +16,10 @@ import io.drbatch.failure.FailureKind;
  * that {@code pg_dump --snapshot} and the row counts here see exactly the same data. The transaction stays
  * open, and the snapshot importable, until {@link #close()}; keep it open until pg_dump has finished.
  *
- * <p>Counts cover every table whose data pg_dump writes: ordinary tables and partitions (not partitioned
- * parents, which hold no rows of their own), unlogged tables, in every schema but the system ones, without
- * tables that belong to extensions. Not thread-safe.
+ * <p>Counts cover every table whose data pg_dump writes, as {@link PgTables#withData} lists them.
+ * Not thread-safe.
  */
 public final class ExportedSnapshot implements AutoCloseable {
-
-	private static final String TABLES = """
-			SELECT n.nspname, c.relname, format('%I.%I', n.nspname, c.relname)
-			FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-			WHERE c.relkind = 'r' AND c.relpersistence <> 't'
-			  AND n.nspname NOT IN ('pg_catalog', 'information_schema')
-			  AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%'
-			  AND NOT EXISTS (SELECT 1 FROM pg_depend d
-			                  WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
-			ORDER BY n.nspname, c.relname
-			""";
 
 	private final PgConnectionSpec spec;
 
@@ -107,18 +94,9 @@ public final class ExportedSnapshot implements AutoCloseable {
 			throw new DrbatchException(FailureKind.DATABASE_UNAVAILABLE,
 					"cannot prepare row counts in database '" + this.spec.name() + "': " + PgConnectionSpec.firstLine(ex.getMessage()), ex);
 		}
-		try (PreparedStatement tables = this.connection.prepareStatement(TABLES); ResultSet rs = tables.executeQuery()) {
-			List<String[]> found = new ArrayList<>();
-			while (rs.next()) {
-				found.add(new String[] { rs.getString(1), rs.getString(2), rs.getString(3) });
-			}
-			try (Statement count = this.connection.createStatement()) {
-				for (String[] table : found) {
-					try (ResultSet c = count.executeQuery("SELECT count(*) FROM " + table[2])) {
-						c.next();
-						counts.add(new TableRowCount(table[0], table[1], c.getLong(1)));
-					}
-				}
+		try {
+			for (PgTables.Table table : PgTables.withData(this.connection)) {
+				counts.add(new TableRowCount(table.schema(), table.name(), PgTables.count(this.connection, table.quoted())));
 			}
 			return counts;
 		}

@@ -22,7 +22,8 @@ import io.drbatch.pg.DumpFormat;
  * @param targets the object stores backups go to; the first is the primary
  */
 @ConfigurationProperties("drbatch")
-public record DrbatchProperties(List<Source> sources, List<Target> targets, @DefaultValue Dump dump) {
+public record DrbatchProperties(List<Source> sources, List<Target> targets, @DefaultValue Dump dump,
+		@DefaultValue Drill drill) {
 
 	public DrbatchProperties {
 		sources = sources == null ? List.of() : List.copyOf(sources);
@@ -92,6 +93,34 @@ public record DrbatchProperties(List<Source> sources, List<Target> targets, @Def
 
 		public int levelOrDefault() {
 			return this.level != null ? this.level : this.compression.defaultLevel();
+		}
+
+	}
+
+
+	/**
+	 * How restore-drill proves a backup: where it restores, how fast it must be, how old the backup may be.
+	 * @param host drill server; a scratch database {@code drill_<database>_<time>} is created there and dropped after
+	 * @param database a fixed scratch database name instead of the generated one (refused when it is the source)
+	 * @param rtoTarget the longest acceptable restore (download, verify, restore, counts)
+	 * @param rpoTarget the oldest acceptable backup at drill time
+	 * @param restoreJobs pg_restore parallel jobs ({@code -j})
+	 * @param spoolDir local folder for the downloaded dump (pg_restore needs a seekable file); removed afterwards
+	 * @param keepOnFailure keep the scratch database of a failed drill for forensics
+	 */
+	public record Drill(@DefaultValue("127.0.0.1") String host, @DefaultValue("5432") int port,
+			@DefaultValue("postgres") String username, String password, Path passwordFile, String database,
+			@DefaultValue("1h") java.time.Duration rtoTarget, @DefaultValue("24h") java.time.Duration rpoTarget,
+			@DefaultValue("2") int restoreJobs, Path spoolDir, @DefaultValue("false") boolean keepOnFailure,
+			@DefaultValue("pg_restore") String pgRestorePath, @DefaultValue("psql") String psqlPath) {
+
+		public Path spoolDirOrTemp() {
+			return this.spoolDir != null ? this.spoolDir : Path.of(System.getProperty("java.io.tmpdir"));
+		}
+
+		@Override
+		public String toString() {
+			return "Drill[" + this.username + "@" + this.host + ":" + this.port + "]";
 		}
 
 	}

@@ -38,6 +38,31 @@ public class DrbatchPropertiesValidator implements Validator {
 		validateSources(properties.sources(), errors);
 		validateTargets(properties.targets(), errors);
 		validateDump(properties.dump(), errors);
+		validateDrill(properties.drill(), errors);
+	}
+
+	private static void validateDrill(DrbatchProperties.Drill drill, Errors errors) {
+		if (drill.port() < 1 || drill.port() > 65535) {
+			reject(errors, "drill.port", "must be between 1 and 65535");
+		}
+		if (drill.rtoTarget().isNegative() || drill.rtoTarget().isZero()) {
+			reject(errors, "drill.rto-target", "must be positive");
+		}
+		if (drill.rpoTarget().isNegative() || drill.rpoTarget().isZero()) {
+			reject(errors, "drill.rpo-target", "must be positive");
+		}
+		if (drill.restoreJobs() < 1 || drill.restoreJobs() > 64) {
+			reject(errors, "drill.restore-jobs", "must be between 1 and 64");
+		}
+		if (drill.spoolDir() != null && !(Files.isDirectory(drill.spoolDir()) && Files.isWritable(drill.spoolDir()))) {
+			reject(errors, "drill.spool-dir", "must be an existing, writable folder");
+		}
+		if (drill.passwordFile() != null && !Files.isReadable(drill.passwordFile())) {
+			reject(errors, "drill.password-file", "file is missing or not readable");
+		}
+		if (drill.database() != null && !drill.database().isBlank() && !NAME.matcher(drill.database()).matches()) {
+			reject(errors, "drill.database", "must be 1-63 letters, digits, '_', '-' or '.'");
+		}
 	}
 
 	private static void validateSources(List<DrbatchProperties.Source> sources, Errors errors) {

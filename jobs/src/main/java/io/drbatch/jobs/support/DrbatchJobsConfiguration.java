@@ -41,6 +41,11 @@ public class DrbatchJobsConfiguration {
 	}
 
 	@Bean
+	DrillServer drillServer(DrbatchProperties properties) {
+		return new DrillServer(properties.drill());
+	}
+
+	@Bean
 	JobRepositorySchema jobRepositorySchema(DataSource dataSource) {
 		return new JobRepositorySchema(dataSource);
 	}

@@ -44,16 +44,24 @@ public class SourceDatabases {
 	}
 
 	private static String password(DrbatchProperties.Source source) {
-		if (source.password() != null && !source.password().isEmpty()) {
-			return source.password();
+		return readPassword(source.password(), source.passwordFile(), "source '" + source.name() + "'");
+	}
+
+	/**
+	 * The password given inline (bound from the environment) or read from a file at this moment, so a rotated
+	 * secret is picked up by the next run; {@code null} when neither is set.
+	 */
+	static String readPassword(String password, java.nio.file.Path passwordFile, String owner) {
+		if (password != null && !password.isEmpty()) {
+			return password;
 		}
-		if (source.passwordFile() != null) {
+		if (passwordFile != null) {
 			try {
-				return Files.readString(source.passwordFile(), StandardCharsets.UTF_8).strip();
+				return Files.readString(passwordFile, StandardCharsets.UTF_8).strip();
 			}
 			catch (IOException ex) {
 				throw new DrbatchException(FailureKind.BAD_CONFIGURATION,
-						"cannot read the password file of source '" + source.name() + "': " + ex.getMessage(), ex);
+						"cannot read the password file of " + owner + ": " + ex.getMessage(), ex);
 			}
 		}
 		return null;

@@ -31,7 +31,7 @@ import io.drbatch.failure.DrbatchException;
  */
 @Command(name = "drbatch", mixinStandardHelpOptions = true, versionProvider = DrbatchCli.Version.class,
 		description = "PostgreSQL disaster recovery as restartable batch jobs.",
-		subcommands = { DrbatchCli.Run.class, DrbatchCli.History.class, DrbatchCli.Backups.class,
+		subcommands = { DrbatchCli.Run.class, DrbatchCli.History.class, DrbatchCli.Backups.class, DrbatchCli.Drills.class,
 				DrbatchCli.Restart.class, DrbatchCli.Abandon.class, DrbatchCli.Warmup.class },
 		footer = { "", "Exit codes: 0 ok, 1 job failed, 2 bad argument, 3 bad configuration, 4 database unavailable,",
 				"5 store credentials rejected, 6 bucket missing, 7 store unavailable, 8 tool mismatch,",
@@ -216,6 +216,19 @@ public class DrbatchCli {
 		@Override
 		public ExitCode execute(Operations operations) {
 			return operations.backups(this.database, this.target);
+		}
+
+	}
+
+	@Command(name = "drills", description = "List restore drills from their reports in the bucket, newest first: result, RTO and RPO against targets.")
+	static class Drills implements Operation {
+
+		@Parameters(index = "0", arity = "0..1", paramLabel = "DATABASE", description = "only this database")
+		String database;
+
+		@Override
+		public ExitCode execute(Operations operations) {
+			return operations.drills(this.database);
 		}
 
 	}

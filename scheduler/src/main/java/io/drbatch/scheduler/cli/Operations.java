@@ -35,6 +35,8 @@ import io.drbatch.jobs.support.JobDescriptor;
 import io.drbatch.jobs.support.StoreTargets;
 import io.drbatch.manifest.BackupCatalog;
 import io.drbatch.manifest.BackupManifest;
+import io.drbatch.manifest.ManifestJson;
+import io.drbatch.jobs.restoredrill.DrillReport;
 
 /**
  * What the CLI commands do once the application context is up: launch and relaunch jobs through the
@@ -195,6 +197,35 @@ class Operations {
 		}
 		if (backups.isEmpty()) {
 			this.out.println("(no backups" + (database != null ? " of " + database : "") + ")");
+		}
+		return ExitCode.OK;
+	}
+
+	ExitCode drills(String database) {
+		var store = this.targets.primary();
+		List<DrillReport> reports = new ArrayList<>();
+		for (var object : store.list("drills/" + (database != null ? database + "/" : ""))) {
+			if (object.key().endsWith("/report.json")) {
+				try (var in = store.get(object.key())) {
+					reports.add(ManifestJson.read(in.readAllBytes(), DrillReport.class, object.key()));
+				}
+				catch (java.io.IOException ex) {
+					throw new java.io.UncheckedIOException("cannot read " + object.key(), ex);
+				}
+			}
+		}
+		reports.sort(Comparator.comparing(DrillReport::drillStarted).reversed());
+		this.out.printf("%-16s %-20s %-7s %-18s %-22s %-22s %s%n", "DATABASE", "DRILL (UTC)", "RESULT", "BACKUP", "RTO / TARGET",
+				"RPO / TARGET", "TABLES");
+		for (DrillReport report : reports) {
+			this.out.printf("%-16s %-20s %-7s %-18s %-22s %-22s %d%s%n", report.database(), time(report.drillStarted()),
+					report.result(), report.backupId(),
+					DrillReport.human(report.rtoMillis()) + " / " + DrillReport.human(report.rtoTargetMillis()),
+					DrillReport.human(report.rpoMillis()) + " / " + DrillReport.human(report.rpoTargetMillis()),
+					report.tables().size(), report.failures().isEmpty() ? "" : "  | " + report.failures().get(0));
+		}
+		if (reports.isEmpty()) {
+			this.out.println("(no drills" + (database != null ? " of " + database : "") + ")");
 		}
 		return ExitCode.OK;
 	}

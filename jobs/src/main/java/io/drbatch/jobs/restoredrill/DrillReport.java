@@ -1,0 +1,68 @@
+package io.drbatch.jobs.restoredrill;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * The outcome of one restore drill, stored as {@code report.json} (for machines) and {@code report.md} (for
+ * people) under {@code drills/<database>/<time>/} in the bucket, and kept in the job repository.
+ *
+ * @param rtoMillis measured recovery time: from the start of the drill to the end of the row-count check
+ * @param rpoMillis the backup's age when the drill started (drill start minus snapshot time)
+ */
+public record DrillReport(String result, String database, String backupId, String target, String scratchDatabase,
+		Instant snapshotTime, Instant drillStarted, Instant drillFinished, long downloadMillis, long restoreMillis,
+		long verifyMillis, long rtoMillis, long rtoTargetMillis, long rpoMillis, long rpoTargetMillis,
+		List<TableCheck> tables, List<String> extraTables, List<String> failures, long executionId) {
+
+	public static final String PASSED = "PASSED";
+
+	public static final String FAILED = "FAILED";
+
+	public boolean passed() {
+		return PASSED.equals(this.result);
+	}
+
+	public String markdown() {
+		StringBuilder md = new StringBuilder();
+		md.append("# Restore drill ").append(this.result).append(": ").append(this.database).append("\n\n");
+		md.append("| | |\n|---|---|\n");
+		md.append("| backup | ").append(this.backupId).append(" (snapshot ").append(this.snapshotTime).append(") on target ")
+			.append(this.target).append(" |\n");
+		md.append("| scratch database | ").append(this.scratchDatabase).append(" |\n");
+		md.append("| drill | ").append(this.drillStarted).append(" to ").append(this.drillFinished).append(" |\n");
+		md.append("| RTO | ").append(human(this.rtoMillis)).append(" (target ").append(human(this.rtoTargetMillis))
+			.append(this.rtoMillis <= this.rtoTargetMillis ? ", met" : ", MISSED").append(") |\n");
+		md.append("| RPO | ").append(human(this.rpoMillis)).append(" (target ").append(human(this.rpoTargetMillis))
+			.append(this.rpoMillis <= this.rpoTargetMillis ? ", met" : ", MISSED").append(") |\n");
+		md.append("| phases | download + verify ").append(human(this.downloadMillis)).append(", restore ")
+			.append(human(this.restoreMillis)).append(", row counts ").append(human(this.verifyMillis)).append(" |\n\n");
+		md.append("| table | manifest rows | restored rows | |\n|---|---:|---:|---|\n");
+		for (TableCheck check : this.tables) {
+			md.append("| ").append(check.schema()).append('.').append(check.table()).append(" | ").append(check.expected())
+				.append(" | ").append(check.restored() < 0 ? "missing" : String.valueOf(check.restored())).append(" | ")
+				.append(check.passed() ? "ok" : "DIFFERS").append(" |\n");
+		}
+		for (String extra : this.extraTables) {
+			md.append("| ").append(extra).append(" | not in manifest | present | EXTRA |\n");
+		}
+		if (!this.failures.isEmpty()) {
+			md.append("\nFailures:\n\n");
+			this.failures.forEach(failure -> md.append("- ").append(failure).append('\n'));
+		}
+		return md.toString();
+	}
+
+	public static String human(long millis) {
+		Duration d = Duration.ofMillis(millis);
+		if (d.toHours() > 0) {
+			return String.format("%dh%02dm", d.toHours(), d.toMinutesPart());
+		}
+		if (d.toMinutes() > 0) {
+			return String.format("%dm%02ds", d.toMinutes(), d.toSecondsPart());
+		}
+		return String.format("%.1fs", millis / 1000.0);
+	}
+
+}

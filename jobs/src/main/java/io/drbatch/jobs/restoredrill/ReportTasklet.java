@@ -1,0 +1,133 @@
+package io.drbatch.jobs.restoredrill;
+
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.batch.core.job.JobExecution;
+import org.springframework.batch.core.scope.context.ChunkContext;
+import org.springframework.batch.core.step.StepContribution;
+import org.springframework.batch.core.step.tasklet.Tasklet;
+import org.springframework.batch.infrastructure.item.ExecutionContext;
+import org.springframework.batch.infrastructure.repeat.RepeatStatus;
+
+import io.drbatch.failure.DrbatchException;
+import io.drbatch.failure.FailureKind;
+import io.drbatch.jobs.config.DrbatchProperties;
+import io.drbatch.jobs.support.DrillServer;
+import io.drbatch.jobs.support.StoreTargets;
+import io.drbatch.manifest.BackupCatalog;
+import io.drbatch.manifest.BackupLayout;
+import io.drbatch.manifest.BackupManifest;
+import io.drbatch.manifest.ManifestJson;
+import io.drbatch.pg.PgTables;
+import io.drbatch.store.ObjectStore;
+
+/**
+ * Judges the drill: every manifest table restored with its row count, no table the manifest does not name,
+ * RTO and RPO against their targets. Writes the report to the bucket and the job repository, drops the
+ * scratch database (kept after a failure when configured), and fails the job when the drill failed, so that a
+ * CronJob fails visibly.
+ */
+class ReportTasklet implements Tasklet {
+
+	private static final Logger log = LoggerFactory.getLogger(ReportTasklet.class);
+
+	private final StoreTargets targets;
+
+	private final DrillServer drillServer;
+
+	private final DrbatchProperties.Drill settings;
+
+	private final Clock clock;
+
+	ReportTasklet(StoreTargets targets, DrillServer drillServer, DrbatchProperties.Drill settings, Clock clock) {
+		this.targets = targets;
+		this.drillServer = drillServer;
+		this.settings = settings;
+		this.clock = clock;
+	}
+
+	@Override
+	public RepeatStatus execute(StepContribution contribution, ChunkContext chunkContext) {
+		JobExecution job = chunkContext.getStepContext().getStepExecution().getJobExecution();
+		ExecutionContext context = job.getExecutionContext();
+		ObjectStore store = this.targets.primary();
+		BackupManifest manifest = new BackupCatalog(store).read(context.getString(DrillContext.MANIFEST_KEY));
+		String scratch = context.getString(DrillContext.SCRATCH_DATABASE);
+		List<TableCheck> checks = TableCheckWriter.read(context.getString(DrillContext.TABLE_CHECKS, "[]"));
+		Instant started = Instant.ofEpochMilli(context.getLong(DrillContext.STARTED_MILLIS));
+		Instant finished = this.clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
+
+		List<String> extra = extraTables(scratch, manifest);
+		List<String> failures = new ArrayList<>();
+		checks.stream().filter(check -> !check.passed()).map(TableCheck::describe).forEach(failures::add);
+		extra.forEach(table -> failures.add("table " + table + " is in the restored database but not in the manifest"));
+		if (checks.size() != manifest.tables().size()) {
+			failures.add("checked " + checks.size() + " of " + manifest.tables().size() + " manifest tables");
+		}
+		long rto = finished.toEpochMilli() - started.toEpochMilli();
+		long rpo = started.toEpochMilli() - manifest.source().snapshotTime().toEpochMilli();
+		if (rto > this.settings.rtoTarget().toMillis()) {
+			failures.add("measured RTO " + DrillReport.human(rto) + " exceeds the target "
+					+ DrillReport.human(this.settings.rtoTarget().toMillis()));
+		}
+		if (rpo > this.settings.rpoTarget().toMillis()) {
+			failures.add("backup age " + DrillReport.human(rpo) + " exceeds the RPO target "
+					+ DrillReport.human(this.settings.rpoTarget().toMillis()));
+		}
+		DrillReport report = new DrillReport(failures.isEmpty() ? DrillReport.PASSED : DrillReport.FAILED,
+				manifest.database(), manifest.backupId(), store.name(), scratch, manifest.source().snapshotTime(), started,
+				finished, context.getLong(DrillContext.DOWNLOAD_MILLIS, 0), context.getLong(DrillContext.RESTORE_MILLIS, 0),
+				context.getLong(DrillContext.VERIFY_MILLIS, 0), rto, this.settings.rtoTarget().toMillis(), rpo,
+				this.settings.rpoTarget().toMillis(), checks, extra, failures, job.getId());
+
+		String folder = "drills/" + manifest.database() + "/" + BackupLayout.newBackupId(started) + "/";
+		store.put(folder + "report.json", ManifestJson.write(report), "application/json");
+		store.put(folder + "report.md", report.markdown().getBytes(StandardCharsets.UTF_8), "text/markdown");
+		context.putString(DrillContext.RESULT, report.result());
+		context.putLong(DrillContext.RTO_MILLIS, rto);
+		context.putLong(DrillContext.RPO_MILLIS, rpo);
+		context.putString(DrillContext.REPORT_KEY, folder + "report.json");
+		log.info("Drill report {}report.md:\n{}", folder, report.markdown());
+
+		if (report.passed() || !this.settings.keepOnFailure()) {
+			this.drillServer.drop(scratch);
+		}
+		else {
+			log.warn("Keeping scratch database {} of the failed drill for forensics", scratch);
+		}
+		if (!report.passed()) {
+			throw new DrbatchException(FailureKind.INTEGRITY, "restore drill of " + manifest.database() + " backup "
+					+ manifest.backupId() + " FAILED: " + String.join("; ", failures));
+		}
+		return RepeatStatus.FINISHED;
+	}
+
+	private List<String> extraTables(String scratch, BackupManifest manifest) {
+		Set<String> inManifest = manifest.tables()
+			.stream()
+			.map(t -> t.schema() + "." + t.table())
+			.collect(Collectors.toSet());
+		try (Connection connection = this.drillServer.spec(scratch).open("drbatch-drill-report")) {
+			return PgTables.withData(connection)
+				.stream()
+				.map(PgTables.Table::qualifiedName)
+				.filter(name -> !inManifest.contains(name))
+				.toList();
+		}
+		catch (SQLException ex) {
+			throw new DrbatchException(FailureKind.DATABASE_UNAVAILABLE,
+					"cannot list the tables of scratch database " + scratch + ": " + ex.getMessage(), ex);
+		}
+	}
+
+}
