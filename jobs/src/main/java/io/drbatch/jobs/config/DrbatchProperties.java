@@ -107,12 +107,19 @@ public record DrbatchProperties(List<Source> sources, List<Target> targets, @Def
 	 * @param restoreJobs pg_restore parallel jobs ({@code -j})
 	 * @param spoolDir local folder for the downloaded dump (pg_restore needs a seekable file); removed afterwards
 	 * @param keepOnFailure keep the scratch database of a failed drill for forensics
+	 * @param checks custom SQL checks run in the restored database
+	 * @param webhook where drill outcomes are posted (Slack-compatible)
 	 */
 	public record Drill(@DefaultValue("127.0.0.1") String host, @DefaultValue("5432") int port,
 			@DefaultValue("postgres") String username, String password, Path passwordFile, String database,
 			@DefaultValue("1h") java.time.Duration rtoTarget, @DefaultValue("24h") java.time.Duration rpoTarget,
 			@DefaultValue("2") int restoreJobs, Path spoolDir, @DefaultValue("false") boolean keepOnFailure,
-			@DefaultValue("pg_restore") String pgRestorePath, @DefaultValue("psql") String psqlPath) {
+			@DefaultValue("pg_restore") String pgRestorePath, @DefaultValue("psql") String psqlPath, List<Check> checks,
+			@DefaultValue Webhook webhook) {
+
+		public Drill {
+			checks = checks == null ? List.of() : List.copyOf(checks);
+		}
 
 		public Path spoolDirOrTemp() {
 			return this.spoolDir != null ? this.spoolDir : Path.of(System.getProperty("java.io.tmpdir"));
@@ -121,6 +128,40 @@ public record DrbatchProperties(List<Source> sources, List<Target> targets, @Def
 		@Override
 		public String toString() {
 			return "Drill[" + this.username + "@" + this.host + ":" + this.port + "]";
+		}
+
+	}
+
+	/**
+	 * A custom check: {@code sql} returns one value in the restored database, which must read as {@code expect}.
+	 * {@code ${snapshot_time}} in the SQL stands for the backup's snapshot time (a timestamptz literal), e.g.
+	 * {@code SELECT max(created_at) >= ${snapshot_time} - interval '25 hours' FROM audit_logs}.
+	 * @param databases the source names it applies to; empty for every database
+	 */
+	public record Check(String name, String sql, @DefaultValue("true") String expect, List<String> databases) {
+
+		public Check {
+			databases = databases == null ? List.of() : List.copyOf(databases);
+		}
+
+		public boolean appliesTo(String database) {
+			return this.databases.isEmpty() || this.databases.contains(database);
+		}
+
+	}
+
+	/**
+	 * @param url the webhook URL; it usually embeds a token, so bind it from the environment
+	 * ({@code DRBATCH_DRILL_WEBHOOK_URL}); it is never logged
+	 * @param notifyOnSuccess post passing drills too (failures are always posted)
+	 * @param attempts tries per notification, with doubling back-off from one second
+	 */
+	public record Webhook(java.net.URI url, @DefaultValue("false") boolean notifyOnSuccess,
+			@DefaultValue("3") int attempts, @DefaultValue("10s") java.time.Duration timeout) {
+
+		@Override
+		public String toString() {
+			return "Webhook[" + (this.url != null ? "configured" : "none") + "]";
 		}
 
 	}

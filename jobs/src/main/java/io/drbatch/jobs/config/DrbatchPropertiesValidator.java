@@ -60,6 +60,21 @@ public class DrbatchPropertiesValidator implements Validator {
 		if (drill.passwordFile() != null && !Files.isReadable(drill.passwordFile())) {
 			reject(errors, "drill.password-file", "file is missing or not readable");
 		}
+		Set<String> checkNames = new HashSet<>();
+		for (int i = 0; i < drill.checks().size(); i++) {
+			DrbatchProperties.Check check = drill.checks().get(i);
+			checkName(check.name(), "drill.checks[" + i + "].name", checkNames, errors);
+			if (check.sql() == null || check.sql().isBlank()) {
+				reject(errors, "drill.checks[" + i + "].sql", "must not be empty");
+			}
+		}
+		DrbatchProperties.Webhook webhook = drill.webhook();
+		if (webhook.url() != null && !List.of("http", "https").contains(webhook.url().getScheme())) {
+			reject(errors, "drill.webhook.url", "must be an http:// or https:// URL");
+		}
+		if (webhook.attempts() < 1 || webhook.attempts() > 10) {
+			reject(errors, "drill.webhook.attempts", "must be between 1 and 10");
+		}
 		if (drill.database() != null && !drill.database().isBlank() && !NAME.matcher(drill.database()).matches()) {
 			reject(errors, "drill.database", "must be 1-63 letters, digits, '_', '-' or '.'");
 		}

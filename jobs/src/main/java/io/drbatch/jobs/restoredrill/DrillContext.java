@@ -21,6 +21,9 @@ final class DrillContext {
 	/** JSON list of {@link TableCheck}, written chunk by chunk by the verify step and promoted to the job. */
 	static final String TABLE_CHECKS = "drbatch.drill.checks";
 
+	/** JSON list of {@link CheckResult}. */
+	static final String CHECKS = "drbatch.drill.checks.custom";
+
 	static final String VERIFY_MILLIS = "drbatch.drill.verify.ms";
 
 	static final String RESULT = "drbatch.drill.result";

@@ -14,7 +14,8 @@ import java.util.List;
 public record DrillReport(String result, String database, String backupId, String target, String scratchDatabase,
 		Instant snapshotTime, Instant drillStarted, Instant drillFinished, long downloadMillis, long restoreMillis,
 		long verifyMillis, long rtoMillis, long rtoTargetMillis, long rpoMillis, long rpoTargetMillis,
-		List<TableCheck> tables, List<String> extraTables, List<String> failures, long executionId) {
+		List<TableCheck> tables, List<String> extraTables, List<CheckResult> checks, List<String> failures,
+		long executionId) {
 
 	public static final String PASSED = "PASSED";
 
@@ -46,6 +47,14 @@ public record DrillReport(String result, String database, String backupId, Strin
 		}
 		for (String extra : this.extraTables) {
 			md.append("| ").append(extra).append(" | not in manifest | present | EXTRA |\n");
+		}
+		if (!this.checks.isEmpty()) {
+			md.append("\n| check | expected | returned | |\n|---|---|---|---|\n");
+			for (CheckResult check : this.checks) {
+				md.append("| ").append(check.name()).append(" | ").append(check.expected()).append(" | ")
+					.append(check.error() != null ? "error: " + check.error() : check.actual()).append(" | ")
+					.append(check.passed() ? "ok" : "FAILED").append(" |\n");
+			}
 		}
 		if (!this.failures.isEmpty()) {
 			md.append("\nFailures:\n\n");

@@ -71,6 +71,8 @@ class ReportTasklet implements Tasklet {
 		List<String> failures = new ArrayList<>();
 		checks.stream().filter(check -> !check.passed()).map(TableCheck::describe).forEach(failures::add);
 		extra.forEach(table -> failures.add("table " + table + " is in the restored database but not in the manifest"));
+		List<CheckResult> custom = ChecksTasklet.read(context.getString(DrillContext.CHECKS, "[]"));
+		custom.stream().filter(check -> !check.passed()).map(CheckResult::describe).forEach(failures::add);
 		if (checks.size() != manifest.tables().size()) {
 			failures.add("checked " + checks.size() + " of " + manifest.tables().size() + " manifest tables");
 		}
@@ -88,7 +90,7 @@ class ReportTasklet implements Tasklet {
 				manifest.database(), manifest.backupId(), store.name(), scratch, manifest.source().snapshotTime(), started,
 				finished, context.getLong(DrillContext.DOWNLOAD_MILLIS, 0), context.getLong(DrillContext.RESTORE_MILLIS, 0),
 				context.getLong(DrillContext.VERIFY_MILLIS, 0), rto, this.settings.rtoTarget().toMillis(), rpo,
-				this.settings.rpoTarget().toMillis(), checks, extra, failures, job.getId());
+				this.settings.rpoTarget().toMillis(), checks, extra, custom, failures, job.getId());
 
 		String folder = "drills/" + manifest.database() + "/" + BackupLayout.newBackupId(started) + "/";
 		store.put(folder + "report.json", ManifestJson.write(report), "application/json");

@@ -26,7 +26,7 @@ import io.drbatch.manifest.BackupManifest;
 /**
  * restore-drill: select (newest backup with a manifest, scratch database) -> restore (download + verify
  * checksums, pg_restore into the scratch database) -> verify (chunk-oriented and restartable: count every
- * manifest table in the scratch database) -> report (extra tables, RTO and RPO against targets, report to the
+ * manifest table in the scratch database) -> checks (custom SQL) -> report (extra tables, RTO and RPO against targets, report to the
  * bucket, drop the scratch database, fail the job when the drill failed).
  */
 @Configuration(proxyBeanMethods = false)
@@ -76,10 +76,19 @@ class RestoreDrillJobConfiguration {
 			.listener(promotion)
 			.listener(new VerifyTiming())
 			.build();
+		Step checks = new StepBuilder(JOB_NAME + ".checks", jobRepository)
+			.tasklet(new ChecksTasklet(targets, drillServer, drill.checks()), noTransaction)
+			.build();
 		Step report = new StepBuilder(JOB_NAME + ".report", jobRepository)
 			.tasklet(new ReportTasklet(targets, drillServer, drill, clock), noTransaction)
 			.build();
-		return new JobBuilder(JOB_NAME, jobRepository).start(select).next(restore).next(verify).next(report).build();
+		return new JobBuilder(JOB_NAME, jobRepository).listener(new DrillNotifier(drill.webhook()))
+			.start(select)
+			.next(restore)
+			.next(verify)
+			.next(checks)
+			.next(report)
+			.build();
 	}
 
 	/** Records the verify step's duration in its context, for promotion to the job and the report. */
