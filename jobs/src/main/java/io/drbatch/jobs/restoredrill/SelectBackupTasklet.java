@@ -37,6 +37,8 @@ class SelectBackupTasklet implements Tasklet {
 	private static final DateTimeFormatter SCRATCH_TIME = DateTimeFormatter.ofPattern("yyyyMMddHHmmss")
 		.withZone(ZoneOffset.UTC);
 
+	private static final DateTimeFormatter SCRATCH_TIME_PARSER = DateTimeFormatter.ofPattern("yyyyMMddHHmmss");
+
 	private final SourceDatabases sources;
 
 	private final StoreTargets targets;
@@ -68,6 +70,7 @@ class SelectBackupTasklet implements Tasklet {
 			return RepeatStatus.FINISHED;
 		}
 		context.putLong(DrillContext.STARTED_MILLIS, this.clock.millis());
+		dropStaleScratchDatabases(database);
 		String scratch = scratchName(database);
 		if (this.drillServer.hosts(source) && scratch.equals(source.database())) {
 			throw new DrbatchException(FailureKind.BAD_CONFIGURATION, "drill target " + scratch
@@ -92,13 +95,39 @@ class SelectBackupTasklet implements Tasklet {
 		return RepeatStatus.FINISHED;
 	}
 
+	/**
+	 * Drops scratch databases of this source left by drills that crashed: generated names older than a day (and
+	 * older than twice the RTO target) that nobody is connected to. With keep-on-failure they are left alone,
+	 * since they may be kept on purpose.
+	 */
+	private void dropStaleScratchDatabases(String database) {
+		if (this.settings.keepOnFailure()) {
+			return;
+		}
+		String prefix = scratchPrefix(database);
+		java.time.Duration age = java.time.Duration.ofDays(1).compareTo(this.settings.rtoTarget().multipliedBy(2)) > 0
+				? java.time.Duration.ofDays(1) : this.settings.rtoTarget().multipliedBy(2);
+		java.time.Instant limit = this.clock.instant().minus(age);
+		for (String name : this.drillServer.idleDatabasesStartingWith(prefix)) {
+			String stamp = name.substring(prefix.length());
+			if (stamp.matches("\\d{14}")
+					&& java.time.LocalDateTime.parse(stamp, SCRATCH_TIME_PARSER).toInstant(ZoneOffset.UTC).isBefore(limit)) {
+				log.warn("Dropping stale scratch database {} left by an earlier drill", name);
+				this.drillServer.drop(name);
+			}
+		}
+	}
+
+	private static String scratchPrefix(String database) {
+		String safe = database.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9_]", "_");
+		return "drill_" + (safe.length() > 42 ? safe.substring(0, 42) : safe) + "_";
+	}
+
 	private String scratchName(String database) {
 		if (this.settings.database() != null && !this.settings.database().isBlank()) {
 			return this.settings.database();
 		}
-		String safe = database.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9_]", "_");
-		String name = "drill_" + safe + "_" + SCRATCH_TIME.format(this.clock.instant());
-		return name.length() <= 63 ? name : "drill_" + safe.substring(0, 63 - 21) + "_" + SCRATCH_TIME.format(this.clock.instant());
+		return scratchPrefix(database) + SCRATCH_TIME.format(this.clock.instant());
 	}
 
 }

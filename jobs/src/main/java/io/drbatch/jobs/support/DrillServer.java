@@ -51,6 +51,26 @@ public class DrillServer {
 		}
 	}
 
+	/** Databases whose name starts with {@code prefix} and that nobody is connected to. */
+	public java.util.List<String> idleDatabasesStartingWith(String prefix) {
+		String sql = "SELECT d.datname FROM pg_database d WHERE starts_with(d.datname, ?) "
+				+ "AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.datname = d.datname) ORDER BY 1";
+		java.util.List<String> names = new java.util.ArrayList<>();
+		try (Connection connection = spec("postgres").open("drbatch-drill");
+				PreparedStatement statement = connection.prepareStatement(sql)) {
+			statement.setString(1, prefix);
+			try (ResultSet rs = statement.executeQuery()) {
+				while (rs.next()) {
+					names.add(rs.getString(1));
+				}
+			}
+		}
+		catch (SQLException ex) {
+			throw unavailable(ex);
+		}
+		return names;
+	}
+
 	public void create(String database) {
 		execute("CREATE DATABASE " + quote(database));
 	}

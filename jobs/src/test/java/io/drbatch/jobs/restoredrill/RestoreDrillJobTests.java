@@ -142,11 +142,20 @@ class RestoreDrillJobTests {
 
 	@Test
 	void honestBackupPassesWithAReportAndNoScratchDatabaseLeft() throws Exception {
+		String stale = "drill_" + SOURCE + "_20200101000000";
+		String recent = "drill_" + SOURCE + "_" + java.time.format.DateTimeFormatter.ofPattern("yyyyMMddHHmmss")
+			.withZone(java.time.ZoneOffset.UTC)
+			.format(java.time.Instant.now().minusSeconds(60));
+		TestPostgres.execute("postgres", "CREATE DATABASE " + stale);
+		TestPostgres.execute("postgres", "CREATE DATABASE " + recent);
+
 		JobExecution execution = drill(this.honest.backupId());
 
 		assertThat(execution.getStatus()).as(failureMessage(execution)).isEqualTo(BatchStatus.COMPLETED);
 		assertThat(execution.getExecutionContext().getString(DrillContext.RESULT)).isEqualTo("PASSED");
-		assertThat(scratchDatabases()).isEmpty();
+		assertThat(scratchDatabases()).as("the stale scratch database is dropped, a recent one (maybe in use) kept")
+			.containsExactly(recent);
+		TestPostgres.dropDatabase(recent);
 		String reportKey = execution.getExecutionContext().getString(DrillContext.REPORT_KEY);
 		try (S3Client s3 = TestS3.client()) {
 			DrillReport report = ManifestJson.read(s3.getObjectAsBytes(r -> r.bucket(BUCKET).key("it/" + reportKey)).asByteArray(),
