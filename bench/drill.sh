@@ -5,31 +5,12 @@
 # Goal: A no slower than B. Usage: bench/drill.sh [rounds] (default 3). Needs the benchmark database
 # (bench/create-bench-db.sh, run by bench/dump.sh) and the built jar.
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
-cd "$root"
 rounds=${1:-3}
-db=${BENCH_DB:-drbatch_bench}
-repo_db=drbatch_bench_repo
-bucket=drbatch-bench
-work=$root/bench/.work
-export PGHOST=${PGHOST:-127.0.0.1} PGPORT=${PGPORT:-5432} PGUSER=${PGUSER:-postgres}
-
-scripts/local-env.sh up >/dev/null
-bench/create-bench-db.sh
-[ -f scheduler/target/drbatch.jar ] || mvn -B -q -DskipTests install
-mkdir -p "$work"
+source "$(dirname "$0")/bench-env.sh"
 psql -d postgres -XAtc "select 1 from pg_database where datname = '$repo_db'" | grep -q 1 || psql -d postgres -Xqc "CREATE DATABASE $repo_db"
-curl -s -o /dev/null -X PUT "http://127.0.0.1:9090/$bucket"
-
-export SPRING_DATASOURCE_URL="jdbc:postgresql://$PGHOST:$PGPORT/$repo_db" SPRING_DATASOURCE_USERNAME=$PGUSER
-export DRBATCH_SOURCES_0_NAME=bench DRBATCH_SOURCES_0_DATABASE=$db DRBATCH_SOURCES_0_HOST=$PGHOST \
-  DRBATCH_SOURCES_0_PORT=$PGPORT DRBATCH_SOURCES_0_USERNAME=$PGUSER
-export DRBATCH_TARGETS_0_NAME=primary DRBATCH_TARGETS_0_ENDPOINT=http://127.0.0.1:9090 DRBATCH_TARGETS_0_BUCKET=$bucket \
-  DRBATCH_TARGETS_0_PATH_STYLE=true DRBATCH_TARGETS_0_ACCESS_KEY_ID=bench DRBATCH_TARGETS_0_SECRET_ACCESS_KEY=bench
-# the demo's checks name omnihub_demo tables; the benchmark drill runs none
+# replaces the built-in demo checks (they name omnihub_demo's tables) with one check on the benchmark database
 export DRBATCH_DRILL_CHECKS_0_NAME=bench-has-accounts DRBATCH_DRILL_CHECKS_0_SQL="SELECT count(*) > 0 FROM pgbench_accounts"
 
-bin/drbatch warmup >/dev/null 2>&1 || true
 stamp=$(date -u +%Y%m%d%H%M%S)
 echo "bench: a fresh daily-dump of $db to drill"
 bin/drbatch run daily-dump database=bench "backup.date=$(date -u -d "1990-01-01 + $((10#${stamp:8:6} % 9000)) days" +%F)" >"$work/drill-dump.log" 2>&1 \
@@ -37,8 +18,6 @@ bin/drbatch run daily-dump database=bench "backup.date=$(date -u -d "1990-01-01 
 echo "bench: the plan's dump (pg_dump | gzip), once, untimed"
 pg_dump -d "$db" | gzip -1 > "$work/plan.sql.gz"
 
-now() { date +%s.%N; }
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 : > "$work/drill.t"; : > "$work/plan.t"
 for i in $(seq 1 "$rounds"); do
   t0=$(now)

@@ -7,31 +7,10 @@
 # A <= 1.3 x B, A <= 0.5 x C, A's output <= C's, peak RSS <= 300 MB.
 # Usage: bench/dump.sh [rounds]   (default 3). Needs scripts/local-env.sh up and the built jar.
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
-cd "$root"
 rounds=${1:-3}
-db=${BENCH_DB:-drbatch_bench}
-repo_db=drbatch_bench_repo
-bucket=drbatch-bench
-work=$root/bench/.work
-export PGHOST=${PGHOST:-127.0.0.1} PGPORT=${PGPORT:-5432} PGUSER=${PGUSER:-postgres}
-
-scripts/local-env.sh up >/dev/null
-bench/create-bench-db.sh
-[ -f scheduler/target/drbatch.jar ] || mvn -B -q -DskipTests install
-bin/drbatch warmup >/dev/null 2>&1 || true   # extracts the jar and records the CDS archive outside the timed runs
-mkdir -p "$work"
+source "$(dirname "$0")/bench-env.sh"
+# a fresh job repository: the same dates are used again in every benchmark run
 psql -d postgres -Xqc "DROP DATABASE IF EXISTS $repo_db WITH (FORCE)" -c "CREATE DATABASE $repo_db"
-curl -s -o /dev/null -X PUT "http://127.0.0.1:9090/$bucket"
-
-export SPRING_DATASOURCE_URL="jdbc:postgresql://$PGHOST:$PGPORT/$repo_db" SPRING_DATASOURCE_USERNAME=$PGUSER
-export DRBATCH_SOURCES_0_NAME=bench DRBATCH_SOURCES_0_DATABASE=$db DRBATCH_SOURCES_0_HOST=$PGHOST \
-  DRBATCH_SOURCES_0_PORT=$PGPORT DRBATCH_SOURCES_0_USERNAME=$PGUSER
-export DRBATCH_TARGETS_0_NAME=primary DRBATCH_TARGETS_0_ENDPOINT=http://127.0.0.1:9090 DRBATCH_TARGETS_0_BUCKET=$bucket \
-  DRBATCH_TARGETS_0_PATH_STYLE=true DRBATCH_TARGETS_0_ACCESS_KEY_ID=bench DRBATCH_TARGETS_0_SECRET_ACCESS_KEY=bench
-
-now() { date +%s.%N; }
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 : > "$work/a.t"; : > "$work/b.t"; : > "$work/c.t"; : > "$work/a.rss"; : > "$work/a.size"; : > "$work/c.size"
 
 for i in $(seq 1 "$rounds"); do
