@@ -9,7 +9,8 @@ import java.util.List;
  * people) under {@code drills/<database>/<time>/} in the bucket, and kept in the job repository.
  *
  * @param rtoMillis measured recovery time: from the start of the drill to the end of the row-count check
- * @param rpoMillis the backup's age when the drill started (drill start minus snapshot time)
+ * @param rpoMillis the backup's age when the drill started (drill start minus snapshot time); -1 when the
+ * drill failed before it was known
  */
 public record DrillReport(String result, String database, String backupId, String target, String scratchDatabase,
 		Instant snapshotTime, Instant drillStarted, Instant drillFinished, long downloadMillis, long restoreMillis,
@@ -29,14 +30,17 @@ public record DrillReport(String result, String database, String backupId, Strin
 		StringBuilder md = new StringBuilder();
 		md.append("# Restore drill ").append(this.result).append(": ").append(this.database).append("\n\n");
 		md.append("| | |\n|---|---|\n");
-		md.append("| backup | ").append(this.backupId).append(" (snapshot ").append(this.snapshotTime).append(") on target ")
-			.append(this.target).append(" |\n");
+		md.append("| backup | ").append(this.backupId != null ? this.backupId : "none selected")
+			.append(this.snapshotTime != null ? " (snapshot " + this.snapshotTime + ")" : "")
+			.append(" on target ").append(this.target).append(" |\n");
 		md.append("| scratch database | ").append(this.scratchDatabase).append(" |\n");
 		md.append("| drill | ").append(this.drillStarted).append(" to ").append(this.drillFinished).append(" |\n");
 		md.append("| RTO | ").append(human(this.rtoMillis)).append(" (target ").append(human(this.rtoTargetMillis))
 			.append(this.rtoMillis <= this.rtoTargetMillis ? ", met" : ", MISSED").append(") |\n");
-		md.append("| RPO | ").append(human(this.rpoMillis)).append(" (target ").append(human(this.rpoTargetMillis))
-			.append(this.rpoMillis <= this.rpoTargetMillis ? ", met" : ", MISSED").append(") |\n");
+		if (this.rpoMillis >= 0) {
+			md.append("| RPO | ").append(human(this.rpoMillis)).append(" (target ").append(human(this.rpoTargetMillis))
+				.append(this.rpoMillis <= this.rpoTargetMillis ? ", met" : ", MISSED").append(") |\n");
+		}
 		md.append("| phases | download + verify ").append(human(this.downloadMillis)).append(", restore ")
 			.append(human(this.restoreMillis)).append(", row counts ").append(human(this.verifyMillis)).append(" |\n\n");
 		md.append("| table | manifest rows | restored rows | |\n|---|---:|---:|---|\n");

@@ -82,7 +82,9 @@ class RestoreDrillJobConfiguration {
 		Step report = new StepBuilder(JOB_NAME + ".report", jobRepository)
 			.tasklet(new ReportTasklet(targets, drillServer, drill, clock), noTransaction)
 			.build();
+		// after-job listeners run in reverse order: the failure report is written before the notification
 		return new JobBuilder(JOB_NAME, jobRepository).listener(new DrillNotifier(drill.webhook()))
+			.listener(new FailedDrillReporter(targets, drillServer, drill, clock))
 			.start(select)
 			.next(restore)
 			.next(verify)

@@ -183,6 +183,14 @@ class RestoreDrillJobTests {
 		assertThat(failureMessage(execution)).contains("daily/" + SOURCE + "/" + id + "/dump.pgdump.zst")
 			.containsAnyOf("does not match its manifest", "is corrupt");
 		assertThat(scratchDatabases()).isEmpty();
+		String reportKey = execution.getExecutionContext().getString(DrillContext.REPORT_KEY);
+		try (S3Client s3 = TestS3.client()) {
+			DrillReport report = ManifestJson.read(s3.getObjectAsBytes(r -> r.bucket(BUCKET).key("it/" + reportKey)).asByteArray(),
+					DrillReport.class, reportKey);
+			assertThat(report.result()).isEqualTo("FAILED");
+			assertThat(report.backupId()).isEqualTo(id);
+			assertThat(report.failures()).singleElement().asString().contains(id + "/dump.pgdump.zst");
+		}
 	}
 
 	@Test

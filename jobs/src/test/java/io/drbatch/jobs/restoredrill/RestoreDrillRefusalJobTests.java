@@ -22,7 +22,10 @@ import io.drbatch.testing.TestS3;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** A drill whose scratch database would be the source itself is refused before anything is touched. */
+/**
+ * A drill whose scratch database would be the source itself is refused before any database is touched; the
+ * refusal is reported like any failed drill.
+ */
 @SpringBootTest(classes = JobsTestApplication.class)
 class RestoreDrillRefusalJobTests {
 
@@ -62,7 +65,11 @@ class RestoreDrillRefusalJobTests {
 		assertThat(failure.getMessage()).contains("is the source database itself");
 		assertThat(execution.getStepExecutions()).hasSize(1);
 		assertThat(TestPostgres.queryLong(SOURCE, "SELECT count(*) FROM kept")).isEqualTo(3);
-		assertThat(TestS3.keys(BUCKET)).isEmpty();
+		assertThat(TestPostgres.queryLong("postgres", "SELECT count(*) FROM pg_database WHERE datname LIKE 'drill\\_%"
+				+ SOURCE + "%'")).isZero();
+		assertThat(TestS3.keys(BUCKET)).as("only the report of the refused drill is written")
+			.allMatch(key -> key.startsWith("it/drills/" + SOURCE + "/"))
+			.anyMatch(key -> key.endsWith("report.json"));
 	}
 
 }

@@ -219,9 +219,10 @@ class Operations {
 				"RPO / TARGET", "TABLES");
 		for (DrillReport report : reports) {
 			this.out.printf("%-16s %-20s %-7s %-18s %-22s %-22s %d%s%n", report.database(), time(report.drillStarted()),
-					report.result(), report.backupId(),
+					report.result(), report.backupId() != null ? report.backupId() : "-",
 					DrillReport.human(report.rtoMillis()) + " / " + DrillReport.human(report.rtoTargetMillis()),
-					DrillReport.human(report.rpoMillis()) + " / " + DrillReport.human(report.rpoTargetMillis()),
+					(report.rpoMillis() >= 0 ? DrillReport.human(report.rpoMillis()) : "-") + " / "
+							+ DrillReport.human(report.rpoTargetMillis()),
 					report.tables().size(), report.failures().isEmpty() ? "" : "  | " + report.failures().get(0));
 		}
 		if (reports.isEmpty()) {

@@ -1,0 +1,92 @@
+package io.drbatch.jobs.restoredrill;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.batch.core.BatchStatus;
+import org.springframework.batch.core.job.JobExecution;
+import org.springframework.batch.core.listener.JobExecutionListener;
+import org.springframework.batch.infrastructure.item.ExecutionContext;
+
+import io.drbatch.failure.DrbatchException;
+import io.drbatch.jobs.config.DrbatchProperties;
+import io.drbatch.jobs.support.DrillServer;
+import io.drbatch.jobs.support.StoreTargets;
+import io.drbatch.manifest.BackupLayout;
+import io.drbatch.manifest.ManifestJson;
+import io.drbatch.store.ObjectStore;
+
+/**
+ * Makes a drill that failed before its report step (a corrupt object, a restore that pg_restore rejected, an
+ * unreachable server) leave a report too: {@code report.json} and {@code report.md} with result FAILED and the
+ * cause, and drops the scratch database it created unless keep-on-failure is set. A report failing to be
+ * written is logged, never hides the drill's own failure.
+ */
+class FailedDrillReporter implements JobExecutionListener {
+
+	private static final Logger log = LoggerFactory.getLogger(FailedDrillReporter.class);
+
+	private final StoreTargets targets;
+
+	private final DrillServer drillServer;
+
+	private final DrbatchProperties.Drill settings;
+
+	private final Clock clock;
+
+	FailedDrillReporter(StoreTargets targets, DrillServer drillServer, DrbatchProperties.Drill settings, Clock clock) {
+		this.targets = targets;
+		this.drillServer = drillServer;
+		this.settings = settings;
+		this.clock = clock;
+	}
+
+	@Override
+	public void afterJob(JobExecution execution) {
+		ExecutionContext context = execution.getExecutionContext();
+		if (execution.getStatus() == BatchStatus.COMPLETED || context.containsKey(DrillContext.REPORT_KEY)
+				|| !context.containsKey(DrillContext.STARTED_MILLIS)) {
+			return;
+		}
+		String database = execution.getJobParameters().getString("database");
+		String cause = execution.getAllFailureExceptions()
+			.stream()
+			.findFirst()
+			.map(ex -> DrbatchException.find(ex).map(Throwable::getMessage).orElse(String.valueOf(ex)))
+			.orElse("the drill stopped with status " + execution.getStatus());
+		Instant started = Instant.ofEpochMilli(context.getLong(DrillContext.STARTED_MILLIS));
+		String manifestKey = context.getString(DrillContext.MANIFEST_KEY, null);
+		String backupId = manifestKey != null ? manifestKey.split("/")[2] : null;
+		String scratch = context.getString(DrillContext.SCRATCH_DATABASE, null);
+		long rto = this.clock.millis() - started.toEpochMilli();
+		DrillReport report = new DrillReport(DrillReport.FAILED, database, backupId, this.targets.primary().name(), scratch,
+				null, started, this.clock.instant(), context.getLong(DrillContext.DOWNLOAD_MILLIS, 0),
+				context.getLong(DrillContext.RESTORE_MILLIS, 0), 0, rto, this.settings.rtoTarget().toMillis(), -1,
+				this.settings.rpoTarget().toMillis(), List.of(), List.of(), List.of(), List.of(cause), execution.getId());
+		try {
+			ObjectStore store = this.targets.primary();
+			String folder = "drills/" + database + "/" + BackupLayout.newBackupId(started) + "/";
+			store.put(folder + "report.json", ManifestJson.write(report), "application/json");
+			store.put(folder + "report.md", report.markdown().getBytes(StandardCharsets.UTF_8), "text/markdown");
+			context.putString(DrillContext.REPORT_KEY, folder + "report.json");
+			context.putString(DrillContext.RESULT, DrillReport.FAILED);
+		}
+		catch (RuntimeException ex) {
+			log.error("Could not write the report of failed drill {}: {}", execution.getId(), ex.getMessage());
+		}
+		if (scratch != null && context.containsKey(DrillContext.SCRATCH_CREATED) && !this.settings.keepOnFailure()) {
+			try {
+				this.drillServer.drop(scratch);
+			}
+			catch (RuntimeException ex) {
+				log.error("Could not drop scratch database {} of failed drill {}: {}", scratch, execution.getId(),
+						ex.getMessage());
+			}
+		}
+	}
+
+}
