@@ -15,6 +15,7 @@ import org.springframework.batch.core.step.builder.StepBuilder;
 import org.springframework.batch.infrastructure.support.transaction.ResourcelessTransactionManager;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.transaction.PlatformTransactionManager;
 
 import io.drbatch.jobs.config.DrbatchProperties;
 import io.drbatch.jobs.support.DrillServer;
@@ -48,9 +49,13 @@ class RestoreDrillJobConfiguration {
 	}
 
 	@Bean
-	Job restoreDrillJob(JobRepository jobRepository, DrbatchProperties properties, SourceDatabases sources,
-			StoreTargets targets, DrillServer drillServer, Clock clock) {
+	Job restoreDrillJob(JobRepository jobRepository, PlatformTransactionManager transactionManager,
+			DrbatchProperties properties, SourceDatabases sources, StoreTargets targets, DrillServer drillServer,
+			Clock clock) {
 		DrbatchProperties.Drill drill = properties.drill();
+		// Tasklets keep no transactional state of their own and are idempotent on relaunch. The verify step's
+		// chunks must commit the reader's position and the step's counts atomically, so that a process killed
+		// between the two cannot make a relaunch skip or repeat tables: it runs in the job repository's transactions.
 		ResourcelessTransactionManager noTransaction = new ResourcelessTransactionManager();
 		Step select = new StepBuilder(JOB_NAME + ".select", jobRepository)
 			.tasklet(new SelectBackupTasklet(sources, targets, drillServer, drill, clock), noTransaction)
@@ -65,7 +70,7 @@ class RestoreDrillJobConfiguration {
 		promotion.setKeys(new String[] { DrillContext.TABLE_CHECKS, DrillContext.VERIFY_MILLIS });
 		Step verify = new StepBuilder(JOB_NAME + ".verify", jobRepository)
 			.<BackupManifest.TableRows, TableCheck>chunk(TABLES_PER_CHUNK)
-			.transactionManager(noTransaction)
+			.transactionManager(transactionManager)
 			.reader(reader)
 			.processor(processor)
 			.writer(writer)
