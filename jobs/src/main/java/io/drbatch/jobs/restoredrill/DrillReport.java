@@ -22,6 +22,17 @@ public record DrillReport(String result, String database, String backupId, Strin
 
 	public static final String FAILED = "FAILED";
 
+	/**
+	 * Stores this report as {@code drills/<database>/<drill start>/report.json} and {@code report.md}.
+	 * @return the key of {@code report.json}
+	 */
+	String store(io.drbatch.store.ObjectStore store) {
+		String folder = "drills/" + this.database + "/" + io.drbatch.manifest.BackupLayout.newBackupId(this.drillStarted) + "/";
+		store.put(folder + "report.json", io.drbatch.manifest.ManifestJson.write(this), "application/json");
+		store.put(folder + "report.md", markdown().getBytes(java.nio.charset.StandardCharsets.UTF_8), "text/markdown");
+		return folder + "report.json";
+	}
+
 	public boolean passed() {
 		return PASSED.equals(this.result);
 	}

@@ -1,6 +1,5 @@
 package io.drbatch.jobs.restoredrill;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
@@ -16,9 +15,6 @@ import io.drbatch.failure.DrbatchException;
 import io.drbatch.jobs.config.DrbatchProperties;
 import io.drbatch.jobs.support.DrillServer;
 import io.drbatch.jobs.support.StoreTargets;
-import io.drbatch.manifest.BackupLayout;
-import io.drbatch.manifest.ManifestJson;
-import io.drbatch.store.ObjectStore;
 
 /**
  * Makes a drill that failed before its report step (a corrupt object, a restore that pg_restore rejected, an
@@ -68,11 +64,7 @@ class FailedDrillReporter implements JobExecutionListener {
 				context.getLong(DrillContext.RESTORE_MILLIS, 0), 0, rto, this.settings.rtoTarget().toMillis(), -1,
 				this.settings.rpoTarget().toMillis(), List.of(), List.of(), List.of(), List.of(cause), execution.getId());
 		try {
-			ObjectStore store = this.targets.primary();
-			String folder = "drills/" + database + "/" + BackupLayout.newBackupId(started) + "/";
-			store.put(folder + "report.json", ManifestJson.write(report), "application/json");
-			store.put(folder + "report.md", report.markdown().getBytes(StandardCharsets.UTF_8), "text/markdown");
-			context.putString(DrillContext.REPORT_KEY, folder + "report.json");
+			context.putString(DrillContext.REPORT_KEY, report.store(this.targets.primary()));
 			context.putString(DrillContext.RESULT, DrillReport.FAILED);
 		}
 		catch (RuntimeException ex) {

@@ -1,6 +1,5 @@
 package io.drbatch.jobs.restoredrill;
 
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
@@ -25,9 +24,7 @@ import io.drbatch.jobs.config.DrbatchProperties;
 import io.drbatch.jobs.support.DrillServer;
 import io.drbatch.jobs.support.StoreTargets;
 import io.drbatch.manifest.BackupCatalog;
-import io.drbatch.manifest.BackupLayout;
 import io.drbatch.manifest.BackupManifest;
-import io.drbatch.manifest.ManifestJson;
 import io.drbatch.pg.PgTables;
 import io.drbatch.store.ObjectStore;
 
@@ -92,14 +89,12 @@ class ReportTasklet implements Tasklet {
 				context.getLong(DrillContext.VERIFY_MILLIS, 0), rto, this.settings.rtoTarget().toMillis(), rpo,
 				this.settings.rpoTarget().toMillis(), checks, extra, custom, failures, job.getId());
 
-		String folder = "drills/" + manifest.database() + "/" + BackupLayout.newBackupId(started) + "/";
-		store.put(folder + "report.json", ManifestJson.write(report), "application/json");
-		store.put(folder + "report.md", report.markdown().getBytes(StandardCharsets.UTF_8), "text/markdown");
+		String reportKey = report.store(store);
 		context.putString(DrillContext.RESULT, report.result());
 		context.putLong(DrillContext.RTO_MILLIS, rto);
 		context.putLong(DrillContext.RPO_MILLIS, rpo);
-		context.putString(DrillContext.REPORT_KEY, folder + "report.json");
-		log.info("Drill report {}report.md:\n{}", folder, report.markdown());
+		context.putString(DrillContext.REPORT_KEY, reportKey);
+		log.info("Drill report {}:\n{}", reportKey.replace(".json", ".md"), report.markdown());
 
 		if (report.passed() || !this.settings.keepOnFailure()) {
 			this.drillServer.drop(scratch);
