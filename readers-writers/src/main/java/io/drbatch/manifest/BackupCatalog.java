@@ -48,11 +48,6 @@ public final class BackupCatalog {
 		return list(database).stream().findFirst();
 	}
 
-	public Optional<BackupManifest> find(String tier, String database, String backupId) {
-		String key = BackupLayout.manifestKey(tier, database, backupId);
-		return this.store.head(key).map(info -> read(key));
-	}
-
 	public BackupManifest read(String manifestKey) {
 		try (InputStream in = this.store.get(manifestKey)) {
 			byte[] json = in.readNBytes(MAX_MANIFEST_BYTES);

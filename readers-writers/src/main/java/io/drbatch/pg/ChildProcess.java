@@ -91,10 +91,6 @@ public final class ChildProcess implements AutoCloseable {
 		return this.process.getOutputStream();
 	}
 
-	public long pid() {
-		return this.process.pid();
-	}
-
 	/** Waits for the exit and fails with {@link FailureKind#TOOL_FAILED} and the stderr tail on a non-zero status. */
 	public void waitForSuccess() {
 		int status;

@@ -24,10 +24,6 @@ public final class PgClientTools {
 		this.pgDump = pgDump;
 	}
 
-	public String pgDump() {
-		return this.pgDump;
-	}
-
 	/** The version line the tool prints, e.g. {@code pg_dump (PostgreSQL) 15.20 (Debian 15.20-0+deb12u1)}. */
 	public static String versionOf(String tool) {
 		try {

@@ -23,12 +23,6 @@ public record PgConnectionSpec(String name, String host, int port, String databa
 		return "jdbc:postgresql://" + this.host + ":" + this.port + "/" + this.database;
 	}
 
-	/** A copy that points at another database on the same server with the same login. */
-	public PgConnectionSpec withDatabase(String otherDatabase) {
-		return new PgConnectionSpec(this.name, this.host, this.port, otherDatabase, this.username, this.password,
-				this.sslMode);
-	}
-
 	/** Where this is, for messages: {@code user@host:port/database}. */
 	public String describe() {
 		return this.username + "@" + this.host + ":" + this.port + "/" + this.database;
