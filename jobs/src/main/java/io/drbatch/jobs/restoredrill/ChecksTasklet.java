@@ -17,14 +17,13 @@ import org.springframework.batch.infrastructure.item.ExecutionContext;
 import org.springframework.batch.infrastructure.repeat.RepeatStatus;
 
 import io.drbatch.jobs.config.DrbatchProperties;
-import io.drbatch.jobs.support.DrillServer;
 import io.drbatch.jobs.support.StoreTargets;
 import io.drbatch.manifest.BackupCatalog;
 import io.drbatch.manifest.BackupManifest;
 import io.drbatch.manifest.ManifestJson;
 
 /**
- * Runs the configured custom checks that apply to the drilled database in the restored scratch database,
+ * Runs the configured custom checks that apply to the drilled database in the restored database,
  * each in its own read-only transaction, and records every result (a check that errors is a failed check,
  * not a crashed drill). The verdict is the report step's. Idempotent on relaunch.
  */
@@ -34,13 +33,13 @@ class ChecksTasklet implements Tasklet {
 
 	private final StoreTargets targets;
 
-	private final DrillServer drillServer;
+	private final RestoreDestination destination;
 
 	private final List<DrbatchProperties.Check> checks;
 
-	ChecksTasklet(StoreTargets targets, DrillServer drillServer, List<DrbatchProperties.Check> checks) {
+	ChecksTasklet(StoreTargets targets, RestoreDestination destination, List<DrbatchProperties.Check> checks) {
 		this.targets = targets;
-		this.drillServer = drillServer;
+		this.destination = destination;
 		this.checks = checks;
 	}
 
@@ -52,8 +51,7 @@ class ChecksTasklet implements Tasklet {
 		BackupManifest manifest = new BackupCatalog(this.targets.primary()).read(context.getString(DrillContext.MANIFEST_KEY));
 		String snapshotLiteral = "'" + manifest.source().snapshotTime() + "'::timestamptz";
 		List<CheckResult> results = new ArrayList<>();
-		try (Connection connection = this.drillServer.spec(context.getString(DrillContext.SCRATCH_DATABASE))
-			.open("drbatch-drill-checks")) {
+		try (Connection connection = this.destination.database(job).open("drbatch-drill-checks")) {
 			connection.setReadOnly(true);
 			for (DrbatchProperties.Check check : this.checks) {
 				if (check.appliesTo(database)) {

@@ -1,38 +1,43 @@
 package io.drbatch.jobs.restoredrill;
 
 /**
- * Keys restore-drill keeps in its job execution context, carried over to a relaunch: the backup chosen and the
- * scratch database name stay the same across attempts of one drill.
+ * Keys restore-drill and restore keep in their job execution context, carried over to a relaunch: the backup
+ * chosen and the database restored into stay the same across attempts of one drill or restore.
  */
-final class DrillContext {
+public final class DrillContext {
 
-	static final String MANIFEST_KEY = "drbatch.drill.manifest";
+	public static final String MANIFEST_KEY = "drbatch.drill.manifest";
 
-	static final String SCRATCH_DATABASE = "drbatch.drill.scratch";
+	/** The database restored into: the drill's scratch database, or the recovery's target. */
+	public static final String TARGET_DATABASE = "drbatch.drill.scratch";
 
-	static final String SCRATCH_CREATED = "drbatch.drill.scratch.created";
+	/** Set once this execution has created the target database: a relaunch drops and recreates it. */
+	public static final String TARGET_CREATED = "drbatch.drill.scratch.created";
 
-	static final String STARTED_MILLIS = "drbatch.drill.started";
+	/** Set when the target database existed before the restore (empty, or replaced by --force): dropped first. */
+	public static final String TARGET_REPLACED = "drbatch.drill.target.replaced";
 
-	static final String DOWNLOAD_MILLIS = "drbatch.drill.download.ms";
+	public static final String STARTED_MILLIS = "drbatch.drill.started";
 
-	static final String RESTORE_MILLIS = "drbatch.drill.restore.ms";
+	public static final String DOWNLOAD_MILLIS = "drbatch.drill.download.ms";
+
+	public static final String RESTORE_MILLIS = "drbatch.drill.restore.ms";
 
 	/** JSON list of {@link TableCheck}, written chunk by chunk by the verify step and promoted to the job. */
-	static final String TABLE_CHECKS = "drbatch.drill.checks";
+	public static final String TABLE_CHECKS = "drbatch.drill.checks";
 
 	/** JSON list of {@link CheckResult}. */
-	static final String CHECKS = "drbatch.drill.checks.custom";
+	public static final String CHECKS = "drbatch.drill.checks.custom";
 
-	static final String VERIFY_MILLIS = "drbatch.drill.verify.ms";
+	public static final String VERIFY_MILLIS = "drbatch.drill.verify.ms";
 
-	static final String RESULT = "drbatch.drill.result";
+	public static final String RESULT = "drbatch.drill.result";
 
-	static final String RTO_MILLIS = "drbatch.drill.rto.ms";
+	public static final String RTO_MILLIS = "drbatch.drill.rto.ms";
 
-	static final String RPO_MILLIS = "drbatch.drill.rpo.ms";
+	public static final String RPO_MILLIS = "drbatch.drill.rpo.ms";
 
-	static final String REPORT_KEY = "drbatch.drill.report";
+	public static final String REPORT_KEY = "drbatch.drill.report";
 
 	private DrillContext() {
 	}

@@ -19,7 +19,7 @@ import io.drbatch.jobs.config.DrbatchProperties;
 import io.drbatch.manifest.ManifestJson;
 
 /**
- * Posts the outcome of every restore drill that failed (at any step: a corrupt object is as much a failure as a
+ * Posts the outcome of every restore drill (or restore) that failed (at any step: a corrupt object is as much a failure as a
  * missing table), and of passing ones when configured, to a Slack-compatible webhook: {@code {"text": ...}}
  * plus structured fields. The payload holds names, results and timings, never a secret; the URL is never
  * logged. Retries with doubling back-off; a notification that cannot be delivered is logged and does not
@@ -33,8 +33,11 @@ class DrillNotifier implements JobExecutionListener {
 
 	private final HttpClient http;
 
-	DrillNotifier(DrbatchProperties.Webhook webhook) {
+	private final String noun;
+
+	DrillNotifier(DrbatchProperties.Webhook webhook, String noun) {
 		this.webhook = webhook;
+		this.noun = noun;
 		this.http = HttpClient.newBuilder().connectTimeout(webhook.timeout()).build();
 	}
 
@@ -52,8 +55,9 @@ class DrillNotifier implements JobExecutionListener {
 			.map(ex -> DrbatchException.find(ex).map(Throwable::getMessage).orElse(ex.getClass().getSimpleName()))
 			.orElse("");
 		Map<String, Object> payload = new LinkedHashMap<>();
-		payload.put("text", "drbatch restore drill " + result + " for " + database
+		payload.put("text", "drbatch " + this.noun + " " + result + " for " + database
 				+ (reason.isEmpty() ? "" : ": " + reason));
+		payload.put("kind", this.noun);
 		payload.put("result", result);
 		payload.put("database", database);
 		payload.put("executionId", execution.getId());

@@ -5,9 +5,11 @@ import java.time.Instant;
 import java.util.List;
 
 /**
- * The outcome of one restore drill, stored as {@code report.json} (for machines) and {@code report.md} (for
- * people) under {@code drills/<database>/<time>/} in the bucket, and kept in the job repository.
+ * The outcome of one restore drill or restore, stored as {@code report.json} (for machines) and
+ * {@code report.md} (for people) under {@code drills/<database>/<time>/} (a drill) or
+ * {@code restores/<database>/<time>/} (a recovery) in the bucket, and kept in the job repository.
  *
+ * @param scratchDatabase the database restored into: the drill's scratch database or the recovery's target
  * @param rtoMillis measured recovery time: from the start of the drill to the end of the row-count check
  * @param rpoMillis the backup's age when the drill started (drill start minus snapshot time); -1 when the
  * drill failed before it was known
@@ -16,18 +18,29 @@ public record DrillReport(String result, String database, String backupId, Strin
 		Instant snapshotTime, Instant drillStarted, Instant drillFinished, long downloadMillis, long restoreMillis,
 		long verifyMillis, long rtoMillis, long rtoTargetMillis, long rpoMillis, long rpoTargetMillis,
 		List<TableCheck> tables, List<String> extraTables, List<CheckResult> checks, List<String> failures,
-		long executionId) {
+		long executionId, String kind) {
+
+	/** {@link #kind()} of a drill; reports written before kinds were recorded have none and are drills too. */
+	public static final String DRILL = "drill";
+
+	/** {@link #kind()} of a real restore ({@code drbatch restore}). */
+	public static final String RESTORE = "restore";
 
 	public static final String PASSED = "PASSED";
 
 	public static final String FAILED = "FAILED";
 
+	public boolean describesDrill() {
+		return !RESTORE.equals(this.kind);
+	}
+
 	/**
-	 * Stores this report as {@code drills/<database>/<drill start>/report.json} and {@code report.md}.
+	 * Stores this report as {@code drills/<database>/<start>/report.json} (or {@code restores/...}) and
+	 * {@code report.md}.
 	 * @return the key of {@code report.json}
 	 */
 	String store(io.drbatch.store.ObjectStore store) {
-		String folder = "drills/" + this.database + "/" + io.drbatch.manifest.BackupLayout.newBackupId(this.drillStarted) + "/";
+		String folder = (describesDrill() ? "drills/" : "restores/") + this.database + "/" + io.drbatch.manifest.BackupLayout.newBackupId(this.drillStarted) + "/";
 		store.put(folder + "report.json", io.drbatch.manifest.ManifestJson.write(this), "application/json");
 		store.put(folder + "report.md", markdown().getBytes(java.nio.charset.StandardCharsets.UTF_8), "text/markdown");
 		return folder + "report.json";
@@ -39,13 +52,14 @@ public record DrillReport(String result, String database, String backupId, Strin
 
 	public String markdown() {
 		StringBuilder md = new StringBuilder();
-		md.append("# Restore drill ").append(this.result).append(": ").append(this.database).append("\n\n");
+		md.append(describesDrill() ? "# Restore drill " : "# Restore ").append(this.result).append(": ").append(this.database)
+			.append("\n\n");
 		md.append("| | |\n|---|---|\n");
 		md.append("| backup | ").append(this.backupId != null ? this.backupId : "none selected")
 			.append(this.snapshotTime != null ? " (snapshot " + this.snapshotTime + ")" : "")
 			.append(" on target ").append(this.target).append(" |\n");
-		md.append("| scratch database | ").append(this.scratchDatabase).append(" |\n");
-		md.append("| drill | ").append(this.drillStarted).append(" to ").append(this.drillFinished).append(" |\n");
+		md.append(describesDrill() ? "| scratch database | " : "| restored into | ").append(this.scratchDatabase).append(" |\n");
+		md.append(describesDrill() ? "| drill | " : "| restore | ").append(this.drillStarted).append(" to ").append(this.drillFinished).append(" |\n");
 		md.append("| RTO | ").append(human(this.rtoMillis)).append(" (target ").append(human(this.rtoTargetMillis))
 			.append(this.rtoMillis <= this.rtoTargetMillis ? ", met" : ", MISSED").append(") |\n");
 		if (this.rpoMillis >= 0) {

@@ -21,7 +21,6 @@ import org.springframework.batch.infrastructure.repeat.RepeatStatus;
 import io.drbatch.failure.DrbatchException;
 import io.drbatch.failure.FailureKind;
 import io.drbatch.jobs.config.DrbatchProperties;
-import io.drbatch.jobs.support.DrillServer;
 import io.drbatch.jobs.support.StoreTargets;
 import io.drbatch.manifest.BackupCatalog;
 import io.drbatch.manifest.BackupManifest;
@@ -29,10 +28,11 @@ import io.drbatch.pg.PgTables;
 import io.drbatch.store.ObjectStore;
 
 /**
- * Judges the drill: every manifest table restored with its row count, no table the manifest does not name,
- * RTO and RPO against their targets. Writes the report to the bucket and the job repository, drops the
- * scratch database (kept after a failure when configured), and fails the job when the drill failed, so that a
- * CronJob fails visibly.
+ * Judges the drill or restore: every manifest table restored with its row count, no table the manifest does
+ * not name, custom checks, and for a drill RTO and RPO against their targets (a recovery reports both but is
+ * not failed by them: its database is restored either way). Writes the report to the bucket and the job
+ * repository, drops a drill's scratch database (kept after a failure when configured; a recovery's database
+ * is always kept), and fails the job when the verdict is FAILED, so that a CronJob fails visibly.
  */
 class ReportTasklet implements Tasklet {
 
@@ -40,15 +40,15 @@ class ReportTasklet implements Tasklet {
 
 	private final StoreTargets targets;
 
-	private final DrillServer drillServer;
+	private final RestoreDestination destination;
 
 	private final DrbatchProperties.Drill settings;
 
 	private final Clock clock;
 
-	ReportTasklet(StoreTargets targets, DrillServer drillServer, DrbatchProperties.Drill settings, Clock clock) {
+	ReportTasklet(StoreTargets targets, RestoreDestination destination, DrbatchProperties.Drill settings, Clock clock) {
 		this.targets = targets;
-		this.drillServer = drillServer;
+		this.destination = destination;
 		this.settings = settings;
 		this.clock = clock;
 	}
@@ -59,12 +59,13 @@ class ReportTasklet implements Tasklet {
 		ExecutionContext context = job.getExecutionContext();
 		ObjectStore store = this.targets.primary();
 		BackupManifest manifest = new BackupCatalog(store).read(context.getString(DrillContext.MANIFEST_KEY));
-		String scratch = context.getString(DrillContext.SCRATCH_DATABASE);
+		String scratch = context.getString(DrillContext.TARGET_DATABASE);
+		boolean drill = this.destination.isDrill();
 		List<TableCheck> checks = TableCheckWriter.read(context.getString(DrillContext.TABLE_CHECKS, "[]"));
 		Instant started = Instant.ofEpochMilli(context.getLong(DrillContext.STARTED_MILLIS));
 		Instant finished = this.clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
 
-		List<String> extra = extraTables(scratch, manifest);
+		List<String> extra = extraTables(this.destination.database(job), manifest);
 		List<String> failures = new ArrayList<>();
 		checks.stream().filter(check -> !check.passed()).map(TableCheck::describe).forEach(failures::add);
 		extra.forEach(table -> failures.add("table " + table + " is in the restored database but not in the manifest"));
@@ -75,11 +76,11 @@ class ReportTasklet implements Tasklet {
 		}
 		long rto = finished.toEpochMilli() - started.toEpochMilli();
 		long rpo = started.toEpochMilli() - manifest.source().snapshotTime().toEpochMilli();
-		if (rto > this.settings.rtoTarget().toMillis()) {
+		if (drill && rto > this.settings.rtoTarget().toMillis()) {
 			failures.add("measured RTO " + DrillReport.human(rto) + " exceeds the target "
 					+ DrillReport.human(this.settings.rtoTarget().toMillis()));
 		}
-		if (rpo > this.settings.rpoTarget().toMillis()) {
+		if (drill && rpo > this.settings.rpoTarget().toMillis()) {
 			failures.add("backup age " + DrillReport.human(rpo) + " exceeds the RPO target "
 					+ DrillReport.human(this.settings.rpoTarget().toMillis()));
 		}
@@ -87,34 +88,36 @@ class ReportTasklet implements Tasklet {
 				manifest.database(), manifest.backupId(), store.name(), scratch, manifest.source().snapshotTime(), started,
 				finished, context.getLong(DrillContext.DOWNLOAD_MILLIS, 0), context.getLong(DrillContext.RESTORE_MILLIS, 0),
 				context.getLong(DrillContext.VERIFY_MILLIS, 0), rto, this.settings.rtoTarget().toMillis(), rpo,
-				this.settings.rpoTarget().toMillis(), checks, extra, custom, failures, job.getId());
+				this.settings.rpoTarget().toMillis(), checks, extra, custom, failures, job.getId(),
+				drill ? DrillReport.DRILL : DrillReport.RESTORE);
 
 		String reportKey = report.store(store);
 		context.putString(DrillContext.RESULT, report.result());
 		context.putLong(DrillContext.RTO_MILLIS, rto);
 		context.putLong(DrillContext.RPO_MILLIS, rpo);
 		context.putString(DrillContext.REPORT_KEY, reportKey);
-		log.info("Drill report {}:\n{}", reportKey.replace(".json", ".md"), report.markdown());
+		log.info("Report {}:\n{}", reportKey.replace(".json", ".md"), report.markdown());
 
-		if (report.passed() || !this.settings.keepOnFailure()) {
-			this.drillServer.drop(scratch);
+		if (drill && (report.passed() || !this.settings.keepOnFailure())) {
+			this.destination.server(job).drop(scratch);
 		}
-		else {
+		else if (drill) {
 			log.warn("Keeping scratch database {} of the failed drill for forensics", scratch);
 		}
 		if (!report.passed()) {
-			throw new DrbatchException(FailureKind.INTEGRITY, "restore drill of " + manifest.database() + " backup "
+			throw new DrbatchException(FailureKind.INTEGRITY, this.destination.purpose().noun() + " of "
+					+ manifest.database() + " backup "
 					+ manifest.backupId() + " FAILED: " + String.join("; ", failures));
 		}
 		return RepeatStatus.FINISHED;
 	}
 
-	private List<String> extraTables(String scratch, BackupManifest manifest) {
+	private List<String> extraTables(io.drbatch.pg.PgConnectionSpec restored, BackupManifest manifest) {
 		Set<String> inManifest = manifest.tables()
 			.stream()
 			.map(t -> t.schema() + "." + t.table())
 			.collect(Collectors.toSet());
-		try (Connection connection = this.drillServer.spec(scratch).open("drbatch-drill-report")) {
+		try (Connection connection = restored.open("drbatch-drill-report")) {
 			return PgTables.withData(connection)
 				.stream()
 				.map(PgTables.Table::qualifiedName)
@@ -123,7 +126,7 @@ class ReportTasklet implements Tasklet {
 		}
 		catch (SQLException ex) {
 			throw new DrbatchException(FailureKind.DATABASE_UNAVAILABLE,
-					"cannot list the tables of scratch database " + scratch + ": " + ex.getMessage(), ex);
+					"cannot list the tables of restored database " + restored.database() + ": " + ex.getMessage(), ex);
 		}
 	}
 

@@ -18,22 +18,30 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.transaction.PlatformTransactionManager;
 
 import io.drbatch.jobs.config.DrbatchProperties;
-import io.drbatch.jobs.support.DrillServer;
+import io.drbatch.jobs.support.PgServer;
 import io.drbatch.jobs.support.JobDescriptor;
 import io.drbatch.jobs.support.SourceDatabases;
 import io.drbatch.jobs.support.StoreTargets;
 import io.drbatch.manifest.BackupManifest;
 
 /**
- * restore-drill: select (newest backup with a manifest, scratch database) -> restore (download + verify
- * checksums, pg_restore into the scratch database) -> verify (chunk-oriented and restartable: count every
- * manifest table in the scratch database) -> checks (custom SQL) -> report (extra tables, RTO and RPO against targets, report to the
- * bucket, drop the scratch database, fail the job when the drill failed).
+ * Two jobs that restore a backup with the same steps: select (the backup, and the database to restore into)
+ * -> restore (download + verify checksums, pg_restore) -> verify (chunk-oriented and restartable: count every
+ * manifest table in the restored database) -> checks (custom SQL) -> report (extra tables, RTO and RPO,
+ * report to the bucket, fail the job when the verdict is FAILED).
+ * <ul>
+ * <li>{@code restore-drill} restores the newest backup into a new scratch database on the drill server, judges
+ * RTO and RPO against their targets and drops the scratch database;</li>
+ * <li>{@code restore} is the real recovery ({@code drbatch restore}): a chosen backup into a named database on
+ * the source's server, which it keeps; it refuses a non-empty target unless {@code force=true}.</li>
+ * </ul>
  */
 @Configuration(proxyBeanMethods = false)
 class RestoreDrillJobConfiguration {
 
 	static final String JOB_NAME = "restore-drill";
+
+	static final String RESTORE_JOB_NAME = "restore";
 
 	/** Tables counted per chunk: each chunk's results are committed to the job repository. */
 	private static final int TABLES_PER_CHUNK = 10;
@@ -49,26 +57,64 @@ class RestoreDrillJobConfiguration {
 	}
 
 	@Bean
+	JobDescriptor restoreDescriptor(SourceDatabases sources) {
+		return new JobDescriptor(RESTORE_JOB_NAME,
+				"restore a backup into a database for a real recovery, with the drill's verification",
+				List.of(new JobDescriptor.Parameter("database", "configured source name (default: the first source)",
+						value -> value, clock -> sources.defaultName()),
+						new JobDescriptor.Parameter("backup", "backup id, or 'latest' (default)", value -> value,
+								clock -> null),
+						new JobDescriptor.Parameter("before",
+								"the newest backup taken before this time (ISO-8601, e.g. 2026-11-26T09:30:00Z; a date means its start, UTC)",
+								value -> JobDescriptor.instant("before", value).toString(), clock -> null),
+						new JobDescriptor.Parameter("target.database",
+								"database to restore into, on the source's server (default: the source's own database)",
+								value -> value, clock -> null),
+						new JobDescriptor.Parameter("force", "true to drop and replace a non-empty target database",
+								value -> JobDescriptor.bool("force", value), clock -> "false"),
+						new JobDescriptor.Parameter("restore.requested",
+								"when the restore was asked for (default: now); makes every request its own job instance",
+								value -> JobDescriptor.instant("restore.requested", value).toString(),
+								clock -> clock.instant().toString())));
+	}
+
+	@Bean
 	Job restoreDrillJob(JobRepository jobRepository, PlatformTransactionManager transactionManager,
-			DrbatchProperties properties, SourceDatabases sources, StoreTargets targets, DrillServer drillServer,
-			Clock clock) {
+			DrbatchProperties properties, SourceDatabases sources, StoreTargets targets, Clock clock) {
+		RestoreDestination destination = new RestoreDestination(RestoreDestination.Purpose.DRILL,
+				PgServer.drill(properties.drill()), sources);
+		return restoreJob(JOB_NAME, destination, jobRepository, transactionManager, properties, sources, targets, clock);
+	}
+
+	@Bean
+	Job restoreJob(JobRepository jobRepository, PlatformTransactionManager transactionManager,
+			DrbatchProperties properties, SourceDatabases sources, StoreTargets targets, Clock clock) {
+		RestoreDestination destination = new RestoreDestination(RestoreDestination.Purpose.RECOVERY,
+				PgServer.drill(properties.drill()), sources);
+		return restoreJob(RESTORE_JOB_NAME, destination, jobRepository, transactionManager, properties, sources, targets,
+				clock);
+	}
+
+	private static Job restoreJob(String name, RestoreDestination destination, JobRepository jobRepository,
+			PlatformTransactionManager transactionManager, DrbatchProperties properties, SourceDatabases sources,
+			StoreTargets targets, Clock clock) {
 		DrbatchProperties.Drill drill = properties.drill();
 		// Tasklets keep no transactional state of their own and are idempotent on relaunch. The verify step's
 		// chunks must commit the reader's position and the step's counts atomically, so that a process killed
 		// between the two cannot make a relaunch skip or repeat tables: it runs in the job repository's transactions.
 		ResourcelessTransactionManager noTransaction = new ResourcelessTransactionManager();
-		Step select = new StepBuilder(JOB_NAME + ".select", jobRepository)
-			.tasklet(new SelectBackupTasklet(sources, targets, drillServer, drill, clock), noTransaction)
+		Step select = new StepBuilder(name + ".select", jobRepository)
+			.tasklet(new SelectBackupTasklet(sources, targets, destination, drill, clock), noTransaction)
 			.build();
-		Step restore = new StepBuilder(JOB_NAME + ".restore", jobRepository)
-			.tasklet(new RestoreTasklet(targets, drillServer, drill), noTransaction)
+		Step restore = new StepBuilder(name + ".restore", jobRepository)
+			.tasklet(new RestoreTasklet(targets, destination, drill), noTransaction)
 			.build();
 		ManifestTableReader reader = new ManifestTableReader(targets);
-		TableCountProcessor processor = new TableCountProcessor(drillServer);
+		TableCountProcessor processor = new TableCountProcessor(destination);
 		TableCheckWriter writer = new TableCheckWriter();
 		ExecutionContextPromotionListener promotion = new ExecutionContextPromotionListener();
 		promotion.setKeys(new String[] { DrillContext.TABLE_CHECKS, DrillContext.VERIFY_MILLIS });
-		Step verify = new StepBuilder(JOB_NAME + ".verify", jobRepository)
+		Step verify = new StepBuilder(name + ".verify", jobRepository)
 			.<BackupManifest.TableRows, TableCheck>chunk(TABLES_PER_CHUNK)
 			.transactionManager(transactionManager)
 			.reader(reader)
@@ -81,15 +127,16 @@ class RestoreDrillJobConfiguration {
 			.listener(promotion)
 			.listener(new VerifyTiming())
 			.build();
-		Step checks = new StepBuilder(JOB_NAME + ".checks", jobRepository)
-			.tasklet(new ChecksTasklet(targets, drillServer, drill.checks()), noTransaction)
+		Step checks = new StepBuilder(name + ".checks", jobRepository)
+			.tasklet(new ChecksTasklet(targets, destination, drill.checks()), noTransaction)
 			.build();
-		Step report = new StepBuilder(JOB_NAME + ".report", jobRepository)
-			.tasklet(new ReportTasklet(targets, drillServer, drill, clock), noTransaction)
+		Step report = new StepBuilder(name + ".report", jobRepository)
+			.tasklet(new ReportTasklet(targets, destination, drill, clock), noTransaction)
 			.build();
 		// after-job listeners run in reverse order: the failure report is written before the notification
-		return new JobBuilder(JOB_NAME, jobRepository).listener(new DrillNotifier(drill.webhook()))
-			.listener(new FailedDrillReporter(targets, drillServer, drill, clock))
+		return new JobBuilder(name, jobRepository)
+			.listener(new DrillNotifier(drill.webhook(), destination.purpose().noun()))
+			.listener(new FailedDrillReporter(targets, destination, drill, clock))
 			.start(select)
 			.next(restore)
 			.next(verify)

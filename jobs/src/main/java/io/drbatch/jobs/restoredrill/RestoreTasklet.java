@@ -20,7 +20,7 @@ import org.springframework.batch.infrastructure.repeat.RepeatStatus;
 import io.drbatch.codec.Compression;
 import io.drbatch.item.BackupDownloader;
 import io.drbatch.jobs.config.DrbatchProperties;
-import io.drbatch.jobs.support.DrillServer;
+import io.drbatch.jobs.support.PgServer;
 import io.drbatch.jobs.support.StoreTargets;
 import io.drbatch.manifest.BackupCatalog;
 import io.drbatch.manifest.BackupManifest;
@@ -31,8 +31,9 @@ import io.drbatch.store.ObjectStore;
 
 /**
  * Downloads the chosen backup into the spool folder, verifying every stored byte against the manifest, then
- * restores it into a new scratch database: {@code pg_restore -j} for the custom format, {@code psql} for plain
- * SQL. The spool file is removed whatever happens. A relaunch drops a scratch database left by the interrupted
+ * restores it into a new database (the drill's scratch database or the recovery's target, dropped first when
+ * the select step chose to replace it): {@code pg_restore -j} for the custom format, {@code psql} for plain
+ * SQL. The spool file is removed whatever happens. A relaunch drops the database left by the interrupted
  * attempt and starts the restore again.
  */
 class RestoreTasklet implements Tasklet {
@@ -41,13 +42,13 @@ class RestoreTasklet implements Tasklet {
 
 	private final StoreTargets targets;
 
-	private final DrillServer drillServer;
+	private final RestoreDestination destination;
 
 	private final DrbatchProperties.Drill settings;
 
-	RestoreTasklet(StoreTargets targets, DrillServer drillServer, DrbatchProperties.Drill settings) {
+	RestoreTasklet(StoreTargets targets, RestoreDestination destination, DrbatchProperties.Drill settings) {
 		this.targets = targets;
-		this.drillServer = drillServer;
+		this.destination = destination;
 		this.settings = settings;
 	}
 
@@ -57,10 +58,15 @@ class RestoreTasklet implements Tasklet {
 		ExecutionContext context = job.getExecutionContext();
 		ObjectStore store = this.targets.primary();
 		BackupManifest manifest = new BackupCatalog(store).read(context.getString(DrillContext.MANIFEST_KEY));
-		String scratch = context.getString(DrillContext.SCRATCH_DATABASE);
-		if (context.containsKey(DrillContext.SCRATCH_CREATED)) {
-			log.warn("Dropping scratch database {} left by an interrupted attempt", scratch);
-			this.drillServer.drop(scratch);
+		PgServer server = this.destination.server(job);
+		String target = context.getString(DrillContext.TARGET_DATABASE);
+		if (context.containsKey(DrillContext.TARGET_CREATED)) {
+			log.warn("Dropping database {} left by an interrupted attempt", target);
+			server.drop(target);
+		}
+		else if (context.containsKey(DrillContext.TARGET_REPLACED)) {
+			log.warn("Dropping database {} on {} to restore into it", target, server.describe());
+			server.drop(target);
 		}
 		BackupManifest.StoredObject dump = manifest.objects().get(0);
 		DumpFormat format = DumpFormat.fromId(manifest.dump().format());
@@ -73,13 +79,12 @@ class RestoreTasklet implements Tasklet {
 					downloaded.storedBytes(), downloaded.spooledBytes(), downloaded.duration().toMillis());
 
 			long restoreStarted = System.nanoTime();
-			this.drillServer.create(scratch);
-			context.putString(DrillContext.SCRATCH_CREATED, "true");
-			PgConnectionSpec target = this.drillServer.spec(scratch);
-			restore(format, target, spool);
+			server.create(target);
+			context.putString(DrillContext.TARGET_CREATED, "true");
+			restore(format, server.spec(target), spool);
 			long restoreMillis = (System.nanoTime() - restoreStarted) / 1_000_000;
 			context.putLong(DrillContext.RESTORE_MILLIS, restoreMillis);
-			log.info("Restored {} into {} in {} ms", manifest.backupId(), scratch, restoreMillis);
+			log.info("Restored {} into {} in {} ms", manifest.backupId(), target, restoreMillis);
 		}
 		finally {
 			Files.deleteIfExists(spool);

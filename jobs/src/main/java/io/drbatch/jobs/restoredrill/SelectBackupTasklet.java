@@ -1,13 +1,19 @@
 package io.drbatch.jobs.restoredrill;
 
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.batch.core.job.JobExecution;
+import org.springframework.batch.core.job.parameters.JobParameters;
 import org.springframework.batch.core.scope.context.ChunkContext;
 import org.springframework.batch.core.step.StepContribution;
 import org.springframework.batch.core.step.tasklet.Tasklet;
@@ -17,7 +23,7 @@ import org.springframework.batch.infrastructure.repeat.RepeatStatus;
 import io.drbatch.failure.DrbatchException;
 import io.drbatch.failure.FailureKind;
 import io.drbatch.jobs.config.DrbatchProperties;
-import io.drbatch.jobs.support.DrillServer;
+import io.drbatch.jobs.support.PgServer;
 import io.drbatch.jobs.support.SourceDatabases;
 import io.drbatch.jobs.support.StoreTargets;
 import io.drbatch.manifest.BackupCatalog;
@@ -26,9 +32,12 @@ import io.drbatch.manifest.BackupManifest;
 import io.drbatch.pg.PgConnectionSpec;
 
 /**
- * Chooses the backup to drill (the newest one that has a manifest, by snapshot time, or the one named by the
- * {@code backup} parameter) and the scratch database to restore into, before anything is touched: a scratch
- * database that is the source itself, or that already exists, is refused. A relaunch keeps both choices.
+ * Chooses, before anything is touched, the backup to restore (the newest one that has a manifest, by snapshot
+ * time; the one named by the {@code backup} parameter; or the newest taken before the {@code before}
+ * parameter) and the database to restore into. A drill restores into a new scratch database and refuses one
+ * that is the source itself or that already exists; a recovery restores into {@code target.database} (default:
+ * the source's own database name) and refuses a target that holds anything unless {@code force=true}, which
+ * replaces it. A relaunch keeps both choices.
  */
 class SelectBackupTasklet implements Tasklet {
 
@@ -43,17 +52,17 @@ class SelectBackupTasklet implements Tasklet {
 
 	private final StoreTargets targets;
 
-	private final DrillServer drillServer;
+	private final RestoreDestination destination;
 
 	private final DrbatchProperties.Drill settings;
 
 	private final Clock clock;
 
-	SelectBackupTasklet(SourceDatabases sources, StoreTargets targets, DrillServer drillServer,
+	SelectBackupTasklet(SourceDatabases sources, StoreTargets targets, RestoreDestination destination,
 			DrbatchProperties.Drill settings, Clock clock) {
 		this.sources = sources;
 		this.targets = targets;
-		this.drillServer = drillServer;
+		this.destination = destination;
 		this.settings = settings;
 		this.clock = clock;
 	}
@@ -62,37 +71,80 @@ class SelectBackupTasklet implements Tasklet {
 	public RepeatStatus execute(StepContribution contribution, ChunkContext chunkContext) {
 		JobExecution job = chunkContext.getStepContext().getStepExecution().getJobExecution();
 		ExecutionContext context = job.getExecutionContext();
-		String database = job.getJobParameters().getString("database");
+		JobParameters parameters = job.getJobParameters();
+		String database = parameters.getString("database");
 		PgConnectionSpec source = this.sources.resolve(database);
 		if (context.containsKey(DrillContext.MANIFEST_KEY)) {
-			log.info("Relaunched drill keeps backup {} and scratch database {}",
-					context.getString(DrillContext.MANIFEST_KEY), context.getString(DrillContext.SCRATCH_DATABASE));
+			log.info("Relaunched {} keeps backup {} and database {}", this.destination.purpose().noun(),
+					context.getString(DrillContext.MANIFEST_KEY), context.getString(DrillContext.TARGET_DATABASE));
 			return RepeatStatus.FINISHED;
 		}
 		context.putLong(DrillContext.STARTED_MILLIS, this.clock.millis());
-		dropStaleScratchDatabases(database);
+		PgServer server = this.destination.server(job);
+		String target = this.destination.isDrill() ? chooseScratch(database, source, server)
+				: chooseRecoveryTarget(parameters, source, server, context);
+		BackupManifest manifest = chooseBackup(database, parameters);
+		context.putString(DrillContext.MANIFEST_KEY,
+				BackupLayout.manifestKey(manifest.tier(), manifest.database(), manifest.backupId()));
+		context.putString(DrillContext.TARGET_DATABASE, target);
+		log.info("{} of backup {} of '{}' (snapshot {}) into database {} on {}",
+				this.destination.isDrill() ? "Drill" : "Restore", manifest.backupId(), database,
+				manifest.source().snapshotTime(), target, server.describe());
+		return RepeatStatus.FINISHED;
+	}
+
+	private BackupManifest chooseBackup(String database, JobParameters parameters) {
+		String wanted = parameters.getString("backup");
+		if ("latest".equals(wanted)) {
+			wanted = null;
+		}
+		String beforeText = parameters.getString("before");
+		Instant before = beforeText != null ? Instant.parse(beforeText) : null;
+		List<BackupManifest> backups = new BackupCatalog(this.targets.primary()).list(database);
+		String id = wanted;
+		Optional<BackupManifest> chosen = backups.stream()
+			.filter(m -> id == null || m.backupId().equals(id))
+			.filter(m -> before == null || m.source().snapshotTime().isBefore(before))
+			.findFirst();
+		return chosen.orElseThrow(() -> new DrbatchException(FailureKind.INTEGRITY, "no backup "
+				+ (id != null ? id + " " : "") + "of database '" + database + "'"
+				+ (before != null ? " taken before " + before : "") + " with a manifest on target '"
+				+ this.targets.primary().name() + "'" + (backups.isEmpty() ? "" : " (newest: " + backups.get(0).backupId() + ")")));
+	}
+
+	private String chooseScratch(String database, PgConnectionSpec source, PgServer server) {
+		dropStaleScratchDatabases(database, server);
 		String scratch = scratchName(database);
-		if (this.drillServer.hosts(source) && scratch.equals(source.database())) {
+		if (server.hosts(source) && scratch.equals(source.database())) {
 			throw new DrbatchException(FailureKind.BAD_CONFIGURATION, "drill target " + scratch
 					+ " is the source database itself; set drbatch.drill.database to another name or leave it empty");
 		}
-		if (this.drillServer.exists(scratch)) {
+		if (server.exists(scratch)) {
 			throw new DrbatchException(FailureKind.BAD_CONFIGURATION, "scratch database " + scratch
 					+ " already exists on the drill server; drop it or choose another drbatch.drill.database");
 		}
-		String wanted = job.getJobParameters().getString("backup");
-		BackupCatalog catalog = new BackupCatalog(this.targets.primary());
-		BackupManifest manifest = (wanted == null
-				? catalog.newest(database)
-				: catalog.list(database).stream().filter(m -> m.backupId().equals(wanted)).findFirst())
-			.orElseThrow(() -> new DrbatchException(FailureKind.INTEGRITY, "no backup " + (wanted != null ? wanted + " " : "")
-					+ "of database '" + database + "' with a manifest on target '" + this.targets.primary().name() + "'"));
-		context.putString(DrillContext.MANIFEST_KEY,
-				BackupLayout.manifestKey(manifest.tier(), manifest.database(), manifest.backupId()));
-		context.putString(DrillContext.SCRATCH_DATABASE, scratch);
-		log.info("Drilling backup {} of '{}' (snapshot {}) into scratch database {}", manifest.backupId(), database,
-				manifest.source().snapshotTime(), scratch);
-		return RepeatStatus.FINISHED;
+		return scratch;
+	}
+
+	private String chooseRecoveryTarget(JobParameters parameters, PgConnectionSpec source, PgServer server,
+			ExecutionContext context) {
+		String target = Optional.ofNullable(parameters.getString("target.database")).orElse(source.database());
+		boolean force = Boolean.parseBoolean(parameters.getString("force"));
+		if (!server.exists(target)) {
+			return target;
+		}
+		List<String> contents = server.contents(target);
+		if (!contents.isEmpty() && !force) {
+			throw new DrbatchException(FailureKind.BAD_ARGUMENT, "restore target database " + target + " on "
+					+ server.describe() + " is not empty (" + String.join(", ", contents)
+					+ "); restore into a new or empty database (--target-database), or pass --force to drop and recreate it");
+		}
+		if (!contents.isEmpty()) {
+			log.warn("--force: database {} on {} ({}) will be dropped and replaced by the backup", target,
+					server.describe(), String.join(", ", contents));
+		}
+		context.putString(DrillContext.TARGET_REPLACED, "true");
+		return target;
 	}
 
 	/**
@@ -100,20 +152,20 @@ class SelectBackupTasklet implements Tasklet {
 	 * older than twice the RTO target) that nobody is connected to. With keep-on-failure they are left alone,
 	 * since they may be kept on purpose.
 	 */
-	private void dropStaleScratchDatabases(String database) {
+	private void dropStaleScratchDatabases(String database, PgServer server) {
 		if (this.settings.keepOnFailure()) {
 			return;
 		}
 		String prefix = scratchPrefix(database);
-		java.time.Duration age = java.time.Duration.ofDays(1).compareTo(this.settings.rtoTarget().multipliedBy(2)) > 0
-				? java.time.Duration.ofDays(1) : this.settings.rtoTarget().multipliedBy(2);
-		java.time.Instant limit = this.clock.instant().minus(age);
-		for (String name : this.drillServer.idleDatabasesStartingWith(prefix)) {
+		Duration age = Duration.ofDays(1).compareTo(this.settings.rtoTarget().multipliedBy(2)) > 0 ? Duration.ofDays(1)
+				: this.settings.rtoTarget().multipliedBy(2);
+		Instant limit = this.clock.instant().minus(age);
+		for (String name : server.idleDatabasesStartingWith(prefix)) {
 			String stamp = name.substring(prefix.length());
 			if (stamp.matches("\\d{14}")
-					&& java.time.LocalDateTime.parse(stamp, SCRATCH_TIME_PARSER).toInstant(ZoneOffset.UTC).isBefore(limit)) {
+					&& LocalDateTime.parse(stamp, SCRATCH_TIME_PARSER).toInstant(ZoneOffset.UTC).isBefore(limit)) {
 				log.warn("Dropping stale scratch database {} left by an earlier drill", name);
-				this.drillServer.drop(name);
+				server.drop(name);
 			}
 		}
 	}

@@ -10,30 +10,28 @@ import org.springframework.batch.infrastructure.item.ItemProcessor;
 
 import io.drbatch.failure.DrbatchException;
 import io.drbatch.failure.FailureKind;
-import io.drbatch.jobs.support.DrillServer;
 import io.drbatch.manifest.BackupManifest;
 import io.drbatch.pg.PgTables;
 
 /**
- * Counts one manifest table in the restored scratch database. Holds one connection to the scratch database
+ * Counts one manifest table in the restored database. Holds one connection to that database
  * for the step's duration (opened before the step, closed after). Not thread-safe: one step thread.
  */
 class TableCountProcessor implements ItemProcessor<BackupManifest.TableRows, TableCheck>, StepExecutionListener {
 
 	private static final String UNDEFINED_TABLE = "42P01";
 
-	private final DrillServer drillServer;
+	private final RestoreDestination destination;
 
 	private Connection connection;
 
-	TableCountProcessor(DrillServer drillServer) {
-		this.drillServer = drillServer;
+	TableCountProcessor(RestoreDestination destination) {
+		this.destination = destination;
 	}
 
 	@Override
 	public void beforeStep(StepExecution stepExecution) {
-		String scratch = stepExecution.getJobExecution().getExecutionContext().getString(DrillContext.SCRATCH_DATABASE);
-		this.connection = this.drillServer.spec(scratch).open("drbatch-drill-verify");
+		this.connection = this.destination.database(stepExecution.getJobExecution()).open("drbatch-drill-verify");
 	}
 
 	@Override
@@ -47,7 +45,7 @@ class TableCountProcessor implements ItemProcessor<BackupManifest.TableRows, Tab
 				return new TableCheck(table.schema(), table.table(), table.rows(), -1);
 			}
 			throw new DrbatchException(FailureKind.DATABASE_UNAVAILABLE,
-					"cannot count " + table.schema() + "." + table.table() + " in the scratch database: " + ex.getMessage(), ex);
+					"cannot count " + table.schema() + "." + table.table() + " in the restored database: " + ex.getMessage(), ex);
 		}
 	}
 

@@ -41,11 +41,6 @@ public class DrbatchJobsConfiguration {
 	}
 
 	@Bean
-	DrillServer drillServer(DrbatchProperties properties) {
-		return new DrillServer(properties.drill());
-	}
-
-	@Bean
 	JobRepositorySchema jobRepositorySchema(DataSource dataSource) {
 		return new JobRepositorySchema(dataSource);
 	}

@@ -45,6 +45,34 @@ public record JobDescriptor(String jobName, String description, List<Parameter> 
 	}
 
 	/**
+	 * Reads a point in time for parameter {@code key}: an ISO-8601 instant ({@code 2026-11-26T09:30:00Z}), a
+	 * date-time with an offset, a date-time without one (taken as UTC), or a date (its start, UTC).
+	 */
+	public static java.time.Instant instant(String key, String value) {
+		try {
+			if (value.length() == 10) {
+				return LocalDate.parse(value).atStartOfDay(ZoneOffset.UTC).toInstant();
+			}
+			java.time.temporal.TemporalAccessor parsed = java.time.format.DateTimeFormatter.ISO_DATE_TIME
+				.parseBest(value, java.time.OffsetDateTime::from, java.time.LocalDateTime::from);
+			return parsed instanceof java.time.OffsetDateTime offset ? offset.toInstant()
+					: ((java.time.LocalDateTime) parsed).toInstant(ZoneOffset.UTC);
+		}
+		catch (DateTimeParseException ex) {
+			throw new DrbatchException(FailureKind.BAD_ARGUMENT, "parameter " + key + "='" + value
+					+ "' is not a time (ISO-8601, e.g. 2026-11-26T09:30:00Z, or a date yyyy-MM-dd)");
+		}
+	}
+
+	/** Reads {@code true} or {@code false} for parameter {@code key}, refusing anything else. */
+	public static String bool(String key, String value) {
+		if (value.equalsIgnoreCase("true") || value.equalsIgnoreCase("false")) {
+			return value.toLowerCase(java.util.Locale.ROOT);
+		}
+		throw new DrbatchException(FailureKind.BAD_ARGUMENT, "parameter " + key + "='" + value + "' is not true or false");
+	}
+
+	/**
 	 * Checks {@code given} (unknown keys and malformed values are refused with {@link FailureKind#BAD_ARGUMENT})
 	 * and fills in defaults.
 	 */

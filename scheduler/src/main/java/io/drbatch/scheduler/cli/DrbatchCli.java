@@ -31,7 +31,7 @@ import io.drbatch.failure.DrbatchException;
  */
 @Command(name = "drbatch", mixinStandardHelpOptions = true, versionProvider = DrbatchCli.Version.class,
 		description = "PostgreSQL disaster recovery as restartable batch jobs.",
-		subcommands = { DrbatchCli.Run.class, DrbatchCli.History.class, DrbatchCli.Backups.class, DrbatchCli.Drills.class,
+		subcommands = { DrbatchCli.Run.class, DrbatchCli.Restore.class, DrbatchCli.History.class, DrbatchCli.Backups.class, DrbatchCli.Drills.class,
 				DrbatchCli.Restart.class, DrbatchCli.Abandon.class, DrbatchCli.Warmup.class },
 		footer = { "", "Exit codes: 0 ok, 1 job failed, 2 bad argument, 3 bad configuration, 4 database unavailable,",
 				"5 store credentials rejected, 6 bucket missing, 7 store unavailable, 8 tool mismatch,",
@@ -184,6 +184,43 @@ public class DrbatchCli {
 				given.put(parameter.substring(0, eq), parameter.substring(eq + 1));
 			}
 			return operations.run(this.job, given);
+		}
+
+	}
+
+	@Command(name = "restore", description = { "Restore a backup into a database for a real recovery, verify checksums, row counts and checks,",
+			"and print the measured RTO. Runs the 'restore' job, so a failed restore is relaunched with 'drbatch restart'." })
+	static class Restore implements Operation {
+
+		@Parameters(index = "0", paramLabel = "DATABASE", description = "configured source name whose backup is restored")
+		String database;
+
+		@Option(names = "--backup", paramLabel = "ID", description = "backup id, or 'latest' (default)")
+		String backup;
+
+		@Option(names = "--before", paramLabel = "TIME",
+				description = "restore the newest backup taken before TIME (ISO-8601, e.g. 2026-11-26T09:30:00Z, or a date)")
+		String before;
+
+		@Option(names = "--target-database", paramLabel = "NAME",
+				description = "database to restore into, on the source's server (default: the source's own database)")
+		String targetDatabase;
+
+		@Option(names = "--force", description = "drop and replace the target database when it is not empty")
+		boolean force;
+
+		@Override
+		public ExitCode execute(Operations operations) {
+			if (this.backup != null && this.before != null && !"latest".equals(this.backup)) {
+				throw new CliFailure(ExitCode.BAD_ARGUMENT, "--backup and --before choose a backup each; give one of them");
+			}
+			Map<String, String> given = new LinkedHashMap<>();
+			given.put("database", this.database);
+			given.put("backup", this.backup);
+			given.put("before", this.before);
+			given.put("target.database", this.targetDatabase);
+			given.put("force", String.valueOf(this.force));
+			return operations.run("restore", given);
 		}
 
 	}

@@ -36,6 +36,7 @@ import io.drbatch.jobs.support.StoreTargets;
 import io.drbatch.manifest.BackupCatalog;
 import io.drbatch.manifest.BackupManifest;
 import io.drbatch.manifest.ManifestJson;
+import io.drbatch.jobs.restoredrill.DrillContext;
 import io.drbatch.jobs.restoredrill.DrillReport;
 
 /**
@@ -263,6 +264,7 @@ class Operations {
 		String name = execution.getJobInstance().getJobName();
 		this.out.printf("%s execution %d %s in %s (%s)%n", name, execution.getId(), execution.getStatus(),
 				duration(execution), describe(execution.getJobParameters()));
+		printRestoreOutcome(execution);
 		if (execution.getStatus() == BatchStatus.COMPLETED) {
 			return ExitCode.OK;
 		}
@@ -280,6 +282,19 @@ class Operations {
 		}
 		throw new CliFailure(ExitCode.JOB_FAILED, name + " " + execution.getStatus()
 				+ (first != null ? ": " + DrbatchCli.rootMessage(first) : "") + relaunch);
+	}
+
+	/** For restore-drill and restore: what was restored where, and the measured RTO, from the job's report. */
+	private void printRestoreOutcome(JobExecution execution) {
+		ExecutionContext context = execution.getExecutionContext();
+		if (!context.containsKey(DrillContext.RTO_MILLIS) || !context.containsKey(DrillContext.REPORT_KEY)) {
+			return;
+		}
+		this.out.printf("%s %s: backup %s restored into database %s; measured RTO %s; report %s%n",
+				execution.getJobInstance().getJobName(), context.getString(DrillContext.RESULT, "?"),
+				context.getString(DrillContext.MANIFEST_KEY, "?").replaceAll("^.*/([^/]+)/manifest\\.json$", "$1"),
+				context.getString(DrillContext.TARGET_DATABASE, "?"),
+				DrillReport.human(context.getLong(DrillContext.RTO_MILLIS)), context.getString(DrillContext.REPORT_KEY));
 	}
 
 	private static String describe(JobParameters parameters) {
