@@ -22,7 +22,7 @@ pg_dump -d "$db" | gzip -1 > "$work/plan.sql.gz"
 for i in $(seq 1 "$rounds"); do
   t0=$(now)
   # a new drill date per round and per benchmark run: each is its own job instance
-  drill_date=$(date -u -d "1900-01-01 + $(( $(date +%s) / 60 % 40000 + i )) days" +%F)
+  drill_date=$(date -u -d "1900-01-01 + $(( (RANDOM * 32768 + RANDOM) % 40000 )) days" +%F)
   bin/drbatch run restore-drill database=bench "drill.date=$drill_date" > "$work/drill.log" 2>&1 || true
   t1=$(now)
   grep -q "Restore drill PASSED" "$work/drill.log" || { echo "drill did not pass:"; tail -20 "$work/drill.log"; exit 1; }

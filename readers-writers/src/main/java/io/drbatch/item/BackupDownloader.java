@@ -36,39 +36,134 @@ public final class BackupDownloader {
 
 	public Downloaded download(ObjectStore store, BackupManifest.StoredObject object, Compression compression,
 			Path spoolFile) {
-		long started = System.nanoTime();
-		MessageDigest digest = Sha256.newDigest();
-		long[] stored = new long[1];
-		long spooled = 0;
-		try (InputStream raw = store.get(object.key());
-				InputStream counted = new CountingDigestInput(new DigestInputStream(raw, digest), stored);
+		try (Stream stream = open(store, object, compression);
 				OutputStream out = Files.newOutputStream(spoolFile)) {
-			try (InputStream plain = compression.decompress(counted)) {
-				byte[] buffer = new byte[BUFFER];
-				int n;
-				while ((n = plain.read(buffer)) >= 0) {
-					out.write(buffer, 0, n);
-					spooled += n;
-				}
+			stream.transferTo(out);
+			return stream.finish(spoolFile);
+		}
+		catch (IOException | RuntimeException ex) {
+			deleteQuietly(spoolFile);
+			if (ex instanceof RuntimeException runtime) {
+				throw runtime;
+			}
+			throw new UncheckedIOException("cannot download " + object.key() + " to " + spoolFile, (IOException) ex);
+		}
+	}
+
+	/**
+	 * Opens {@code object} for streaming: its decompressed bytes, checked as they are read. Read it to the end,
+	 * then call {@link Stream#finish(Path)}, which fails with {@link FailureKind#INTEGRITY} unless the stored
+	 * bytes match the manifest. Bytes read before that call are unverified: a caller that used them must undo
+	 * what it did with them when the check fails.
+	 */
+	public Stream open(ObjectStore store, BackupManifest.StoredObject object, Compression compression) {
+		return new Stream(store, object, compression);
+	}
+
+	/**
+	 * The decompressed bytes of one stored object, with their verification. A read that fails to decompress is
+	 * reported as {@link FailureKind#INTEGRITY} naming the object. Not thread-safe.
+	 */
+	public static final class Stream extends InputStream {
+
+		private final ObjectStore store;
+
+		private final BackupManifest.StoredObject object;
+
+		private final Compression compression;
+
+		private final long started = System.nanoTime();
+
+		private final MessageDigest digest = Sha256.newDigest();
+
+		private final long[] stored = new long[1];
+
+		private final CountingDigestInput counted;
+
+		private final InputStream plain;
+
+		private long plainBytes;
+
+		private boolean closed;
+
+		private Stream(ObjectStore store, BackupManifest.StoredObject object, Compression compression) {
+			this.store = store;
+			this.object = object;
+			this.compression = compression;
+			this.counted = new CountingDigestInput(new DigestInputStream(store.get(object.key()), this.digest), this.stored);
+			try {
+				this.plain = compression.decompress(this.counted);
 			}
 			catch (IOException ex) {
-				deleteQuietly(spoolFile);
-				throw new DrbatchException(FailureKind.INTEGRITY, "object " + object.key() + " on target '" + store.name()
-						+ "' is corrupt: it does not decompress as " + compression.id() + " (" + ex.getMessage() + ")", ex);
+				closeQuietly();
+				throw corrupt(ex);
 			}
 		}
-		catch (IOException ex) {
-			deleteQuietly(spoolFile);
-			throw new UncheckedIOException("cannot download " + object.key() + " to " + spoolFile, ex);
+
+		@Override
+		public int read() throws IOException {
+			byte[] one = new byte[1];
+			return read(one, 0, 1) < 0 ? -1 : one[0] & 0xFF;
 		}
-		String sha256 = Sha256.hex(digest.digest());
-		if (stored[0] != object.size() || !sha256.equals(object.sha256())) {
-			deleteQuietly(spoolFile);
-			throw new DrbatchException(FailureKind.INTEGRITY, "object " + object.key() + " on target '" + store.name()
-					+ "' does not match its manifest: " + stored[0] + " bytes with SHA-256 " + sha256 + ", expected "
-					+ object.size() + " bytes with SHA-256 " + object.sha256());
+
+		@Override
+		public int read(byte[] buffer, int offset, int length) {
+			try {
+				int n = this.plain.read(buffer, offset, length);
+				if (n > 0) {
+					this.plainBytes += n;
+				}
+				return n;
+			}
+			catch (IOException ex) {
+				throw corrupt(ex);
+			}
 		}
-		return new Downloaded(spoolFile, stored[0], spooled, Duration.ofNanos(System.nanoTime() - started));
+
+		/**
+		 * Reads what is left of the stored object and checks its size and SHA-256 against the manifest.
+		 * @param file where the bytes went, for the result (may be {@code null})
+		 */
+		public Downloaded finish(Path file) {
+			try {
+				this.counted.close();
+			}
+			catch (IOException ex) {
+				throw new UncheckedIOException("cannot read " + this.object.key(), ex);
+			}
+			this.closed = true;
+			String sha256 = Sha256.hex(this.digest.digest());
+			if (this.stored[0] != this.object.size() || !sha256.equals(this.object.sha256())) {
+				throw new DrbatchException(FailureKind.INTEGRITY, "object " + this.object.key() + " on target '"
+						+ this.store.name() + "' does not match its manifest: " + this.stored[0] + " bytes with SHA-256 "
+						+ sha256 + ", expected " + this.object.size() + " bytes with SHA-256 " + this.object.sha256());
+			}
+			return new Downloaded(file, this.stored[0], this.plainBytes, Duration.ofNanos(System.nanoTime() - this.started));
+		}
+
+		private DrbatchException corrupt(IOException ex) {
+			return new DrbatchException(FailureKind.INTEGRITY, "object " + this.object.key() + " on target '"
+					+ this.store.name() + "' is corrupt: it does not decompress as " + this.compression.id() + " ("
+					+ ex.getMessage() + ")", ex);
+		}
+
+		@Override
+		public void close() {
+			if (!this.closed) {
+				this.closed = true;
+				closeQuietly();
+			}
+		}
+
+		private void closeQuietly() {
+			try {
+				this.counted.in().close();
+			}
+			catch (IOException ex) {
+				// an abandoned download: the connection is released either way
+			}
+		}
+
 	}
 
 	private static void deleteQuietly(Path file) {
@@ -86,6 +181,11 @@ public final class BackupDownloader {
 		private final long[] count;
 
 		private boolean closed;
+
+		/** The stream underneath, to abandon the download without draining it. */
+		private InputStream in() {
+			return this.in;
+		}
 
 		CountingDigestInput(InputStream in, long[] count) {
 			super(in);

@@ -66,8 +66,8 @@ public record DrillReport(String result, String database, String backupId, Strin
 			md.append("| RPO | ").append(human(this.rpoMillis)).append(" (target ").append(human(this.rpoTargetMillis))
 				.append(this.rpoMillis <= this.rpoTargetMillis ? ", met" : ", MISSED").append(") |\n");
 		}
-		md.append("| phases | download + verify ").append(human(this.downloadMillis)).append(", restore ")
-			.append(human(this.restoreMillis)).append(", row counts ").append(human(this.verifyMillis)).append(" |\n\n");
+		md.append("| phases | restore ").append(human(this.restoreMillis)).append(" (download + verify ")
+			.append(human(this.downloadMillis)).append(" of it, overlapping)").append(", row counts ").append(human(this.verifyMillis)).append(" |\n\n");
 		md.append("| table | manifest rows | restored rows | |\n|---|---:|---:|---|\n");
 		for (TableCheck check : this.tables) {
 			md.append("| ").append(check.schema()).append('.').append(check.table()).append(" | ").append(check.expected())

@@ -2,10 +2,10 @@ package io.drbatch.jobs.restoredrill;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 
 import org.slf4j.Logger;
@@ -18,6 +18,8 @@ import org.springframework.batch.infrastructure.item.ExecutionContext;
 import org.springframework.batch.infrastructure.repeat.RepeatStatus;
 
 import io.drbatch.codec.Compression;
+import io.drbatch.failure.DrbatchException;
+import io.drbatch.failure.FailureKind;
 import io.drbatch.item.BackupDownloader;
 import io.drbatch.jobs.config.DrbatchProperties;
 import io.drbatch.jobs.support.PgServer;
@@ -27,14 +29,18 @@ import io.drbatch.manifest.BackupManifest;
 import io.drbatch.pg.ChildProcess;
 import io.drbatch.pg.DumpFormat;
 import io.drbatch.pg.PgConnectionSpec;
+import io.drbatch.pg.StreamingPgRestore;
 import io.drbatch.store.ObjectStore;
 
 /**
- * Downloads the chosen backup into the spool folder, verifying every stored byte against the manifest, then
- * restores it into a new database (the drill's scratch database or the recovery's target, dropped first when
- * the select step chose to replace it): {@code pg_restore -j} for the custom format, {@code psql} for plain
- * SQL. The spool file is removed whatever happens. A relaunch drops the database left by the interrupted
- * attempt and starts the restore again.
+ * Restores the chosen backup into a new database (the drill's scratch database or the recovery's target,
+ * dropped first when the select step chose to replace it) while downloading it: the custom format through
+ * {@link StreamingPgRestore} (schema as soon as the table of contents arrives, each table's data as soon as its
+ * block arrives, indexes and constraints with {@code pg_restore -j} after the download is verified), plain SQL
+ * streamed into {@code psql}. Every stored byte is checked against the manifest; when the check fails the
+ * database, which then holds unverified data, is dropped and the step fails naming the object. The spool file
+ * is removed whatever happens. A relaunch drops the database left by the interrupted attempt and starts the
+ * restore again.
  */
 class RestoreTasklet implements Tasklet {
 
@@ -70,51 +76,83 @@ class RestoreTasklet implements Tasklet {
 		}
 		BackupManifest.StoredObject dump = manifest.objects().get(0);
 		DumpFormat format = DumpFormat.fromId(manifest.dump().format());
-		Path spool = Files.createTempFile(this.settings.spoolDirOrTemp(), "drbatch-drill-", "." + format.extension());
-		try {
-			BackupDownloader.Downloaded downloaded = new BackupDownloader().download(store, dump,
-					Compression.fromId(manifest.dump().compression()), spool);
-			context.putLong(DrillContext.DOWNLOAD_MILLIS, downloaded.duration().toMillis());
-			log.info("Downloaded and verified {} ({} bytes stored, {} bytes dump) in {} ms", dump.key(),
-					downloaded.storedBytes(), downloaded.spooledBytes(), downloaded.duration().toMillis());
-
-			long restoreStarted = System.nanoTime();
-			server.create(target);
-			context.putString(DrillContext.TARGET_CREATED, "true");
-			restore(format, server.spec(target), spool);
-			long restoreMillis = (System.nanoTime() - restoreStarted) / 1_000_000;
-			context.putLong(DrillContext.RESTORE_MILLIS, restoreMillis);
-			log.info("Restored {} into {} in {} ms", manifest.backupId(), target, restoreMillis);
+		long restoreStarted = System.nanoTime();
+		server.create(target);
+		context.putString(DrillContext.TARGET_CREATED, "true");
+		PgConnectionSpec spec = server.spec(target);
+		BackupDownloader.Downloaded downloaded;
+		try (BackupDownloader.Stream stream = new BackupDownloader().open(store, dump,
+				Compression.fromId(manifest.dump().compression()))) {
+			downloaded = format == DumpFormat.CUSTOM ? restoreArchive(stream, spec) : restoreScript(stream, spec);
 		}
-		finally {
-			Files.deleteIfExists(spool);
+		catch (DrbatchException ex) {
+			if (ex.kind() == FailureKind.INTEGRITY) {
+				log.warn("Dropping database {}: it holds data restored from {}, which failed verification", target,
+						dump.key());
+				server.drop(target);
+				context.remove(DrillContext.TARGET_CREATED);
+			}
+			throw ex;
 		}
+		long restoreMillis = (System.nanoTime() - restoreStarted) / 1_000_000;
+		context.putLong(DrillContext.DOWNLOAD_MILLIS, downloaded.duration().toMillis());
+		context.putLong(DrillContext.RESTORE_MILLIS, restoreMillis);
+		log.info("Restored {} into {} in {} ms; {} ({} bytes stored, {} bytes dump) downloaded and verified in {} ms "
+				+ "while restoring", manifest.backupId(), target, restoreMillis, dump.key(), downloaded.storedBytes(),
+				downloaded.spooledBytes(), downloaded.duration().toMillis());
 		return RepeatStatus.FINISHED;
 	}
 
-	private void restore(DumpFormat format, PgConnectionSpec target, Path spool) {
-		List<String> command = new ArrayList<>();
-		if (format == DumpFormat.CUSTOM) {
-			command.addAll(List.of(this.settings.pgRestorePath(), "--no-owner", "--exit-on-error",
-					"--jobs=" + this.settings.restoreJobs()));
+	/**
+	 * A custom-format archive: restored by {@link StreamingPgRestore} while it downloads, through a spool file
+	 * (pg_restore needs a seekable file), which is removed afterwards.
+	 */
+	private BackupDownloader.Downloaded restoreArchive(BackupDownloader.Stream stream, PgConnectionSpec target)
+			throws IOException {
+		Path spool = Files.createTempFile(this.settings.spoolDirOrTemp(), "drbatch-restore-", ".pgdump");
+		StreamingPgRestore restore = new StreamingPgRestore(this.settings.pgRestorePath(), target,
+				this.settings.restoreJobs(), spool);
+		BackupDownloader.Downloaded[] downloaded = new BackupDownloader.Downloaded[1];
+		try {
+			StreamingPgRestore.Outcome outcome = restore.restore(stream, () -> downloaded[0] = stream.finish(spool));
+			log.info("pg_restore: schema after {} ms, stream verified after {} ms with {} of {} data blocks loaded, "
+					+ "done after {} ms", outcome.preDataMillis(), outcome.streamMillis(),
+					outcome.blocksLoadedWhileStreaming(), outcome.blocks(), outcome.totalMillis());
+			return downloaded[0];
 		}
-		else {
-			command.addAll(List.of(this.settings.psqlPath(), "-X", "-q", "-v", "ON_ERROR_STOP=1", "--file=" + spool));
+		finally {
+			Files.deleteIfExists(spool);
+			restore.deleteListFiles();
 		}
-		command.addAll(List.of("--no-password", "--host=" + target.host(), "--port=" + target.port(),
-				"--username=" + target.username(), "--dbname=" + target.database()));
-		if (format == DumpFormat.CUSTOM) {
-			command.add(spool.toString());
-		}
+	}
+
+	/** A plain SQL script: streamed into psql as it downloads, with no local copy; verified when it ends. */
+	private BackupDownloader.Downloaded restoreScript(BackupDownloader.Stream stream, PgConnectionSpec target) {
+		List<String> command = List.of(this.settings.psqlPath(), "-X", "-q", "-v", "ON_ERROR_STOP=1", "--no-password",
+				"--host=" + target.host(), "--port=" + target.port(), "--username=" + target.username(),
+				"--dbname=" + target.database());
 		try (ChildProcess process = ChildProcess.start(command, target, false)) {
-			process.stdin().close();
-			try (InputStream out = process.stdout()) {
-				out.transferTo(java.io.OutputStream.nullOutputStream());
+			Thread drain = new Thread(() -> {
+				try (InputStream out = process.stdout()) {
+					out.transferTo(OutputStream.nullOutputStream());
+				}
+				catch (IOException ex) {
+					// psql went away; its exit status says why
+				}
+			}, "psql-stdout");
+			drain.start();
+			try (OutputStream in = process.stdin()) {
+				stream.transferTo(in);
 			}
+			catch (IOException ex) {
+				// psql stopped reading (ON_ERROR_STOP): a corrupt script explains that best, else psql's own error
+				stream.finish(null);
+				process.waitForSuccess();
+				throw new UncheckedIOException("restore into " + target.database() + " failed", ex);
+			}
+			BackupDownloader.Downloaded downloaded = stream.finish(null);
 			process.waitForSuccess();
-		}
-		catch (IOException ex) {
-			throw new UncheckedIOException("restore into " + target.database() + " failed", ex);
+			return downloaded;
 		}
 	}
 
