@@ -20,6 +20,9 @@ public final class ChildProcess implements AutoCloseable {
 
 	private static final int STDERR_TAIL = 8 * 1024;
 
+	/** Every child process of this JVM that has not been closed yet, for {@link #destroyAll()}. */
+	private static final java.util.Set<ChildProcess> LIVE = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
 	private final String tool;
 
 	private final Process process;
@@ -37,6 +40,23 @@ public final class ChildProcess implements AutoCloseable {
 		this.stderrDrain = new Thread(this::drainStderr, tool + "-stderr");
 		this.stderrDrain.setDaemon(true);
 		this.stderrDrain.start();
+		LIVE.add(this);
+	}
+
+	/**
+	 * Kills every child process this JVM started and has not closed: a requested stop ends pg_dump, pg_restore
+	 * and psql at once, and whatever was reading or feeding them fails and cleans up as after any tool failure.
+	 * @return how many were running
+	 */
+	public static int destroyAll() {
+		int count = 0;
+		for (ChildProcess child : LIVE) {
+			if (child.process.isAlive()) {
+				child.process.destroyForcibly();
+				count++;
+			}
+		}
+		return count;
 	}
 
 	/**
@@ -119,6 +139,7 @@ public final class ChildProcess implements AutoCloseable {
 
 	@Override
 	public void close() {
+		LIVE.remove(this);
 		if (this.process.isAlive()) {
 			this.process.destroyForcibly();
 		}

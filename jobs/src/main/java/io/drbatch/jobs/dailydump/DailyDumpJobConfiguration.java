@@ -14,8 +14,10 @@ import org.springframework.context.annotation.Configuration;
 
 import io.drbatch.item.DumpStreamer;
 import io.drbatch.jobs.config.DrbatchProperties;
+import io.drbatch.jobs.support.ExecutionHeartbeat;
 import io.drbatch.jobs.support.JobDescriptor;
 import io.drbatch.jobs.support.SourceDatabases;
+import io.drbatch.jobs.support.StopSignal;
 import io.drbatch.jobs.support.StoreTargets;
 
 /**
@@ -39,7 +41,7 @@ class DailyDumpJobConfiguration {
 
 	@Bean
 	Job dailyDumpJob(JobRepository jobRepository, DrbatchProperties properties, SourceDatabases sources,
-			StoreTargets targets, Clock clock) {
+			StoreTargets targets, Clock clock, StopSignal stopSignal, ExecutionHeartbeat heartbeat) {
 		DrbatchProperties.Dump dump = properties.dump();
 		DumpStreamer streamer = new DumpStreamer(new DumpStreamer.Settings(dump.pgDumpPath(), dump.format(),
 				dump.compression(), dump.levelOrDefault(), dump.compressionWorkers(), (int) dump.partSize().toBytes(),
@@ -51,12 +53,16 @@ class DailyDumpJobConfiguration {
 			.allowStartIfComplete(true)
 			.build();
 		Step dumpStep = new StepBuilder(JOB_NAME + ".dump", jobRepository)
-			.tasklet(new DumpTasklet(sources, targets, streamer, dump), noTransaction)
+			.tasklet(stopSignal.stoppable(new DumpTasklet(sources, targets, streamer, dump)), noTransaction)
 			.build();
 		Step publish = new StepBuilder(JOB_NAME + ".publish", jobRepository)
 			.tasklet(new PublishTasklet(targets, clock), noTransaction)
 			.build();
-		return new JobBuilder(JOB_NAME, jobRepository).start(preflight).next(dumpStep).next(publish).build();
+		return new JobBuilder(JOB_NAME, jobRepository).listener(heartbeat)
+			.start(preflight)
+			.next(dumpStep)
+			.next(publish)
+			.build();
 	}
 
 }

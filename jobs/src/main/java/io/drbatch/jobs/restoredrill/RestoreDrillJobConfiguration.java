@@ -19,8 +19,10 @@ import org.springframework.transaction.PlatformTransactionManager;
 
 import io.drbatch.jobs.config.DrbatchProperties;
 import io.drbatch.jobs.support.PgServer;
+import io.drbatch.jobs.support.ExecutionHeartbeat;
 import io.drbatch.jobs.support.JobDescriptor;
 import io.drbatch.jobs.support.SourceDatabases;
+import io.drbatch.jobs.support.StopSignal;
 import io.drbatch.jobs.support.StoreTargets;
 import io.drbatch.manifest.BackupManifest;
 
@@ -80,24 +82,27 @@ class RestoreDrillJobConfiguration {
 
 	@Bean
 	Job restoreDrillJob(JobRepository jobRepository, PlatformTransactionManager transactionManager,
-			DrbatchProperties properties, SourceDatabases sources, StoreTargets targets, Clock clock) {
+			DrbatchProperties properties, SourceDatabases sources, StoreTargets targets, Clock clock, StopSignal stopSignal,
+			ExecutionHeartbeat heartbeat) {
 		RestoreDestination destination = new RestoreDestination(RestoreDestination.Purpose.DRILL,
 				PgServer.drill(properties.drill()), sources);
-		return restoreJob(JOB_NAME, destination, jobRepository, transactionManager, properties, sources, targets, clock);
+		return restoreJob(JOB_NAME, destination, jobRepository, transactionManager, properties, sources, targets, clock,
+				stopSignal, heartbeat);
 	}
 
 	@Bean
 	Job restoreJob(JobRepository jobRepository, PlatformTransactionManager transactionManager,
-			DrbatchProperties properties, SourceDatabases sources, StoreTargets targets, Clock clock) {
+			DrbatchProperties properties, SourceDatabases sources, StoreTargets targets, Clock clock, StopSignal stopSignal,
+			ExecutionHeartbeat heartbeat) {
 		RestoreDestination destination = new RestoreDestination(RestoreDestination.Purpose.RECOVERY,
 				PgServer.drill(properties.drill()), sources);
 		return restoreJob(RESTORE_JOB_NAME, destination, jobRepository, transactionManager, properties, sources, targets,
-				clock);
+				clock, stopSignal, heartbeat);
 	}
 
 	private static Job restoreJob(String name, RestoreDestination destination, JobRepository jobRepository,
 			PlatformTransactionManager transactionManager, DrbatchProperties properties, SourceDatabases sources,
-			StoreTargets targets, Clock clock) {
+			StoreTargets targets, Clock clock, StopSignal stopSignal, ExecutionHeartbeat heartbeat) {
 		DrbatchProperties.Drill drill = properties.drill();
 		// Tasklets keep no transactional state of their own and are idempotent on relaunch. The verify step's
 		// chunks must commit the reader's position and the step's counts atomically, so that a process killed
@@ -107,7 +112,7 @@ class RestoreDrillJobConfiguration {
 			.tasklet(new SelectBackupTasklet(sources, targets, destination, drill, clock), noTransaction)
 			.build();
 		Step restore = new StepBuilder(name + ".restore", jobRepository)
-			.tasklet(new RestoreTasklet(targets, destination, drill), noTransaction)
+			.tasklet(stopSignal.stoppable(new RestoreTasklet(targets, destination, drill)), noTransaction)
 			.build();
 		ManifestTableReader reader = new ManifestTableReader(targets);
 		TableCountProcessor processor = new TableCountProcessor(destination);
@@ -134,7 +139,7 @@ class RestoreDrillJobConfiguration {
 			.tasklet(new ReportTasklet(targets, destination, drill, clock), noTransaction)
 			.build();
 		// after-job listeners run in reverse order: the failure report is written before the notification
-		return new JobBuilder(name, jobRepository)
+		return new JobBuilder(name, jobRepository).listener(heartbeat)
 			.listener(new DrillNotifier(drill.webhook(), destination.purpose().noun()))
 			.listener(new FailedDrillReporter(targets, destination, drill, clock))
 			.start(select)

@@ -41,6 +41,16 @@ public class DrbatchJobsConfiguration {
 	}
 
 	@Bean
+	StopSignal stopSignal() {
+		return new StopSignal();
+	}
+
+	@Bean
+	ExecutionHeartbeat executionHeartbeat(DataSource dataSource, StopSignal stopSignal, JobRepositorySchema schema) {
+		return new ExecutionHeartbeat(dataSource, stopSignal);
+	}
+
+	@Bean
 	JobRepositorySchema jobRepositorySchema(DataSource dataSource) {
 		return new JobRepositorySchema(dataSource);
 	}

@@ -32,10 +32,10 @@ import io.drbatch.failure.DrbatchException;
 @Command(name = "drbatch", mixinStandardHelpOptions = true, versionProvider = DrbatchCli.Version.class,
 		description = "PostgreSQL disaster recovery as restartable batch jobs.",
 		subcommands = { DrbatchCli.Run.class, DrbatchCli.Restore.class, DrbatchCli.History.class, DrbatchCli.Backups.class, DrbatchCli.Drills.class,
-				DrbatchCli.Restart.class, DrbatchCli.Abandon.class, DrbatchCli.Warmup.class },
+				DrbatchCli.Restart.class, DrbatchCli.Stop.class, DrbatchCli.Abandon.class, DrbatchCli.Warmup.class },
 		footer = { "", "Exit codes: 0 ok, 1 job failed, 2 bad argument, 3 bad configuration, 4 database unavailable,",
 				"5 store credentials rejected, 6 bucket missing, 7 store unavailable, 8 tool mismatch,",
-				"9 integrity, 10 tool failed, 11 execution conflict, 70 internal error." })
+				"9 integrity, 10 tool failed, 11 execution conflict, 12 stopped on request, 70 internal error." })
 public class DrbatchCli {
 
 	private static final Logger log = LoggerFactory.getLogger(DrbatchCli.class);
@@ -67,6 +67,14 @@ public class DrbatchCli {
 	}
 
 	public int execute(String... args) {
+		GracefulShutdown shutdown = new GracefulShutdown();
+		shutdown.install();
+		int code = execute(shutdown, args);
+		shutdown.finished(code);
+		return code;
+	}
+
+	private int execute(GracefulShutdown shutdown, String... args) {
 		CommandLine commandLine = new CommandLine(this);
 		CommandLine.ParseResult parsed;
 		try {
@@ -88,13 +96,18 @@ public class DrbatchCli {
 		}
 		ConfigurableApplicationContext context;
 		try {
-			context = new SpringApplicationBuilder(this.application).logStartupInfo(false).run(springArguments());
+			// the context is closed below, after a stopped job has recorded its outcome, not by Boot's own hook
+			context = new SpringApplicationBuilder(this.application).logStartupInfo(false)
+				.registerShutdownHook(false)
+				.run(springArguments());
 		}
 		catch (RuntimeException ex) {
 			return startupFailure(ex);
 		}
 		try (context) {
-			return operation.execute(context.getBean(Operations.class)).code();
+			Operations operations = context.getBean(Operations.class);
+			shutdown.onSignal(operations::stopRunningJob);
+			return operation.execute(operations).code();
 		}
 		catch (CliFailure ex) {
 			return fail(ex.exitCode(), ex.getMessage());
@@ -279,6 +292,23 @@ public class DrbatchCli {
 		@Override
 		public ExitCode execute(Operations operations) {
 			return operations.restart(this.executionId);
+		}
+
+	}
+
+	@Command(name = "stop", description = "Ask a running execution to stop (it ends STOPPED and can be restarted); waits for it.")
+	static class Stop implements Operation {
+
+		@Parameters(index = "0", paramLabel = "EXECUTION_ID")
+		long executionId;
+
+		@Option(names = "--wait", defaultValue = "120", paramLabel = "SECONDS",
+				description = "how long to wait for it to stop (default ${DEFAULT-VALUE})")
+		int waitSeconds;
+
+		@Override
+		public ExitCode execute(Operations operations) {
+			return operations.stop(this.executionId, java.time.Duration.ofSeconds(this.waitSeconds));
 		}
 
 	}

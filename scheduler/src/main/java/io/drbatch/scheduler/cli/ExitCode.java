@@ -20,6 +20,7 @@ public enum ExitCode {
 	INTEGRITY(9, "stored data does not match its manifest (size, checksum, row counts)"),
 	TOOL_FAILED(10, "pg_dump/pg_restore/psql exited with an error"),
 	EXECUTION_CONFLICT(11, "the execution cannot be started, restarted or abandoned in its current state"),
+	STOPPED(12, "the job was stopped on request (SIGTERM or drbatch stop) and can be relaunched with drbatch restart"),
 	INTERNAL_ERROR(70, "unexpected error (a bug): the log has the stack trace");
 
 	private final int code;

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
@@ -31,7 +32,9 @@ import org.springframework.batch.infrastructure.item.ExecutionContext;
 import org.springframework.stereotype.Component;
 
 import io.drbatch.failure.DrbatchException;
+import io.drbatch.jobs.support.ExecutionHeartbeat;
 import io.drbatch.jobs.support.JobDescriptor;
+import io.drbatch.jobs.support.StopSignal;
 import io.drbatch.jobs.support.StoreTargets;
 import io.drbatch.manifest.BackupCatalog;
 import io.drbatch.manifest.BackupManifest;
@@ -61,10 +64,17 @@ class Operations {
 
 	private final Clock clock;
 
+	private final ExecutionHeartbeat heartbeat;
+
+	private final StopSignal stopSignal;
+
 	private final PrintStream out = System.out;
 
 	Operations(JobOperator jobOperator, JobRepository jobRepository, List<Job> jobs,
-			List<JobDescriptor> descriptors, StoreTargets targets, Clock clock) {
+			List<JobDescriptor> descriptors, StoreTargets targets, Clock clock, ExecutionHeartbeat heartbeat,
+			StopSignal stopSignal) {
+		this.heartbeat = heartbeat;
+		this.stopSignal = stopSignal;
 		this.jobOperator = jobOperator;
 		this.jobRepository = jobRepository;
 		this.jobs = jobs.stream().collect(Collectors.toMap(Job::getName, Function.identity()));
@@ -95,11 +105,15 @@ class Operations {
 		}
 		catch (JobExecutionAlreadyRunningException ex) {
 			JobExecution running = this.jobRepository.getLastJobExecution(jobName, parameters);
+			long id = running != null ? running.getId() : -1;
+			Optional<ExecutionHeartbeat.Owner> owner = id >= 0 ? this.heartbeat.owner(id) : Optional.empty();
+			if (owner.isPresent() && owner.get().alive()) {
+				throw new CliFailure(ExitCode.EXECUTION_CONFLICT, jobName + " " + describe(parameters)
+						+ " is already running as execution " + id + " (" + owner.get().describe() + ")");
+			}
 			throw new CliFailure(ExitCode.EXECUTION_CONFLICT, jobName + " " + describe(parameters) + " has execution "
-					+ (running != null ? running.getId() : "?") + " still marked "
-					+ (running != null ? running.getStatus() : "running")
-					+ "; if its process is gone, relaunch it with 'drbatch restart "
-					+ (running != null ? running.getId() : "<id>") + "'");
+					+ (id >= 0 ? id : "?") + " still marked " + (running != null ? running.getStatus() : "running")
+					+ " but no live process runs it; relaunch it with 'drbatch restart " + (id >= 0 ? id : "<id>") + "'");
 		}
 		catch (JobRestartException ex) {
 			throw new CliFailure(ExitCode.EXECUTION_CONFLICT, jobName + " " + describe(parameters)
@@ -129,8 +143,15 @@ class Operations {
 					+ "the latest is " + last.getId() + " (" + last.getStatus() + ")");
 		}
 		if (status.isRunning()) {
-			log.warn("Execution {} is marked {} but no process runs it any more; marking it FAILED before the relaunch",
-					executionId, status);
+			Optional<ExecutionHeartbeat.Owner> owner = this.heartbeat.owner(executionId);
+			if (owner.isPresent() && owner.get().alive()) {
+				throw new CliFailure(ExitCode.EXECUTION_CONFLICT, "execution " + executionId + " is " + status
+						+ " and still running (" + owner.get().describe() + ", heartbeat at " + owner.get().beatAt()
+						+ "); stop it first with 'drbatch stop " + executionId + "'");
+			}
+			log.warn("Execution {} is marked {} but its process is gone ({}); marking it FAILED before the relaunch",
+					executionId, status, owner.map(o -> o.describe() + ", last heartbeat " + o.beatAt())
+						.orElse("no heartbeat"));
 			execution = this.jobOperator.recover(execution);
 		}
 		try {
@@ -140,6 +161,64 @@ class Operations {
 			throw new CliFailure(ExitCode.EXECUTION_CONFLICT,
 					"execution " + executionId + " cannot be restarted: " + ex.getMessage());
 		}
+	}
+
+	/**
+	 * Asks a running execution to stop: marks it STOPPING; the process running it sees that on its next heartbeat
+	 * and stops its step. Waits until it has stopped.
+	 */
+	ExitCode stop(long executionId, Duration wait) {
+		JobExecution execution = execution(executionId);
+		if (!execution.getStatus().isRunning()) {
+			throw new CliFailure(ExitCode.EXECUTION_CONFLICT,
+					"execution " + executionId + " is " + execution.getStatus() + ", not running; nothing to stop");
+		}
+		Optional<ExecutionHeartbeat.Owner> owner = this.heartbeat.owner(executionId);
+		if (owner.isEmpty() || !owner.get().alive()) {
+			throw new CliFailure(ExitCode.EXECUTION_CONFLICT, "execution " + executionId + " is marked "
+					+ execution.getStatus() + " but no live process runs it; relaunch it with 'drbatch restart "
+					+ executionId + "' or give it up with 'drbatch abandon " + executionId + "'");
+		}
+		try {
+			this.jobOperator.stop(execution);
+		}
+		catch (org.springframework.batch.core.launch.JobExecutionNotRunningException ex) {
+			this.out.println("execution " + executionId + " has already ended");
+			return ExitCode.OK;
+		}
+		this.out.println("asked execution " + executionId + " (" + owner.get().describe() + ") to stop");
+		Instant deadline = this.clock.instant().plus(wait);
+		while (this.clock.instant().isBefore(deadline)) {
+			JobExecution now = this.jobRepository.getJobExecution(executionId);
+			if (now != null && !now.getStatus().isRunning()) {
+				this.out.println("execution " + executionId + " " + now.getStatus() + "; relaunch it with 'drbatch restart "
+						+ executionId + "'");
+				return ExitCode.OK;
+			}
+			try {
+				Thread.sleep(500);
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				break;
+			}
+		}
+		throw new CliFailure(ExitCode.EXECUTION_CONFLICT, "execution " + executionId + " has not stopped within "
+				+ wait.toSeconds() + " s; it is marked STOPPING and stops at its next step boundary");
+	}
+
+	/** SIGTERM: asks the job this process runs, if any, to stop, and kills its child processes. */
+	void stopRunningJob() {
+		Optional<JobExecution> running = this.heartbeat.current();
+		this.stopSignal.request("termination signal");
+		running.ifPresent(execution -> {
+			try {
+				this.jobOperator.stop(execution);
+			}
+			catch (Exception ex) {
+				log.warn("Could not mark execution {} STOPPING: {}", execution.getId(), ex.getMessage());
+			}
+		});
 	}
 
 	ExitCode abandon(long executionId) {
@@ -267,6 +346,10 @@ class Operations {
 		printRestoreOutcome(execution);
 		if (execution.getStatus() == BatchStatus.COMPLETED) {
 			return ExitCode.OK;
+		}
+		if (execution.getStatus() == BatchStatus.STOPPED) {
+			throw new CliFailure(ExitCode.STOPPED, name + " execution " + execution.getId()
+					+ " stopped on request; relaunch with 'drbatch restart " + execution.getId() + "'");
 		}
 		List<Throwable> failures = execution.getAllFailureExceptions();
 		for (Throwable failure : failures) {

@@ -44,6 +44,35 @@ final class JobRepositoryQueries {
 		return executions;
 	}
 
+	/** Ids of the executions of {@code job} for {@code database} whose {@code backup.date} is {@code date}, oldest first. */
+	static List<Long> executionsOfDate(String job, String database, String date) {
+		String sql = """
+				SELECT e.job_execution_id FROM batch_job_execution e
+				JOIN batch_job_instance i ON i.job_instance_id = e.job_instance_id
+				JOIN batch_job_execution_params p ON p.job_execution_id = e.job_execution_id
+				JOIN batch_job_execution_params d ON d.job_execution_id = e.job_execution_id
+				WHERE i.job_name = ? AND p.parameter_name = 'database' AND p.parameter_value = ?
+				  AND d.parameter_name = 'backup.date' AND d.parameter_value = ?
+				ORDER BY e.job_execution_id
+				""";
+		List<Long> ids = new ArrayList<>();
+		try (Connection connection = TestPostgres.connect(CliProcess.JOB_REPOSITORY);
+				PreparedStatement statement = connection.prepareStatement(sql)) {
+			statement.setString(1, job);
+			statement.setString(2, database);
+			statement.setString(3, date);
+			try (ResultSet rs = statement.executeQuery()) {
+				while (rs.next()) {
+					ids.add(rs.getLong(1));
+				}
+			}
+		}
+		catch (SQLException ex) {
+			throw new IllegalStateException(ex);
+		}
+		return ids;
+	}
+
 	/** Every row of every job repository table, each rendered as text. */
 	static List<String> everyRow() {
 		List<String> rows = new ArrayList<>();
