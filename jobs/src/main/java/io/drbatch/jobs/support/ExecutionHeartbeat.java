@@ -60,9 +60,9 @@ public class ExecutionHeartbeat implements JobExecutionListener {
 		return thread;
 	});
 
-	private volatile ScheduledFuture<?> beating;
+	private final java.util.Map<Long, ScheduledFuture<?>> beating = new java.util.concurrent.ConcurrentHashMap<>();
 
-	private volatile JobExecution current;
+	private final java.util.Map<Long, JobExecution> running = new java.util.concurrent.ConcurrentHashMap<>();
 
 	public ExecutionHeartbeat(DataSource dataSource, StopSignal stopSignal) {
 		this.jdbc = new JdbcTemplate(dataSource);
@@ -71,24 +71,26 @@ public class ExecutionHeartbeat implements JobExecutionListener {
 
 	@Override
 	public void beforeJob(JobExecution execution) {
-		this.stopSignal.reset();
-		this.current = execution;
+		if (this.running.isEmpty()) {
+			this.stopSignal.reset();
+		}
 		long id = execution.getId();
+		this.running.put(id, execution);
 		this.jdbc.update("INSERT INTO drbatch_heartbeat (job_execution_id, host, pid, started_at, beat_at) "
 				+ "VALUES (?, ?, ?, now(), now()) ON CONFLICT (job_execution_id) DO UPDATE "
 				+ "SET host = EXCLUDED.host, pid = EXCLUDED.pid, started_at = now(), beat_at = now()", id, this.host,
 				this.pid);
-		this.beating = this.beats.scheduleWithFixedDelay(() -> beat(id), INTERVAL.toMillis(), INTERVAL.toMillis(),
-				TimeUnit.MILLISECONDS);
+		this.beating.put(id, this.beats.scheduleWithFixedDelay(() -> beat(id), INTERVAL.toMillis(),
+				INTERVAL.toMillis(), TimeUnit.MILLISECONDS));
 	}
 
 	@Override
 	public void afterJob(JobExecution execution) {
-		ScheduledFuture<?> task = this.beating;
+		ScheduledFuture<?> task = this.beating.remove(execution.getId());
 		if (task != null) {
 			task.cancel(false);
 		}
-		this.current = null;
+		this.running.remove(execution.getId());
 		try {
 			this.jdbc.update("DELETE FROM drbatch_heartbeat WHERE job_execution_id = ?", execution.getId());
 		}
@@ -97,9 +99,9 @@ public class ExecutionHeartbeat implements JobExecutionListener {
 		}
 	}
 
-	/** The execution this process is running now, if any. */
-	public Optional<JobExecution> current() {
-		return Optional.ofNullable(this.current);
+	/** The executions this process is running now (one in CLI mode; as many as threads in scheduler mode). */
+	public java.util.Collection<JobExecution> running() {
+		return List.copyOf(this.running.values());
 	}
 
 	private void beat(long id) {

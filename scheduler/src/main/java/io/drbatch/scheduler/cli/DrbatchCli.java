@@ -32,7 +32,8 @@ import io.drbatch.failure.DrbatchException;
 @Command(name = "drbatch", mixinStandardHelpOptions = true, versionProvider = DrbatchCli.Version.class,
 		description = "PostgreSQL disaster recovery as restartable batch jobs.",
 		subcommands = { DrbatchCli.Run.class, DrbatchCli.Restore.class, DrbatchCli.History.class, DrbatchCli.Backups.class, DrbatchCli.Drills.class,
-				DrbatchCli.Restart.class, DrbatchCli.Stop.class, DrbatchCli.Abandon.class, DrbatchCli.Warmup.class },
+				DrbatchCli.Restart.class, DrbatchCli.Stop.class, DrbatchCli.Abandon.class, DrbatchCli.Scheduler.class,
+				DrbatchCli.Warmup.class },
 		footer = { "", "Exit codes: 0 ok, 1 job failed, 2 bad argument, 3 bad configuration, 4 database unavailable,",
 				"5 store credentials rejected, 6 bucket missing, 7 store unavailable, 8 tool mismatch,",
 				"9 integrity, 10 tool failed, 11 execution conflict, 12 stopped on request, 70 internal error." })
@@ -63,6 +64,11 @@ public class DrbatchCli {
 	interface Operation {
 
 		ExitCode execute(Operations operations);
+
+		/** What SIGTERM does while this operation runs: stop the running job, if any. */
+		default void signal(Operations operations) {
+			operations.stopRunningJobs();
+		}
 
 	}
 
@@ -106,7 +112,7 @@ public class DrbatchCli {
 		}
 		try (context) {
 			Operations operations = context.getBean(Operations.class);
-			shutdown.onSignal(operations::stopRunningJob);
+			shutdown.onSignal(() -> operation.signal(operations));
 			return operation.execute(operations).code();
 		}
 		catch (CliFailure ex) {
@@ -322,6 +328,22 @@ public class DrbatchCli {
 		@Override
 		public ExitCode execute(Operations operations) {
 			return operations.abandon(this.executionId);
+		}
+
+	}
+
+	@Command(name = "scheduler", description = { "Run the Quartz scheduler until SIGTERM: jobs fire on the configured cron schedule (UTC);",
+			"replicas sharing the job repository database fire each trigger once between them." })
+	static class Scheduler implements Operation {
+
+		@Override
+		public ExitCode execute(Operations operations) {
+			return operations.runScheduler();
+		}
+
+		@Override
+		public void signal(Operations operations) {
+			operations.stopScheduler();
 		}
 
 	}

@@ -35,6 +35,7 @@ import io.drbatch.failure.DrbatchException;
 import io.drbatch.jobs.support.ExecutionHeartbeat;
 import io.drbatch.jobs.support.JobDescriptor;
 import io.drbatch.jobs.support.StopSignal;
+import io.drbatch.scheduler.quartz.SchedulerMode;
 import io.drbatch.jobs.support.StoreTargets;
 import io.drbatch.manifest.BackupCatalog;
 import io.drbatch.manifest.BackupManifest;
@@ -70,9 +71,12 @@ class Operations {
 
 	private final PrintStream out = System.out;
 
+	private final SchedulerMode schedulerMode;
+
 	Operations(JobOperator jobOperator, JobRepository jobRepository, List<Job> jobs,
 			List<JobDescriptor> descriptors, StoreTargets targets, Clock clock, ExecutionHeartbeat heartbeat,
-			StopSignal stopSignal) {
+			StopSignal stopSignal, SchedulerMode schedulerMode) {
+		this.schedulerMode = schedulerMode;
 		this.heartbeat = heartbeat;
 		this.stopSignal = stopSignal;
 		this.jobOperator = jobOperator;
@@ -207,18 +211,30 @@ class Operations {
 				+ wait.toSeconds() + " s; it is marked STOPPING and stops at its next step boundary");
 	}
 
-	/** SIGTERM: asks the job this process runs, if any, to stop, and kills its child processes. */
-	void stopRunningJob() {
-		Optional<JobExecution> running = this.heartbeat.current();
+	/** SIGTERM: asks the jobs this process runs, if any, to stop, and kills their child processes. */
+	void stopRunningJobs() {
+		java.util.Collection<JobExecution> running = this.heartbeat.running();
 		this.stopSignal.request("termination signal");
-		running.ifPresent(execution -> {
+		for (JobExecution execution : running) {
 			try {
 				this.jobOperator.stop(execution);
 			}
 			catch (Exception ex) {
 				log.warn("Could not mark execution {} STOPPING: {}", execution.getId(), ex.getMessage());
 			}
-		});
+		}
+	}
+
+	ExitCode runScheduler() {
+		this.schedulerMode.run();
+		this.out.println("scheduler stopped");
+		return ExitCode.OK;
+	}
+
+	/** SIGTERM in scheduler mode: no new fires, running jobs stopped (STOPPED, restartable). */
+	void stopScheduler() {
+		this.schedulerMode.requestShutdown();
+		stopRunningJobs();
 	}
 
 	ExitCode abandon(long executionId) {

@@ -1,0 +1,62 @@
+package io.drbatch.scheduler.quartz;
+
+import java.text.ParseException;
+import java.time.Duration;
+import java.util.Map;
+import java.util.TreeMap;
+
+import org.quartz.CronExpression;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+/**
+ * When {@code drbatch scheduler} launches each job: Quartz cron expressions (seconds first, UTC) by job name.
+ * The built-in defaults follow the plan: daily-dump 02:00 every day, restore-drill 03:00 on Sundays. An empty
+ * expression removes a job from the schedule. Checked at startup: an expression Quartz cannot parse is refused
+ * with its key.
+ *
+ * @param cron job name to cron expression, e.g. {@code daily-dump: "0 0 2 * * ?"}
+ * @param misfireThreshold how late a fire may be before it counts as misfired (the scheduler was down, or every
+ * thread was busy); a misfired trigger fires once as soon as it can, then keeps its schedule
+ * @param threads jobs that may run at the same time in one scheduler process
+ * @param clusterCheckin how often each scheduler process tells the others it is alive; a process silent for
+ * longer is presumed dead and its fired-but-unfinished triggers are recovered by another
+ */
+@ConfigurationProperties("drbatch.schedule")
+public record ScheduleProperties(Map<String, String> cron, @DefaultValue("60s") Duration misfireThreshold,
+		@DefaultValue("2") int threads, @DefaultValue("7s") Duration clusterCheckin) {
+
+	public ScheduleProperties {
+		cron = cron == null ? Map.of() : new TreeMap<>(cron);
+		for (Map.Entry<String, String> entry : cron.entrySet()) {
+			if (entry.getValue() != null && !entry.getValue().isBlank()) {
+				try {
+					CronExpression.validateExpression(entry.getValue());
+				}
+				catch (ParseException ex) {
+					throw new IllegalArgumentException("drbatch.schedule.cron." + entry.getKey() + ": '" + entry.getValue()
+							+ "' is not a Quartz cron expression (seconds minutes hours day-of-month month day-of-week): "
+							+ ex.getMessage());
+				}
+			}
+		}
+		if (threads < 1) {
+			throw new IllegalArgumentException("drbatch.schedule.threads: must be at least 1");
+		}
+		if (misfireThreshold.isNegative() || misfireThreshold.isZero()) {
+			throw new IllegalArgumentException("drbatch.schedule.misfire-threshold: must be positive");
+		}
+	}
+
+	/** The jobs with a schedule: a non-empty expression. */
+	public Map<String, String> scheduled() {
+		Map<String, String> scheduled = new TreeMap<>();
+		this.cron.forEach((job, expression) -> {
+			if (expression != null && !expression.isBlank()) {
+				scheduled.put(job, expression.strip());
+			}
+		});
+		return scheduled;
+	}
+
+}

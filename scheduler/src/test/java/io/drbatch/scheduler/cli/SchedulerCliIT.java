@@ -1,0 +1,116 @@
+package io.drbatch.scheduler.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.drbatch.testing.TestPostgres;
+import io.drbatch.testing.TestS3;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@code drbatch scheduler} as replicas run it: two processes on the same job repository database fire each
+ * scheduled time once between them, and every fire of one day lands on the same job instance (one backup); a
+ * trigger missed while no scheduler ran fires once when one comes back. SIGTERM ends a scheduler with exit 0.
+ */
+class SchedulerCliIT {
+
+	private static final String SOURCE = TestPostgres.newDatabase("cli_sched");
+
+	private static final String BUCKET = TestS3.newBucket("cli-sched");
+
+	private static final Pattern FIRE = Pattern.compile("Fire of daily-dump due at (\\S+) ");
+
+	@TempDir
+	Path workDir;
+
+	@AfterAll
+	static void cleanUp() {
+		TestPostgres.dropDatabase(SOURCE);
+		TestS3.deleteBucket(BUCKET);
+	}
+
+	private CliProcess cli;
+
+	/** Starts a scheduler process; one {@link CliProcess} per test, so that each process logs to its own files. */
+	private CliProcess.Running scheduler(String cron) {
+		if (this.cli == null) {
+			TestPostgres.execute(SOURCE, "CREATE TABLE IF NOT EXISTS orders (id int); INSERT INTO orders VALUES (1)");
+			this.cli = new CliProcess(this.workDir).source(SOURCE, SOURCE).bucket(BUCKET);
+		}
+		return this.cli.start("--set", "drbatch.schedule.cron.daily-dump=" + cron, "--set", "drbatch.schedule.cron.restore-drill=",
+					"--set", "drbatch.schedule.misfire-threshold=1s", "--set", "drbatch.schedule.cluster-checkin=2s",
+					"scheduler");
+	}
+
+	@Test
+	void twoReplicasFireEachTimeOnceAndOneDayMakesOneBackup() throws Exception {
+		CliProcess.Running first = scheduler("0/2 * * * * ?");
+		CliProcess.Running second = scheduler("0/2 * * * * ?");
+		awaitLogLine(first, "Scheduler instance");
+		awaitLogLine(second, "Scheduler instance");
+		Thread.sleep(12_000);
+		first.process().destroy();
+		second.process().destroy();
+		CliProcess.Result one = first.await();
+		CliProcess.Result two = second.await();
+
+		assertThat(one.exitCode()).as(one.stderr()).isZero();
+		assertThat(two.exitCode()).as(two.stderr()).isZero();
+		List<String> fires = new ArrayList<>(fireTimes(one.stdout() + one.stderr()));
+		fires.addAll(fireTimes(two.stdout() + two.stderr()));
+		assertThat(fires).as("scheduled times fired").hasSizeGreaterThanOrEqualTo(4).doesNotHaveDuplicates();
+		assertThat(TestS3.keys(BUCKET).stream().filter(key -> key.endsWith("/manifest.json")))
+			.as("every fire of the day lands on one job instance").hasSize(1);
+		assertThat(JobRepositoryQueries.executions("daily-dump", SOURCE)).hasSize(1).containsValue("COMPLETED");
+	}
+
+	@Test
+	void aTriggerMissedWhileNoSchedulerRanFiresOnceWhenOneComesBack() throws Exception {
+		CliProcess.Running before = scheduler("0/3 * * * * ?");
+		awaitLogLine(before, "Fire of daily-dump");
+		before.process().destroy();
+		assertThat(before.await().exitCode()).isZero();
+
+		Thread.sleep(8_000);
+		CliProcess.Running after = scheduler("0/3 * * * * ?");
+		awaitLogLine(after, "Fire of daily-dump");
+		Thread.sleep(2_000);
+		after.process().destroy();
+		CliProcess.Result result = after.await();
+
+		String log = result.stdout() + result.stderr();
+		assertThat(log.lines().filter(line -> line.contains("Trigger daily-dump misfired"))).hasSize(1);
+		assertThat(TestS3.keys(BUCKET).stream().filter(key -> key.endsWith("/manifest.json"))).hasSize(1);
+	}
+
+	private static List<String> fireTimes(String log) {
+		List<String> times = new ArrayList<>();
+		Matcher matcher = FIRE.matcher(log);
+		while (matcher.find()) {
+			times.add(matcher.group(1));
+		}
+		return times;
+	}
+
+	private static void awaitLogLine(CliProcess.Running running, String text) throws Exception {
+		Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
+		while (!(Files.readString(running.stdout()) + Files.readString(running.stderr())).contains(text)) {
+			assertThat(running.process().isAlive()).as("scheduler ended early: " + Files.readString(running.stderr()))
+				.isTrue();
+			assertThat(Instant.now()).isBefore(deadline);
+			Thread.sleep(200);
+		}
+	}
+
+}
