@@ -31,12 +31,13 @@ import io.drbatch.failure.DrbatchException;
  */
 @Command(name = "drbatch", mixinStandardHelpOptions = true, versionProvider = DrbatchCli.Version.class,
 		description = "PostgreSQL disaster recovery as restartable batch jobs.",
-		subcommands = { DrbatchCli.Run.class, DrbatchCli.Restore.class, DrbatchCli.History.class, DrbatchCli.Backups.class, DrbatchCli.Drills.class,
+		subcommands = { DrbatchCli.Run.class, DrbatchCli.Restore.class, DrbatchCli.Status.class, DrbatchCli.History.class, DrbatchCli.Backups.class, DrbatchCli.Drills.class,
 				DrbatchCli.Restart.class, DrbatchCli.Stop.class, DrbatchCli.Abandon.class, DrbatchCli.Scheduler.class,
 				DrbatchCli.Warmup.class },
 		footer = { "", "Exit codes: 0 ok, 1 job failed, 2 bad argument, 3 bad configuration, 4 database unavailable,",
 				"5 store credentials rejected, 6 bucket missing, 7 store unavailable, 8 tool mismatch,",
-				"9 integrity, 10 tool failed, 11 execution conflict, 12 stopped on request, 70 internal error." })
+				"9 integrity, 10 tool failed, 11 execution conflict, 12 stopped on request, 13 at risk (status),",
+				"70 internal error." })
 public class DrbatchCli {
 
 	private static final Logger log = LoggerFactory.getLogger(DrbatchCli.class);
@@ -240,6 +241,17 @@ public class DrbatchCli {
 			given.put("target.database", this.targetDatabase);
 			given.put("force", String.valueOf(this.force));
 			return operations.run("restore", given);
+		}
+
+	}
+
+	@Command(name = "status", description = { "Can we recover right now? Per database: newest backup per target and its age against the RPO,",
+			"last drill and its RTO; next scheduled fires; executions awaiting relaunch. Exit 13 when at risk." })
+	static class Status implements Operation {
+
+		@Override
+		public ExitCode execute(Operations operations) {
+			return operations.status();
 		}
 
 	}

@@ -21,6 +21,7 @@ public enum ExitCode {
 	TOOL_FAILED(10, "pg_dump/pg_restore/psql exited with an error"),
 	EXECUTION_CONFLICT(11, "the execution cannot be started, restarted or abandoned in its current state"),
 	STOPPED(12, "the job was stopped on request (SIGTERM or drbatch stop) and can be relaunched with drbatch restart"),
+	AT_RISK(13, "drbatch status: a database has no backup within its RPO target, or no recent passing drill"),
 	INTERNAL_ERROR(70, "unexpected error (a bug): the log has the stack trace");
 
 	private final int code;

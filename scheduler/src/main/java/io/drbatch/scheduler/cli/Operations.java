@@ -73,10 +73,13 @@ class Operations {
 
 	private final SchedulerMode schedulerMode;
 
+	private final RecoveryStatus recoveryStatus;
+
 	Operations(JobOperator jobOperator, JobRepository jobRepository, List<Job> jobs,
 			List<JobDescriptor> descriptors, StoreTargets targets, Clock clock, ExecutionHeartbeat heartbeat,
-			StopSignal stopSignal, SchedulerMode schedulerMode) {
+			StopSignal stopSignal, SchedulerMode schedulerMode, RecoveryStatus recoveryStatus) {
 		this.schedulerMode = schedulerMode;
+		this.recoveryStatus = recoveryStatus;
 		this.heartbeat = heartbeat;
 		this.stopSignal = stopSignal;
 		this.jobOperator = jobOperator;
@@ -223,6 +226,10 @@ class Operations {
 				log.warn("Could not mark execution {} STOPPING: {}", execution.getId(), ex.getMessage());
 			}
 		}
+	}
+
+	ExitCode status() {
+		return this.recoveryStatus.print(this.out);
 	}
 
 	ExitCode runScheduler() {

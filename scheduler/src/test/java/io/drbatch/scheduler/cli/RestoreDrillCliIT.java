@@ -14,8 +14,9 @@ import io.drbatch.testing.TestS3;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The weekly drill as a CronJob runs it: a passing drill exits 0 and prints its report; a drill of a backup
- * whose stored bytes were changed exits with the integrity code and one error line naming the object.
+ * The weekly drill as a CronJob runs it: a passing drill exits 0 and prints its report, and {@code drbatch status}
+ * then says the database is recoverable; a drill of a backup whose stored bytes were changed exits with the
+ * integrity code and one error line naming the object, and status turns AT RISK.
  */
 class RestoreDrillCliIT {
 
@@ -43,6 +44,10 @@ class RestoreDrillCliIT {
 		assertThat(passed.exitCode()).as(passed.stderr()).isZero();
 		assertThat(passed.stdout()).contains("Restore drill PASSED", "| public.orders | 5000 | 5000 | ok |");
 
+		CliProcess.Result safe = cli.run("status");
+		assertThat(safe.exitCode()).as(safe.stdout() + safe.stderr()).isZero();
+		assertThat(safe.stdout()).contains(SOURCE, " ok ", "PASSED", "RECOVERABLE");
+
 		String dumpKey = TestS3.keys(BUCKET).stream().filter(key -> key.contains("/dump.")).findFirst().orElseThrow();
 		try (S3Client s3 = TestS3.client()) {
 			byte[] bytes = s3.getObjectAsBytes(r -> r.bucket(BUCKET).key(dumpKey)).asByteArray();
@@ -54,6 +59,10 @@ class RestoreDrillCliIT {
 		assertThat(failed.errorLines()).singleElement().asString()
 			.contains(dumpKey.substring("cli/".length()))
 			.containsAnyOf("does not match its manifest", "is corrupt");
+
+		CliProcess.Result atRisk = cli.run("status");
+		assertThat(atRisk.exitCode()).as(atRisk.stdout() + atRisk.stderr()).isEqualTo(13);
+		assertThat(atRisk.stdout()).contains("AT RISK", SOURCE + ": last drill FAILED");
 
 		CliProcess.Result drills = cli.run("drills", SOURCE);
 		assertThat(drills.exitCode()).isZero();
