@@ -104,9 +104,14 @@ public class DrbatchCli {
 		ConfigurableApplicationContext context;
 		try {
 			// the context is closed below, after a stopped job has recorded its outcome, not by Boot's own hook
+			List<String> arguments = new ArrayList<>(List.of(springArguments()));
+			if (operation instanceof Scheduler) {
+				// the metrics and health endpoints; CLI commands start no web server
+				arguments.add(0, "--spring.main.web-application-type=servlet");
+			}
 			context = new SpringApplicationBuilder(this.application).logStartupInfo(false)
 				.registerShutdownHook(false)
-				.run(springArguments());
+				.run(arguments.toArray(String[]::new));
 		}
 		catch (RuntimeException ex) {
 			return startupFailure(ex);
