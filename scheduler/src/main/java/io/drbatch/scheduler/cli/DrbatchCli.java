@@ -158,6 +158,11 @@ public class DrbatchCli {
 			return fail(ExitCode.BAD_CONFIGURATION, "invalid configuration: cannot bind "
 					+ (bind.getProperty() != null ? bind.getProperty().getName() : bind.getName()) + ": " + rootMessage(bind));
 		}
+		java.net.BindException portInUse = find(failure, java.net.BindException.class);
+		if (portInUse != null) {
+			return fail(ExitCode.BAD_CONFIGURATION, "cannot serve metrics and health: " + rootMessage(failure)
+					+ " (server.address/server.port; another scheduler on this host needs another port)");
+		}
 		DrbatchException drbatch = find(failure, DrbatchException.class);
 		if (drbatch != null) {
 			return fail(ExitCode.of(drbatch.kind()), drbatch.getMessage());

@@ -35,7 +35,7 @@ import io.drbatch.store.ObjectStore;
 
 /**
  * {@code drbatch status}: one screen that answers "can we recover right now?". Per configured database: the
- * newest backup on each target and its age against the RPO target, the last restore drill with its result and
+ * newest backup on each target, its age against the RPO target and each secondary's lag behind the primary, the last restore drill with its result and
  * measured RTO against the target; then the next scheduled fires (when a scheduler has registered them) and
  * the executions that failed or stopped and wait for {@code drbatch restart}. The verdict is AT RISK when a
  * database has no backup within the RPO target on the primary, or its last drill did not pass or is older
@@ -82,11 +82,12 @@ class RecoveryStatus {
 		Duration rto = this.properties.drill().rtoTarget();
 		List<String> risks = new ArrayList<>();
 		out.printf("drbatch status at %s (RPO target %s, RTO target %s)%n%n", time(now), human(rpo), human(rto));
-		out.printf("%-18s %-10s %-18s %-16s %-8s %-20s %s%n", "DATABASE", "TARGET", "NEWEST BACKUP", "AGE / RPO", "",
-				"LAST DRILL", "RESULT, RTO / TARGET");
+		out.printf("%-18s %-10s %-18s %-16s %-6s %-12s %-20s %s%n", "DATABASE", "TARGET", "NEWEST BACKUP", "AGE / RPO", "",
+				"LAG", "LAST DRILL", "RESULT, RTO / TARGET");
 		for (String database : this.sources.names()) {
 			Optional<DrillReport> drill = lastDrill(database);
 			boolean first = true;
+			Instant primaryNewest = null;
 			for (String targetName : this.targets.names()) {
 				ObjectStore store = this.targets.get(targetName);
 				Optional<BackupManifest> newest;
@@ -104,9 +105,22 @@ class RecoveryStatus {
 					risks.add(database + ": " + (age == null ? "no backup on the primary target" + (problem != null ? " (" + problem + ")" : "")
 							: "newest backup is " + human(age) + " old, beyond the RPO target of " + human(rpo)));
 				}
-				out.printf("%-18s %-10s %-18s %-16s %-8s %-20s %s%n", first ? database : "", targetName,
+				Instant snapshot = newest.map(m -> m.source().snapshotTime()).orElse(null);
+				String lag;
+				if (first) {
+					primaryNewest = snapshot;
+					lag = "primary";
+				}
+				else if (primaryNewest == null || snapshot == null) {
+					lag = snapshot == null ? "no copy" : "-";
+				}
+				else {
+					Duration behind = Duration.between(snapshot, primaryNewest);
+					lag = behind.isNegative() || behind.isZero() ? "in step" : human(behind) + " behind";
+				}
+				out.printf("%-18s %-10s %-18s %-16s %-6s %-12s %-20s %s%n", first ? database : "", targetName,
 						newest.map(BackupManifest::backupId).orElse(problem != null ? "UNREADABLE" : "none"),
-						age == null ? "-" : human(age) + " / " + human(rpo), fresh ? "ok" : "STALE",
+						age == null ? "-" : human(age) + " / " + human(rpo), fresh ? "ok" : "STALE", lag,
 						first ? drill.map(d -> time(d.drillStarted())).orElse("never") : "",
 						first ? drill.map(d -> d.result() + ", " + human(d.rtoMillis()) + " / " + human(d.rtoTargetMillis()))
 							.orElse("-") : "");

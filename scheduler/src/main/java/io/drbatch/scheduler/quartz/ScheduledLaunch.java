@@ -1,6 +1,5 @@
 package io.drbatch.scheduler.quartz;
 
-import org.quartz.DisallowConcurrentExecution;
 import org.quartz.Job;
 import org.quartz.JobExecutionContext;
 import org.quartz.JobExecutionException;
@@ -8,10 +7,10 @@ import org.quartz.SchedulerException;
 
 /**
  * The Quartz job behind every trigger: hands the fire to the {@link ScheduledLauncher} in the scheduler's
- * context. Concurrent fires of the same drbatch job are not allowed in the cluster (a slow run delays the next
- * fire rather than overlapping it). Instantiated by Quartz per fire.
+ * context. Overlapping fires are not serialised by Quartz (which would park the trigger BLOCKED, a state a
+ * scheduler stopped at the wrong moment can leave behind): the job repository already refuses a second run of
+ * the same database and date while one runs. Instantiated by Quartz per fire.
  */
-@DisallowConcurrentExecution
 public class ScheduledLaunch implements Job {
 
 	static final String LAUNCHER = "drbatch.launcher";

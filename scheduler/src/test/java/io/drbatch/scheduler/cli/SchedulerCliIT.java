@@ -50,7 +50,8 @@ class SchedulerCliIT {
 		}
 		return this.cli.start("--set", "drbatch.schedule.cron.daily-dump=" + cron, "--set", "drbatch.schedule.cron.restore-drill=",
 					"--set", "drbatch.schedule.misfire-threshold=1s", "--set", "drbatch.schedule.cluster-checkin=2s",
-					"scheduler");
+					// replicas on one host: each its own metrics port
+					"--set", "server.port=0", "scheduler");
 	}
 
 	@Test
@@ -108,7 +109,8 @@ class SchedulerCliIT {
 		while (!(Files.readString(running.stdout()) + Files.readString(running.stderr())).contains(text)) {
 			assertThat(running.process().isAlive()).as("scheduler ended early: " + Files.readString(running.stderr()))
 				.isTrue();
-			assertThat(Instant.now()).isBefore(deadline);
+			assertThat(Instant.now()).as("waiting for '" + text + "' in: " + Files.readString(running.stdout()))
+				.isBefore(deadline);
 			Thread.sleep(200);
 		}
 	}
