@@ -73,14 +73,14 @@ final class JobRepositoryQueries {
 		return ids;
 	}
 
-	/** Every row of every job repository table, each rendered as text. */
+	/** Every row of every job repository, heartbeat and scheduler table, each rendered as text. */
 	static List<String> everyRow() {
 		List<String> rows = new ArrayList<>();
 		try (Connection connection = TestPostgres.connect(CliProcess.JOB_REPOSITORY);
 				Statement statement = connection.createStatement()) {
 			List<String> tables = new ArrayList<>();
 			try (ResultSet rs = statement.executeQuery(
-					"SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename LIKE 'batch\\_%'")) {
+					"SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND (tablename LIKE 'batch\\_%' OR tablename LIKE 'drbatch\\_%' OR tablename LIKE 'qrtz\\_%')")) {
 				while (rs.next()) {
 					tables.add(rs.getString(1));
 				}
