@@ -15,9 +15,15 @@ import java.util.List;
  * @param createdAt when the manifest was written
  */
 public record BackupManifest(int formatVersion, String backupId, String database, String tier, Instant createdAt,
-		Source source, Dump dump, List<StoredObject> objects, List<TableRows> tables, Job job) {
+		Source source, Dump dump, List<StoredObject> objects, List<TableRows> tables, Job job, Instant retainUntil) {
 
 	public static final int FORMAT_VERSION = 1;
+
+	/** A manifest of a backup whose objects carry no Object Lock retention. */
+	public BackupManifest(int formatVersion, String backupId, String database, String tier, Instant createdAt,
+			Source source, Dump dump, List<StoredObject> objects, List<TableRows> tables, Job job) {
+		this(formatVersion, backupId, database, tier, createdAt, source, dump, objects, tables, job, null);
+	}
 
 	/**
 	 * @param snapshotTime start of the exported snapshot's transaction: the instant the backup shows

@@ -50,7 +50,7 @@ import io.drbatch.failure.FailureKind;
  * addressing. SDK errors are translated into {@link DrbatchException}s that name the target and the bucket;
  * transient errors have already been retried by the SDK's standard retry strategy. Thread-safe.
  */
-public final class S3ObjectStore implements ObjectStore {
+public final class S3ObjectStore implements ObjectStore, BucketProtection {
 
 	private static final Logger log = LoggerFactory.getLogger(S3ObjectStore.class);
 
@@ -259,6 +259,155 @@ public final class S3ObjectStore implements ObjectStore {
 	@Override
 	public void close() {
 		this.s3.close();
+	}
+
+	@Override
+	public BucketProtection.State read() {
+		String bucket = this.config.bucket();
+		try {
+			this.s3.headBucket(r -> r.bucket(bucket));
+		}
+		catch (software.amazon.awssdk.services.s3.model.NoSuchBucketException ex) {
+			return new BucketProtection.State(false, null, false, null, null, null, null);
+		}
+		catch (S3Exception ex) {
+			if (ex.statusCode() == 404) {
+				return new BucketProtection.State(false, null, false, null, null, null, null);
+			}
+			throw translate("read bucket " + bucket, ex);
+		}
+		catch (SdkException ex) {
+			throw translate("read bucket " + bucket, ex);
+		}
+		String versioning = call("read versioning", () -> this.s3.getBucketVersioning(r -> r.bucket(bucket)).statusAsString());
+		boolean lockEnabled = false;
+		String mode = null;
+		Integer days = null;
+		try {
+			var lock = this.s3.getObjectLockConfiguration(r -> r.bucket(bucket)).objectLockConfiguration();
+			lockEnabled = lock != null && "Enabled".equals(lock.objectLockEnabledAsString());
+			if (lock != null && lock.rule() != null && lock.rule().defaultRetention() != null) {
+				mode = lock.rule().defaultRetention().modeAsString();
+				days = lock.rule().defaultRetention().days();
+			}
+		}
+		catch (S3Exception ex) {
+			// AWS answers 404 ObjectLockConfigurationNotFoundError for a bucket without Object Lock; some stores 400
+			if (ex.statusCode() != 404 && ex.statusCode() != 400) {
+				throw translate("read the Object Lock configuration", ex);
+			}
+		}
+		catch (SdkException ex) {
+			throw translate("read the Object Lock configuration", ex);
+		}
+		Integer abortDays = null;
+		Integer noncurrentDays = null;
+		try {
+			for (var rule : this.s3.getBucketLifecycleConfiguration(r -> r.bucket(bucket)).rules()) {
+				if (rule.abortIncompleteMultipartUpload() != null) {
+					abortDays = rule.abortIncompleteMultipartUpload().daysAfterInitiation();
+				}
+				if (rule.noncurrentVersionExpiration() != null) {
+					noncurrentDays = rule.noncurrentVersionExpiration().noncurrentDays();
+				}
+			}
+		}
+		catch (S3Exception ex) {
+			if (ex.statusCode() != 404) {
+				throw translate("read the lifecycle configuration", ex);
+			}
+		}
+		catch (SdkException ex) {
+			throw translate("read the lifecycle configuration", ex);
+		}
+		return new BucketProtection.State(true, versioning, lockEnabled, mode, days, abortDays, noncurrentDays);
+	}
+
+	@Override
+	public void createWithObjectLock() {
+		call("create bucket " + this.config.bucket() + " with Object Lock", () -> this.s3.createBucket(r -> {
+			r.bucket(this.config.bucket()).objectLockEnabledForBucket(true);
+			if (this.config.region() != null && !"us-east-1".equals(this.config.region())) {
+				r.createBucketConfiguration(c -> c.locationConstraint(this.config.region()));
+			}
+		}));
+	}
+
+	@Override
+	public void enableVersioning() {
+		call("enable versioning", () -> this.s3.putBucketVersioning(r -> r.bucket(this.config.bucket())
+			.versioningConfiguration(v -> v.status(software.amazon.awssdk.services.s3.model.BucketVersioningStatus.ENABLED))));
+	}
+
+	@Override
+	public void putDefaultRetention(String mode, int days) {
+		try {
+			this.s3.putObjectLockConfiguration(r -> r.bucket(this.config.bucket())
+				.objectLockConfiguration(c -> c.objectLockEnabled("Enabled")
+					.rule(rule -> rule.defaultRetention(d -> d.mode(mode).days(days)))));
+		}
+		catch (S3Exception ex) {
+			String code = ex.awsErrorDetails() != null ? ex.awsErrorDetails().errorCode() : null;
+			if (ex.statusCode() == 409 || ex.statusCode() == 400 || "InvalidBucketState".equals(code)) {
+				throw new DrbatchException(FailureKind.BAD_CONFIGURATION, "target '" + name() + "': bucket '"
+						+ this.config.bucket() + "' cannot hold Object Lock (" + ex.statusCode() + " " + code
+						+ "); Object Lock is enabled when a bucket is created: point the target at a new bucket and run object-lock-setup",
+						ex);
+			}
+			throw translate("set the default retention", ex);
+		}
+		catch (SdkException ex) {
+			throw translate("set the default retention", ex);
+		}
+	}
+
+	@Override
+	public void putLifecycle(Integer abortIncompleteUploadsDays, Integer noncurrentVersionExpirationDays) {
+		var rule = software.amazon.awssdk.services.s3.model.LifecycleRule.builder()
+			.id("drbatch")
+			.status(software.amazon.awssdk.services.s3.model.ExpirationStatus.ENABLED)
+			.filter(f -> f.prefix(this.config.prefix() == null ? "" : this.config.prefix()));
+		if (abortIncompleteUploadsDays != null) {
+			rule.abortIncompleteMultipartUpload(a -> a.daysAfterInitiation(abortIncompleteUploadsDays));
+		}
+		if (noncurrentVersionExpirationDays != null) {
+			rule.noncurrentVersionExpiration(n -> n.noncurrentDays(noncurrentVersionExpirationDays));
+		}
+		call("set the lifecycle rules", () -> this.s3.putBucketLifecycleConfiguration(
+				r -> r.bucket(this.config.bucket()).lifecycleConfiguration(l -> l.rules(rule.build()))));
+	}
+
+	@Override
+	public BucketProtection.Retention retain(String key, String mode, java.time.Instant until) {
+		String versionId = call("head " + key,
+				() -> this.s3.headObject(r -> r.bucket(this.config.bucket()).key(this.config.key(key))).versionId());
+		call("set the retention of " + key, () -> this.s3.putObjectRetention(r -> r.bucket(this.config.bucket())
+			.key(this.config.key(key))
+			.versionId(versionId)
+			.retention(ret -> ret.mode(mode).retainUntilDate(until))));
+		return retention(key).orElseThrow(() -> new DrbatchException(FailureKind.INTEGRITY,
+				"target '" + name() + "' did not keep the retention of " + key));
+	}
+
+	@Override
+	public Optional<BucketProtection.Retention> retention(String key) {
+		String versionId = call("head " + key,
+				() -> this.s3.headObject(r -> r.bucket(this.config.bucket()).key(this.config.key(key))).versionId());
+		try {
+			var retention = this.s3.getObjectRetention(
+					r -> r.bucket(this.config.bucket()).key(this.config.key(key)).versionId(versionId)).retention();
+			return retention == null ? Optional.empty()
+					: Optional.of(new BucketProtection.Retention(versionId, retention.modeAsString(), retention.retainUntilDate()));
+		}
+		catch (S3Exception ex) {
+			if (ex.statusCode() == 404 || ex.statusCode() == 400) {
+				return Optional.empty();
+			}
+			throw translate("read the retention of " + key, ex);
+		}
+		catch (SdkException ex) {
+			throw translate("read the retention of " + key, ex);
+		}
 	}
 
 	private <T> T call(String action, java.util.function.Supplier<T> operation) {

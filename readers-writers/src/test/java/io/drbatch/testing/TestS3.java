@@ -74,6 +74,25 @@ public final class TestS3 {
 		}
 	}
 
+	/** A bucket name nobody has created yet. */
+	public static String unusedBucketName(String prefix) {
+		return (prefix + "-" + UUID.randomUUID().toString().substring(0, 8)).toLowerCase(Locale.ROOT);
+	}
+
+	/**
+	 * Deletes a versioned bucket: every version and delete marker, then the bucket. (The test server does not
+	 * enforce Object Lock, so locked versions go too.)
+	 */
+	public static void deleteVersionedBucket(String bucket) {
+		try (S3Client s3 = client()) {
+			var versions = s3.listObjectVersionsPaginator(r -> r.bucket(bucket));
+			versions.versions().forEach(v -> s3.deleteObject(r -> r.bucket(bucket).key(v.key()).versionId(v.versionId())));
+			versions.deleteMarkers()
+				.forEach(m -> s3.deleteObject(r -> r.bucket(bucket).key(m.key()).versionId(m.versionId())));
+			s3.deleteBucket(r -> r.bucket(bucket));
+		}
+	}
+
 	public static void deleteBucket(String bucket) {
 		try (S3Client s3 = client()) {
 			s3.listMultipartUploads(r -> r.bucket(bucket))

@@ -67,13 +67,28 @@ public record DrbatchProperties(List<Source> sources, List<Target> targets, @Def
 	public record Target(String name, URI endpoint, @DefaultValue("us-east-1") String region, String bucket,
 			@DefaultValue("") String prefix, @DefaultValue("false") boolean pathStyle, String accessKeyIdEnv,
 			String secretAccessKeyEnv, String accessKeyId, String secretAccessKey, Path credentialsFile,
-			String profile, String storageClass, String serverSideEncryption, String kmsKeyId) {
+			String profile, String storageClass, String serverSideEncryption, String kmsKeyId, @DefaultValue Lock lock) {
 
 		@Override
 		public String toString() {
 			return "Target[" + this.name + " " + this.endpoint + " " + this.bucket + "/" + this.prefix + "]";
 		}
 
+	}
+
+	/**
+	 * Object Lock (WORM) for one target, applied by the object-lock-setup job and, on every object version
+	 * written, by the jobs that write it.
+	 * @param enabled whether this target is locked: object-lock-setup configures it, daily-dump retains what it writes
+	 * @param mode {@code COMPLIANCE} (nobody, root included, can shorten or remove it) or {@code GOVERNANCE}
+	 * @param days retention of the bucket's default rule and of each daily backup's objects
+	 * @param abortIncompleteUploadsDays lifecycle rule: abort multipart uploads left open this long (empty: no rule)
+	 * @param noncurrentVersionExpirationDays lifecycle rule: expire overwritten or deleted versions after this long,
+	 * once their lock has passed (empty: no rule)
+	 */
+	public record Lock(@DefaultValue("false") boolean enabled, @DefaultValue("COMPLIANCE") String mode,
+			@DefaultValue("30") int days, @DefaultValue("7") Integer abortIncompleteUploadsDays,
+			Integer noncurrentVersionExpirationDays) {
 	}
 
 	/**

@@ -133,6 +133,20 @@ public class DrbatchPropertiesValidator implements Validator {
 					&& !List.of("AES256", "aws:kms").contains(target.serverSideEncryption())) {
 				reject(errors, key + ".server-side-encryption", "must be AES256 or aws:kms");
 			}
+			DrbatchProperties.Lock lock = target.lock();
+			if (!List.of("COMPLIANCE", "GOVERNANCE").contains(lock.mode())) {
+				reject(errors, key + ".lock.mode", "must be COMPLIANCE or GOVERNANCE");
+			}
+			if (lock.days() < 1) {
+				reject(errors, key + ".lock.days", "must be at least 1");
+			}
+			if (lock.abortIncompleteUploadsDays() != null && lock.abortIncompleteUploadsDays() < 1) {
+				reject(errors, key + ".lock.abort-incomplete-uploads-days", "must be at least 1 (leave it empty for no rule)");
+			}
+			if (lock.noncurrentVersionExpirationDays() != null && lock.noncurrentVersionExpirationDays() < 1) {
+				reject(errors, key + ".lock.noncurrent-version-expiration-days",
+						"must be at least 1 (leave it empty for no rule)");
+			}
 		}
 	}
 

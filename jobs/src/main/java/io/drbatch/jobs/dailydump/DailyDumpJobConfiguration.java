@@ -56,7 +56,7 @@ class DailyDumpJobConfiguration {
 			.tasklet(stopSignal.stoppable(new DumpTasklet(sources, targets, streamer, dump)), noTransaction)
 			.build();
 		Step publish = new StepBuilder(JOB_NAME + ".publish", jobRepository)
-			.tasklet(new PublishTasklet(targets, clock), noTransaction)
+			.tasklet(new PublishTasklet(targets, properties.targets().get(0).lock(), clock), noTransaction)
 			.build();
 		return new JobBuilder(JOB_NAME, jobRepository).listener(heartbeat)
 			.start(preflight)

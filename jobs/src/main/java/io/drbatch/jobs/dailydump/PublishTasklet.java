@@ -5,6 +5,9 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.security.MessageDigest;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.Optional;
 
 import org.slf4j.Logger;
@@ -23,7 +26,9 @@ import io.drbatch.jobs.support.DrbatchVersion;
 import io.drbatch.jobs.support.StoreTargets;
 import io.drbatch.manifest.BackupCatalog;
 import io.drbatch.manifest.BackupLayout;
+import io.drbatch.jobs.config.DrbatchProperties;
 import io.drbatch.manifest.BackupManifest;
+import io.drbatch.store.BucketProtection;
 import io.drbatch.manifest.ManifestJson;
 import io.drbatch.store.ObjectInfo;
 import io.drbatch.store.ObjectStore;
@@ -31,8 +36,11 @@ import io.drbatch.store.ObjectStore;
 /**
  * Verifies every object of the drafted backup as the store now reports it (size, and the store's SHA-256
  * checksum, or the SHA-256 of the bytes read back where the store reports none), then writes
- * {@code manifest.json}: the commit point of the backup. Idempotent: a relaunch finding the manifest of this
- * backup already written checks it and completes.
+ * {@code manifest.json}: the commit point of the backup. On a target with Object Lock enabled, every object
+ * version is locked (mode and days from {@code drbatch.targets[0].lock}) before the manifest is written, the
+ * manifest records the retain-until date, and the manifest's own version is locked too. Idempotent: a
+ * relaunch finding the manifest of this backup already written checks it, locks it if the crash came before
+ * that, and completes.
  */
 class PublishTasklet implements Tasklet {
 
@@ -40,10 +48,13 @@ class PublishTasklet implements Tasklet {
 
 	private final StoreTargets targets;
 
+	private final DrbatchProperties.Lock lock;
+
 	private final Clock clock;
 
-	PublishTasklet(StoreTargets targets, Clock clock) {
+	PublishTasklet(StoreTargets targets, DrbatchProperties.Lock lock, Clock clock) {
 		this.targets = targets;
+		this.lock = lock;
 		this.clock = clock;
 	}
 
@@ -68,11 +79,25 @@ class PublishTasklet implements Tasklet {
 			}
 		}
 		else {
+			Instant retainUntil = null;
+			if (this.lock.enabled()) {
+				retainUntil = this.clock.instant().plus(Duration.ofDays(this.lock.days())).truncatedTo(ChronoUnit.SECONDS);
+				for (BackupManifest.StoredObject object : draft.objects()) {
+					protection(store).retain(object.key(), this.lock.mode(), retainUntil);
+				}
+			}
 			manifest = new BackupManifest(draft.formatVersion(), draft.backupId(), draft.database(), draft.tier(),
 					this.clock.instant(), draft.source(), draft.dump(), draft.objects(), draft.tables(),
 					new BackupManifest.Job(job.getJobInstance().getJobName(), job.getJobInstance().getInstanceId(),
-							job.getId(), DrbatchVersion.current()));
+							job.getId(), DrbatchVersion.current()),
+					retainUntil);
 			store.put(manifestKey, ManifestJson.write(manifest), "application/json");
+		}
+		if (this.lock.enabled() && manifest.retainUntil() != null) {
+			BucketProtection.Retention retention = protection(store).retain(manifestKey, this.lock.mode(),
+					manifest.retainUntil());
+			log.info("Backup {} locked ({}) until {} on target '{}'", manifest.backupId(), retention.mode(),
+					retention.retainUntil(), store.name());
 		}
 		context.putString(DailyDumpContext.MANIFEST_KEY, manifestKey);
 		BackupManifest.Dump dump = manifest.dump();
@@ -83,6 +108,14 @@ class PublishTasklet implements Tasklet {
 				dump.compressionLevel(), String.format("%.1f", stored == 0 ? 0.0 : (double) dump.uncompressedBytes() / stored),
 				String.format("%.1f", dump.durationMillis() / 1000.0), manifest.source().snapshotTime());
 		return RepeatStatus.FINISHED;
+	}
+
+	private static BucketProtection protection(ObjectStore store) {
+		if (store instanceof BucketProtection protection) {
+			return protection;
+		}
+		throw new DrbatchException(FailureKind.BAD_CONFIGURATION,
+				"target '" + store.name() + "' has lock.enabled but its store cannot set Object Lock retention");
 	}
 
 	private static String mb(long bytes) {

@@ -32,7 +32,8 @@ import io.drbatch.failure.DrbatchException;
 @Command(name = "drbatch", mixinStandardHelpOptions = true, versionProvider = DrbatchCli.Version.class,
 		description = "PostgreSQL disaster recovery as restartable batch jobs.",
 		subcommands = { DrbatchCli.Run.class, DrbatchCli.Restore.class, DrbatchCli.Status.class, DrbatchCli.History.class, DrbatchCli.Backups.class, DrbatchCli.Drills.class,
-				DrbatchCli.Restart.class, DrbatchCli.Stop.class, DrbatchCli.Abandon.class, DrbatchCli.Scheduler.class,
+				DrbatchCli.Restart.class, DrbatchCli.Stop.class, DrbatchCli.Abandon.class, DrbatchCli.Lock.class,
+				DrbatchCli.Scheduler.class,
 				DrbatchCli.Warmup.class },
 		footer = { "", "Exit codes: 0 ok, 1 job failed, 2 bad argument, 3 bad configuration, 4 database unavailable,",
 				"5 store credentials rejected, 6 bucket missing, 7 store unavailable, 8 tool mismatch,",
@@ -350,6 +351,22 @@ public class DrbatchCli {
 		@Override
 		public ExitCode execute(Operations operations) {
 			return operations.abandon(this.executionId);
+		}
+
+	}
+
+	@Command(name = "lock", description = "'drbatch lock status': each target's versioning, Object Lock default retention and lifecycle rules, as the store reports them.")
+	static class Lock implements Operation {
+
+		@Parameters(index = "0", paramLabel = "status", description = "status")
+		String action;
+
+		@Override
+		public ExitCode execute(Operations operations) {
+			if (!"status".equals(this.action)) {
+				throw new CliFailure(ExitCode.BAD_ARGUMENT, "unknown lock action '" + this.action + "'; try 'drbatch lock status'");
+			}
+			return operations.lockStatus();
 		}
 
 	}

@@ -228,6 +228,26 @@ class Operations {
 		}
 	}
 
+	ExitCode lockStatus() {
+		this.out.printf("%-12s %-28s %-8s %-11s %-6s %-26s %s%n", "TARGET", "BUCKET", "EXISTS", "VERSIONING", "LOCK",
+				"DEFAULT RETENTION", "LIFECYCLE");
+		for (String name : this.targets.names()) {
+			var store = this.targets.get(name);
+			if (!(store instanceof io.drbatch.store.BucketProtection protection)) {
+				this.out.printf("%-12s %-28s (this store cannot report Object Lock)%n", name, store.location());
+				continue;
+			}
+			var state = protection.read();
+			this.out.printf("%-12s %-28s %-8s %-11s %-6s %-26s %s%n", name, store.location(), state.exists() ? "yes" : "NO",
+					state.versioning() != null ? state.versioning() : "never set", state.lockEnabled() ? "yes" : "no",
+					state.lockMode() != null ? state.lockMode() + " " + state.lockDays() + " days" : "-",
+					(state.abortIncompleteUploadsDays() != null ? "abort uploads " + state.abortIncompleteUploadsDays() + "d " : "")
+							+ (state.noncurrentVersionExpirationDays() != null
+									? "expire noncurrent " + state.noncurrentVersionExpirationDays() + "d" : ""));
+		}
+		return ExitCode.OK;
+	}
+
 	ExitCode status() {
 		return this.recoveryStatus.print(this.out);
 	}
@@ -288,15 +308,16 @@ class Operations {
 		var store = targetName != null ? this.targets.get(targetName) : this.targets.primary();
 		List<BackupManifest> backups = new BackupCatalog(store).list(database);
 		this.out.printf("target '%s' %s%n", store.name(), store.location());
-		this.out.printf("%-16s %-18s %-8s %-20s %12s %12s %7s %-10s %s%n", "DATABASE", "BACKUP", "TIER",
-				"SNAPSHOT (UTC)", "DUMPED", "STORED", "TABLES", "FORMAT", "AGE");
+		this.out.printf("%-16s %-18s %-8s %-20s %12s %12s %7s %-10s %-6s %s%n", "DATABASE", "BACKUP", "TIER",
+				"SNAPSHOT (UTC)", "DUMPED", "STORED", "TABLES", "FORMAT", "AGE", "RETAINED UNTIL (UTC)");
 		Instant now = this.clock.instant();
 		for (BackupManifest backup : backups) {
-			this.out.printf("%-16s %-18s %-8s %-20s %12d %12d %7d %-10s %s%n", backup.database(), backup.backupId(),
+			this.out.printf("%-16s %-18s %-8s %-20s %12d %12d %7d %-10s %-6s %s%n", backup.database(), backup.backupId(),
 					backup.tier(), time(backup.source().snapshotTime()), backup.dump().uncompressedBytes(),
 					backup.totalStoredBytes(), backup.tables().size(),
 					backup.dump().format() + "+" + backup.dump().compression(),
-					age(Duration.between(backup.source().snapshotTime(), now)));
+					age(Duration.between(backup.source().snapshotTime(), now)),
+					backup.retainUntil() != null ? time(backup.retainUntil()) : "-");
 		}
 		if (backups.isEmpty()) {
 			this.out.println("(no backups" + (database != null ? " of " + database : "") + ")");

@@ -1,0 +1,50 @@
+package io.drbatch.store;
+
+import java.time.Instant;
+import java.util.Optional;
+
+/**
+ * The ransomware defence of one target: a versioned bucket with S3 Object Lock (WORM), its default retention,
+ * lifecycle rules, and the retention of individual object versions. Retention is set per version by the jobs
+ * that write them, because not every S3-compatible store applies a bucket's default retention to new objects.
+ * Implementations are thread-safe.
+ */
+public interface BucketProtection {
+
+	/**
+	 * What the bucket says about itself.
+	 * @param versioning {@code Enabled}, {@code Suspended}, or {@code null} when never set
+	 * @param lockMode default retention mode ({@code COMPLIANCE} or {@code GOVERNANCE}), {@code null} for none
+	 * @param lockDays default retention in days, {@code null} for none
+	 */
+	record State(boolean exists, String versioning, boolean lockEnabled, String lockMode, Integer lockDays,
+			Integer abortIncompleteUploadsDays, Integer noncurrentVersionExpirationDays) {
+	}
+
+	/** The retention of one object version. */
+	record Retention(String versionId, String mode, Instant retainUntil) {
+	}
+
+	State read();
+
+	/** Creates the bucket with Object Lock enabled (which also enables versioning). */
+	void createWithObjectLock();
+
+	void enableVersioning();
+
+	/**
+	 * Sets the bucket's default retention. Fails with {@code BAD_CONFIGURATION} naming the target when the bucket
+	 * was created without Object Lock (it cannot be enabled on an existing bucket through the S3 API everywhere).
+	 */
+	void putDefaultRetention(String mode, int days);
+
+	/** Lifecycle rules for the whole bucket; {@code null} leaves a rule out. */
+	void putLifecycle(Integer abortIncompleteUploadsDays, Integer noncurrentVersionExpirationDays);
+
+	/** Locks the current version of {@code key} until {@code until}; returns what the store read back. */
+	Retention retain(String key, String mode, Instant until);
+
+	/** The retention of the current version of {@code key}, if it has one. */
+	Optional<Retention> retention(String key);
+
+}
