@@ -1,15 +1,12 @@
 package io.drbatch.scheduler.cli;
 
-import java.io.IOException;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 
@@ -22,16 +19,11 @@ import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 
-import io.drbatch.jobs.config.DrbatchProperties;
 import io.drbatch.jobs.restoredrill.DrillReport;
 import io.drbatch.jobs.support.ExecutionHeartbeat;
 import io.drbatch.jobs.support.JobDescriptor;
-import io.drbatch.jobs.support.SourceDatabases;
-import io.drbatch.jobs.support.StoreTargets;
-import io.drbatch.manifest.BackupCatalog;
 import io.drbatch.manifest.BackupManifest;
-import io.drbatch.manifest.ManifestJson;
-import io.drbatch.store.ObjectStore;
+import io.drbatch.scheduler.metrics.RecoveryView;
 
 /**
  * {@code drbatch status}: one screen that answers "can we recover right now?". Per configured database: the
@@ -47,11 +39,7 @@ class RecoveryStatus {
 	/** A weekly drill and a day of slack: an older last drill no longer proves the current backups. */
 	static final Duration DRILL_MAX_AGE = Duration.ofDays(8);
 
-	private final SourceDatabases sources;
-
-	private final StoreTargets targets;
-
-	private final DrbatchProperties properties;
+	private final RecoveryView view;
 
 	private final JobRepository jobRepository;
 
@@ -63,12 +51,9 @@ class RecoveryStatus {
 
 	private final Clock clock;
 
-	RecoveryStatus(SourceDatabases sources, StoreTargets targets, DrbatchProperties properties,
-			JobRepository jobRepository, List<JobDescriptor> descriptors, ExecutionHeartbeat heartbeat,
-			DataSource dataSource, Clock clock) {
-		this.sources = sources;
-		this.targets = targets;
-		this.properties = properties;
+	RecoveryStatus(RecoveryView view, JobRepository jobRepository, List<JobDescriptor> descriptors,
+			ExecutionHeartbeat heartbeat, DataSource dataSource, Clock clock) {
+		this.view = view;
 		this.jobRepository = jobRepository;
 		this.descriptors = descriptors;
 		this.heartbeat = heartbeat;
@@ -78,44 +63,40 @@ class RecoveryStatus {
 
 	ExitCode print(PrintStream out) {
 		Instant now = this.clock.instant();
-		Duration rpo = this.properties.drill().rpoTarget();
-		Duration rto = this.properties.drill().rtoTarget();
+		Duration rpo = this.view.rpoTarget();
+		Duration rto = this.view.rtoTarget();
+		RecoveryView.Snapshot snapshot = this.view.snapshot();
 		List<String> risks = new ArrayList<>();
 		out.printf("drbatch status at %s (RPO target %s, RTO target %s)%n%n", time(now), human(rpo), human(rto));
 		out.printf("%-18s %-10s %-18s %-16s %-6s %-12s %-20s %s%n", "DATABASE", "TARGET", "NEWEST BACKUP", "AGE / RPO", "",
 				"LAG", "LAST DRILL", "RESULT, RTO / TARGET");
-		for (String database : this.sources.names()) {
-			Optional<DrillReport> drill = lastDrill(database);
+		for (String database : this.view.databases()) {
+			Optional<DrillReport> drill = snapshot.lastDrills().getOrDefault(database, Optional.empty());
 			boolean first = true;
 			Instant primaryNewest = null;
-			for (String targetName : this.targets.names()) {
-				ObjectStore store = this.targets.get(targetName);
-				Optional<BackupManifest> newest;
-				String problem = null;
-				try {
-					newest = new BackupCatalog(store).newest(database);
-				}
-				catch (RuntimeException ex) {
-					newest = Optional.empty();
-					problem = "unreadable: " + ex.getMessage();
-				}
+			for (String targetName : this.view.targetNames()) {
+				Optional<BackupManifest> newest = snapshot.newest(database, targetName);
+				String problem = snapshot.find(database, targetName)
+					.map(RecoveryView.Newest::problem)
+					.map(text -> "unreadable: " + text)
+					.orElse(null);
 				Duration age = newest.map(m -> Duration.between(m.source().snapshotTime(), now)).orElse(null);
 				boolean fresh = age != null && age.compareTo(rpo) <= 0;
 				if (first && !fresh) {
 					risks.add(database + ": " + (age == null ? "no backup on the primary target" + (problem != null ? " (" + problem + ")" : "")
 							: "newest backup is " + human(age) + " old, beyond the RPO target of " + human(rpo)));
 				}
-				Instant snapshot = newest.map(m -> m.source().snapshotTime()).orElse(null);
+				Instant snapshotTime = newest.map(m -> m.source().snapshotTime()).orElse(null);
 				String lag;
 				if (first) {
-					primaryNewest = snapshot;
+					primaryNewest = snapshotTime;
 					lag = "primary";
 				}
-				else if (primaryNewest == null || snapshot == null) {
-					lag = snapshot == null ? "no copy" : "-";
+				else if (primaryNewest == null || snapshotTime == null) {
+					lag = snapshotTime == null ? "no copy" : "-";
 				}
 				else {
-					Duration behind = Duration.between(snapshot, primaryNewest);
+					Duration behind = Duration.between(snapshotTime, primaryNewest);
 					lag = behind.isNegative() || behind.isZero() ? "in step" : human(behind) + " behind";
 				}
 				out.printf("%-18s %-10s %-18s %-16s %-6s %-12s %-20s %s%n", first ? database : "", targetName,
@@ -148,22 +129,6 @@ class RecoveryStatus {
 		out.println("AT RISK:");
 		risks.forEach(risk -> out.println("  - " + risk));
 		return ExitCode.AT_RISK;
-	}
-
-	private Optional<DrillReport> lastDrill(String database) {
-		ObjectStore store = this.targets.primary();
-		List<DrillReport> reports = new ArrayList<>();
-		for (var object : store.list("drills/" + database + "/")) {
-			if (object.key().endsWith("/report.json")) {
-				try (var in = store.get(object.key())) {
-					reports.add(ManifestJson.read(in.readAllBytes(), DrillReport.class, object.key()));
-				}
-				catch (IOException ex) {
-					throw new UncheckedIOException("cannot read " + object.key(), ex);
-				}
-			}
-		}
-		return reports.stream().max(Comparator.comparing(DrillReport::drillStarted));
 	}
 
 	private void printSchedule(PrintStream out) {

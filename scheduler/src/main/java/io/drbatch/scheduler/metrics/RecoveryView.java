@@ -39,18 +39,24 @@ public class RecoveryView {
 	/** How long a reading of the bucket is reused. */
 	static final Duration MAX_AGE = Duration.ofSeconds(15);
 
-	/** The newest backup of one database on one target, if any. */
-	public record Newest(String database, String target, Optional<BackupManifest> manifest) {
+	/**
+	 * The newest backup of one database on one target, if any.
+	 * @param problem why the target could not be read, or {@code null}
+	 */
+	public record Newest(String database, String target, Optional<BackupManifest> manifest, String problem) {
 	}
 
 	/** One reading. */
 	public record Snapshot(Instant readAt, List<Newest> backups, Map<String, Optional<DrillReport>> lastDrills) {
 
 		public Optional<BackupManifest> newest(String database, String target) {
+			return find(database, target).flatMap(Newest::manifest);
+		}
+
+		public Optional<Newest> find(String database, String target) {
 			return this.backups.stream()
 				.filter(b -> b.database().equals(database) && b.target().equals(target))
-				.findFirst()
-				.flatMap(Newest::manifest);
+				.findFirst();
 		}
 
 	}
@@ -111,14 +117,16 @@ public class RecoveryView {
 		for (String database : this.sources.names()) {
 			for (String target : this.targets.names()) {
 				Optional<BackupManifest> newest;
+				String problem = null;
 				try {
 					newest = new BackupCatalog(this.targets.get(target)).newest(database);
 				}
 				catch (RuntimeException ex) {
 					log.warn("Cannot read the backups of '{}' on target '{}': {}", database, target, ex.getMessage());
 					newest = Optional.empty();
+					problem = ex.getMessage();
 				}
-				backups.add(new Newest(database, target, newest));
+				backups.add(new Newest(database, target, newest, problem));
 			}
 			try {
 				drills.put(database, lastDrill(database));
