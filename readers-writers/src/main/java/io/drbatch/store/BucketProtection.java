@@ -25,7 +25,20 @@ public interface BucketProtection {
 	record Retention(String versionId, String mode, Instant retainUntil) {
 	}
 
+	/** One stored version of a key ({@code versionId} is {@code null} in a bucket that never had versioning). */
+	record Version(String key, String versionId, boolean deleteMarker) {
+	}
+
 	State read();
+
+	/** Every version and delete marker of {@code key}. */
+	java.util.List<Version> versions(String key);
+
+	/**
+	 * Deletes one version for good. A version under Object Lock is refused by the store: that comes back as
+	 * {@code STORE_ACCESS_DENIED}, which callers read as "retained by lock", not as a failure.
+	 */
+	void deleteVersion(String key, String versionId);
 
 	/** Creates the bucket with Object Lock enabled (which also enables versioning). */
 	void createWithObjectLock();
@@ -46,5 +59,8 @@ public interface BucketProtection {
 
 	/** The retention of the current version of {@code key}, if it has one. */
 	Optional<Retention> retention(String key);
+
+	/** The retention of one version of {@code key}, if it has one. */
+	Optional<Retention> retention(String key, String versionId);
 
 }

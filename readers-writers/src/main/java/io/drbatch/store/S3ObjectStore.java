@@ -390,9 +390,39 @@ public final class S3ObjectStore implements ObjectStore, BucketProtection {
 	}
 
 	@Override
+	public java.util.List<BucketProtection.Version> versions(String key) {
+		String full = this.config.key(key);
+		java.util.List<BucketProtection.Version> versions = new ArrayList<>();
+		call("list the versions of " + key, () -> {
+			var pages = this.s3.listObjectVersionsPaginator(r -> r.bucket(this.config.bucket()).prefix(full));
+			pages.versions().stream().filter(v -> v.key().equals(full))
+				.forEach(v -> versions.add(new BucketProtection.Version(key, v.versionId(), false)));
+			pages.deleteMarkers().stream().filter(m -> m.key().equals(full))
+				.forEach(m -> versions.add(new BucketProtection.Version(key, m.versionId(), true)));
+			return null;
+		});
+		return versions;
+	}
+
+	@Override
+	public void deleteVersion(String key, String versionId) {
+		call("delete version " + versionId + " of " + key, () -> this.s3.deleteObject(r -> {
+			r.bucket(this.config.bucket()).key(this.config.key(key));
+			if (versionId != null && !"null".equals(versionId)) {
+				r.versionId(versionId);
+			}
+		}));
+	}
+
+	@Override
 	public Optional<BucketProtection.Retention> retention(String key) {
 		String versionId = call("head " + key,
 				() -> this.s3.headObject(r -> r.bucket(this.config.bucket()).key(this.config.key(key))).versionId());
+		return retention(key, versionId);
+	}
+
+	@Override
+	public Optional<BucketProtection.Retention> retention(String key, String versionId) {
 		try {
 			var retention = this.s3.getObjectRetention(
 					r -> r.bucket(this.config.bucket()).key(this.config.key(key)).versionId(versionId)).retention();

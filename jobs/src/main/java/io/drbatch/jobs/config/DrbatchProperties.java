@@ -23,7 +23,7 @@ import io.drbatch.pg.DumpFormat;
  */
 @ConfigurationProperties("drbatch")
 public record DrbatchProperties(List<Source> sources, List<Target> targets, @DefaultValue Dump dump,
-		@DefaultValue Drill drill) {
+		@DefaultValue Drill drill, @DefaultValue Retention retention) {
 
 	public DrbatchProperties {
 		sources = sources == null ? List.of() : List.copyOf(sources);
@@ -89,6 +89,33 @@ public record DrbatchProperties(List<Source> sources, List<Target> targets, @Def
 	public record Lock(@DefaultValue("false") boolean enabled, @DefaultValue("COMPLIANCE") String mode,
 			@DefaultValue("30") int days, @DefaultValue("7") Integer abortIncompleteUploadsDays,
 			Integer noncurrentVersionExpirationDays) {
+	}
+
+	/**
+	 * How long each tier's backups are kept by the retention job: backups older than {@code days} (by snapshot
+	 * time) go, except the newest {@code min-count} of the tier, and never the newest one.
+	 * Defaults: daily 30 days / 7, weekly 90 days / 4, monthly 2555 days (7 years) / 12.
+	 */
+	public record Retention(@DefaultValue Tier daily, @DefaultValue Tier weekly, @DefaultValue Tier monthly) {
+
+		public Tier of(String tier) {
+			return switch (tier) {
+				case "daily" -> this.daily.withDefaults(30, 7);
+				case "weekly" -> this.weekly.withDefaults(90, 4);
+				case "monthly" -> this.monthly.withDefaults(2555, 12);
+				default -> throw new IllegalArgumentException("unknown tier " + tier);
+			};
+		}
+
+	}
+
+	/** @param days keep backups this many days; @param minCount keep at least this many of the newest */
+	public record Tier(Integer days, Integer minCount) {
+
+		Tier withDefaults(int defaultDays, int defaultMinCount) {
+			return new Tier(this.days != null ? this.days : defaultDays, this.minCount != null ? this.minCount : defaultMinCount);
+		}
+
 	}
 
 	/**

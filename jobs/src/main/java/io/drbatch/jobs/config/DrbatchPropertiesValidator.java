@@ -37,6 +37,15 @@ public class DrbatchPropertiesValidator implements Validator {
 		DrbatchProperties properties = (DrbatchProperties) target;
 		validateSources(properties.sources(), errors);
 		validateTargets(properties.targets(), errors);
+		for (String tier : List.of("daily", "weekly", "monthly")) {
+			DrbatchProperties.Tier settings = properties.retention().of(tier);
+			if (settings.days() < 1) {
+				reject(errors, "retention." + tier + ".days", "must be at least 1");
+			}
+			if (settings.minCount() < 1) {
+				reject(errors, "retention." + tier + ".min-count", "must be at least 1: the newest backup is never deleted");
+			}
+		}
 		validateDump(properties.dump(), errors);
 		validateDrill(properties.drill(), errors);
 	}

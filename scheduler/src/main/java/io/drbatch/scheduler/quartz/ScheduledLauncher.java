@@ -25,7 +25,8 @@ import io.drbatch.jobs.support.JobDescriptor;
 import io.drbatch.jobs.support.SourceDatabases;
 
 /**
- * Launches a drbatch job for one Quartz fire, once per configured source database, with the fire's date as the
+ * Launches a drbatch job for one Quartz fire, once per configured source database (once in all for a job
+ * without a {@code database} parameter, such as retention), with the fire's date as the
  * job's date parameter ({@code backup.date}, {@code drill.date}). The date is that of the fire's <em>logical</em>
  * time: the latest time of the cron schedule not after the moment the fire was due, so that a misfire catch-up
  * (the scheduler was down at 02:00 and fires at 02:40, or the next day at 01:00) carries the date of the run it
@@ -72,9 +73,12 @@ public class ScheduledLauncher {
 			.filter(key -> key.endsWith(".date"))
 			.findFirst()
 			.orElseThrow(() -> new IllegalStateException("job " + jobName + " has no date parameter to schedule by"));
-		for (String database : this.sources.names()) {
+		boolean perDatabase = descriptor.parameters().stream().anyMatch(p -> p.key().equals("database"));
+		for (String database : perDatabase ? this.sources.names() : List.of("all databases")) {
 			Map<String, String> given = new LinkedHashMap<>();
-			given.put("database", database);
+			if (perDatabase) {
+				given.put("database", database);
+			}
 			given.put(dateKey, date);
 			try {
 				JobExecution execution = this.jobOperator.start(this.jobs.get(jobName),
