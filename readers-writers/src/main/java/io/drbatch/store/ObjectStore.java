@@ -52,6 +52,14 @@ public interface ObjectStore extends AutoCloseable {
 	/** Starts a multipart upload of {@code key}; see {@link MultipartUploadStream} for streaming into it. */
 	MultipartUpload startMultipart(String key, String contentType);
 
+	/**
+	 * Copies {@code fromKey} to {@code toKey} inside the store (server-side: no byte passes through drbatch),
+	 * part by part with {@code partSize} boundaries, so that a source uploaded with the same part size gets a copy
+	 * with the same composite checksum; works for objects over 5 GiB, which a single copy cannot. The copy gets
+	 * {@code storageClass} ({@code null}: the target's configured class). Aborted on failure.
+	 */
+	ObjectInfo copy(String fromKey, String toKey, long size, long partSize, String storageClass);
+
 	/** Multipart uploads started under {@code prefix} and neither completed nor aborted. */
 	List<PendingUpload> pendingUploads(String prefix);
 

@@ -234,6 +234,75 @@ public final class S3ObjectStore implements ObjectStore, BucketProtection {
 	}
 
 	@Override
+	public ObjectInfo copy(String fromKey, String toKey, long size, long partSize, String storageClass) {
+		// with SHA-256 part checksums the copy carries the original's composite checksum; a store that returns
+		// no checksum for a copied part cannot complete such an upload, so the copy is made again without
+		if (!copyParts(fromKey, toKey, size, partSize, storageClass, true)) {
+			log.info("Target '{}' reports no checksum for copied parts; copying {} without part checksums", name(), fromKey);
+			copyParts(fromKey, toKey, size, partSize, storageClass, false);
+		}
+		return head(toKey).orElseThrow(() -> new DrbatchException(FailureKind.INTEGRITY,
+				"the copy " + toKey + " is missing on target '" + name() + "' right after it completed"));
+	}
+
+	/** @return false when checksums were asked for and the store returned none (the upload is then aborted) */
+	private boolean copyParts(String fromKey, String toKey, long size, long partSize, String storageClass,
+			boolean checksums) {
+		String bucket = this.config.bucket();
+		CreateMultipartUploadRequest.Builder create = CreateMultipartUploadRequest.builder()
+			.bucket(bucket)
+			.key(this.config.key(toKey));
+		if (checksums) {
+			create.checksumAlgorithm(ChecksumAlgorithm.SHA256);
+		}
+		applyStorageOptions(create::storageClass, create::serverSideEncryption, create::ssekmsKeyId);
+		if (storageClass != null) {
+			create.storageClass(StorageClass.fromValue(storageClass));
+		}
+		String uploadId = call("start the copy of " + fromKey, () -> this.s3.createMultipartUpload(create.build()))
+			.uploadId();
+		try {
+			List<software.amazon.awssdk.services.s3.model.CompletedPart> parts = new ArrayList<>();
+			long step = Math.max(5L * 1024 * 1024, partSize);
+			int partNumber = 1;
+			for (long start = 0; start < Math.max(size, 1); start += step, partNumber++) {
+				long end = Math.min(size, start + step) - 1;
+				int number = partNumber;
+				String range = "bytes=" + start + "-" + Math.max(end, 0);
+				var result = call("copy part " + number + " of " + fromKey, () -> this.s3.uploadPartCopy(r -> {
+					r.sourceBucket(bucket)
+						.sourceKey(this.config.key(fromKey))
+						.destinationBucket(bucket)
+						.destinationKey(this.config.key(toKey))
+						.uploadId(uploadId)
+						.partNumber(number);
+					if (size > 0) {
+						r.copySourceRange(range);
+					}
+				})).copyPartResult();
+				if (checksums && result.checksumSHA256() == null) {
+					abort(new PendingUpload(toKey, uploadId));
+					return false;
+				}
+				parts.add(software.amazon.awssdk.services.s3.model.CompletedPart.builder()
+					.partNumber(number)
+					.eTag(result.eTag())
+					.checksumSHA256(result.checksumSHA256())
+					.build());
+			}
+			call("complete the copy of " + fromKey, () -> this.s3.completeMultipartUpload(r -> r.bucket(bucket)
+				.key(this.config.key(toKey))
+				.uploadId(uploadId)
+				.multipartUpload(CompletedMultipartUpload.builder().parts(parts).build())));
+			return true;
+		}
+		catch (RuntimeException ex) {
+			abort(new PendingUpload(toKey, uploadId));
+			throw ex;
+		}
+	}
+
+	@Override
 	public List<PendingUpload> pendingUploads(String prefix) {
 		List<PendingUpload> uploads = new ArrayList<>();
 		call("list uploads under " + prefix, () -> {

@@ -23,7 +23,7 @@ import io.drbatch.pg.DumpFormat;
  */
 @ConfigurationProperties("drbatch")
 public record DrbatchProperties(List<Source> sources, List<Target> targets, @DefaultValue Dump dump,
-		@DefaultValue Drill drill, @DefaultValue Retention retention) {
+		@DefaultValue Drill drill, @DefaultValue Retention retention, @DefaultValue Tiering tiering) {
 
 	public DrbatchProperties {
 		sources = sources == null ? List.of() : List.copyOf(sources);
@@ -89,6 +89,14 @@ public record DrbatchProperties(List<Source> sources, List<Target> targets, @Def
 	public record Lock(@DefaultValue("false") boolean enabled, @DefaultValue("COMPLIANCE") String mode,
 			@DefaultValue("30") int days, @DefaultValue("7") Integer abortIncompleteUploadsDays,
 			Integer noncurrentVersionExpirationDays) {
+	}
+
+	/**
+	 * What archive-tiering promotes: the newest daily backup of {@code weeklyDay} into the weekly tier, and each
+	 * month's first daily backup into the monthly tier, as server-side copies in the given storage classes.
+	 */
+	public record Tiering(@DefaultValue("SUNDAY") java.time.DayOfWeek weeklyDay,
+			@DefaultValue("STANDARD_IA") String weeklyStorageClass, @DefaultValue("GLACIER") String monthlyStorageClass) {
 	}
 
 	/**

@@ -1,9 +1,5 @@
 package io.drbatch.jobs.dailydump;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -19,7 +15,6 @@ import org.springframework.batch.core.step.tasklet.Tasklet;
 import org.springframework.batch.infrastructure.item.ExecutionContext;
 import org.springframework.batch.infrastructure.repeat.RepeatStatus;
 
-import io.drbatch.codec.Sha256;
 import io.drbatch.failure.DrbatchException;
 import io.drbatch.failure.FailureKind;
 import io.drbatch.jobs.support.DrbatchVersion;
@@ -27,6 +22,7 @@ import io.drbatch.jobs.support.StoreTargets;
 import io.drbatch.manifest.BackupCatalog;
 import io.drbatch.manifest.BackupLayout;
 import io.drbatch.jobs.config.DrbatchProperties;
+import io.drbatch.jobs.support.StoredObjectCheck;
 import io.drbatch.manifest.BackupManifest;
 import io.drbatch.store.BucketProtection;
 import io.drbatch.manifest.ManifestJson;
@@ -66,7 +62,7 @@ class PublishTasklet implements Tasklet {
 				BackupManifest.class);
 		ObjectStore store = this.targets.primary();
 		for (BackupManifest.StoredObject object : draft.objects()) {
-			verify(store, object);
+			StoredObjectCheck.verify(store, object);
 		}
 		String manifestKey = BackupLayout.manifestKey(draft.tier(), draft.database(), draft.backupId());
 		Optional<ObjectInfo> existing = store.head(manifestKey);
@@ -122,41 +118,5 @@ class PublishTasklet implements Tasklet {
 		return String.format("%.1f", bytes / 1_000_000.0);
 	}
 
-	static void verify(ObjectStore store, BackupManifest.StoredObject object) {
-		ObjectInfo info = store.head(object.key())
-			.orElseThrow(() -> new DrbatchException(FailureKind.INTEGRITY,
-					"object " + object.key() + " is missing on target '" + store.name() + "'"));
-		if (info.size() != object.size()) {
-			throw new DrbatchException(FailureKind.INTEGRITY, "object " + object.key() + " on target '" + store.name()
-					+ "' has " + info.size() + " bytes, expected " + object.size());
-		}
-		if (info.checksumSha256() != null && object.s3Checksum() != null) {
-			if (!info.checksumSha256().equals(object.s3Checksum())) {
-				throw new DrbatchException(FailureKind.INTEGRITY, "object " + object.key() + " on target '" + store.name()
-						+ "' has checksum " + info.checksumSha256() + ", expected " + object.s3Checksum());
-			}
-			return;
-		}
-		String actual = sha256Of(store, object.key());
-		if (!actual.equals(object.sha256())) {
-			throw new DrbatchException(FailureKind.INTEGRITY, "object " + object.key() + " on target '" + store.name()
-					+ "' has SHA-256 " + actual + ", expected " + object.sha256());
-		}
-	}
-
-	private static String sha256Of(ObjectStore store, String key) {
-		MessageDigest digest = Sha256.newDigest();
-		byte[] buffer = new byte[1 << 20];
-		try (InputStream in = store.get(key)) {
-			int n;
-			while ((n = in.read(buffer)) >= 0) {
-				digest.update(buffer, 0, n);
-			}
-		}
-		catch (IOException ex) {
-			throw new UncheckedIOException("cannot read back " + key, ex);
-		}
-		return Sha256.hex(digest.digest());
-	}
 
 }

@@ -1,0 +1,152 @@
+package io.drbatch.jobs.tiering;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.springframework.batch.core.BatchStatus;
+import org.springframework.batch.core.job.Job;
+import org.springframework.batch.core.job.JobExecution;
+import org.springframework.batch.core.job.parameters.JobParametersBuilder;
+import org.springframework.batch.core.launch.JobOperator;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.annotation.Qualifier;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import software.amazon.awssdk.services.s3.S3Client;
+
+import io.drbatch.codec.Sha256;
+import io.drbatch.jobs.JobTestSupport;
+import io.drbatch.jobs.JobsTestApplication;
+import io.drbatch.manifest.BackupCatalog;
+import io.drbatch.manifest.BackupLayout;
+import io.drbatch.manifest.BackupManifest;
+import io.drbatch.manifest.ManifestJson;
+import io.drbatch.store.MultipartUpload;
+import io.drbatch.store.ObjectInfo;
+import io.drbatch.store.S3ObjectStore;
+import io.drbatch.testing.TestS3;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * archive-tiering against the S3 test server, with daily backups written at chosen snapshot times (a multipart
+ * object of two parts each, as daily-dump writes them): the newest daily of the configured weekday goes to the
+ * weekly tier and the month's first daily to the monthly tier, as server-side copies in the tier's storage class
+ * with the original composite checksum, manifest last; a second run copies nothing.
+ */
+@SpringBootTest(classes = JobsTestApplication.class)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ArchiveTieringJobTests {
+
+	private static final String SOURCE = "tiered_" + java.util.UUID.randomUUID().toString().substring(0, 8);
+
+	private static final String BUCKET = TestS3.newBucket("tiering");
+
+	private static final int PART = 5 * 1024 * 1024;
+
+	@DynamicPropertySource
+	static void properties(DynamicPropertyRegistry registry) {
+		JobTestSupport.register(registry, SOURCE, "postgres", BUCKET);
+		registry.add("drbatch.tiering.weekly-day", () -> "SUNDAY");
+		registry.add("drbatch.tiering.weekly-storage-class", () -> "STANDARD_IA");
+		registry.add("drbatch.tiering.monthly-storage-class", () -> "GLACIER");
+	}
+
+	@Autowired
+	JobOperator jobOperator;
+
+	@Autowired
+	@Qualifier("archiveTieringJob")
+	Job tiering;
+
+	private int runs;
+
+	@AfterAll
+	void cleanUp() {
+		TestS3.deleteBucket(BUCKET);
+	}
+
+	/** A daily backup taken at {@code snapshot}: a two-part object (5 MiB + a tail) and its manifest. */
+	private String daily(String snapshot) {
+		Instant time = Instant.parse(snapshot);
+		String id = BackupLayout.newBackupId(time);
+		String key = BackupLayout.folder("daily", SOURCE, id) + "dump.pgdump.zst";
+		byte[] bytes = new byte[PART + 1234];
+		new Random(time.getEpochSecond()).nextBytes(bytes);
+		try (S3ObjectStore store = TestS3.store(BUCKET, "it")) {
+			MultipartUpload upload = store.startMultipart(key, "application/octet-stream");
+			List<MultipartUpload.CompletedPart> parts = new ArrayList<>();
+			parts.add(upload.uploadPart(1, java.util.Arrays.copyOfRange(bytes, 0, PART), PART, Sha256.of(bytes, 0, PART)));
+			parts.add(upload.uploadPart(2, java.util.Arrays.copyOfRange(bytes, PART, bytes.length), bytes.length - PART,
+					Sha256.of(bytes, PART, bytes.length - PART)));
+			ObjectInfo info = upload.complete(parts);
+			BackupManifest manifest = new BackupManifest(1, id, SOURCE, "daily", time,
+					new BackupManifest.Source(SOURCE, "db", 5432, "15", 150000, time, "s"),
+					new BackupManifest.Dump("custom", "pg_dump 15", "zstd", 1, null, bytes.length, 1),
+					List.of(new BackupManifest.StoredObject("dump", key, bytes.length,
+							Sha256.hex(Sha256.of(bytes, 0, bytes.length)), info.checksumSha256(), 2, PART)),
+					List.of(), null);
+			store.put(BackupLayout.manifestKey("daily", SOURCE, id), ManifestJson.write(manifest), "application/json");
+		}
+		return id;
+	}
+
+	private JobExecution run() throws Exception {
+		return this.jobOperator.start(this.tiering, new JobParametersBuilder().addString("tier.date", "2026-11-26")
+			.addString("test.run", SOURCE + "-" + this.runs++)
+			.toJobParameters());
+	}
+
+	private List<BackupManifest> tier(String tier) {
+		return new BackupCatalog(TestS3.store(BUCKET, "it")).list(SOURCE).stream().filter(m -> tier.equals(m.tier())).toList();
+	}
+
+	@Test
+	void theWeekdaysNewestAndTheMonthsFirstAreCopiedIntoTheirTiersOnce() throws Exception {
+		String firstOfMonth = daily("2026-11-01T02:00:00Z");
+		daily("2026-11-22T02:00:00Z");
+		String sundayNewest = daily("2026-11-22T14:00:00Z");
+		daily("2026-11-25T02:00:00Z");
+		daily("2026-10-31T02:00:00Z");
+
+		JobExecution execution = run();
+
+		assertThat(execution.getStatus()).isEqualTo(BatchStatus.COMPLETED);
+		assertThat(tier("weekly")).extracting(BackupManifest::backupId).containsExactly(sundayNewest);
+		assertThat(tier("monthly")).extracting(BackupManifest::backupId).containsExactly(firstOfMonth);
+		BackupManifest daily = new BackupCatalog(TestS3.store(BUCKET, "it")).list(SOURCE).stream()
+			.filter(m -> m.backupId().equals(firstOfMonth) && m.tier().equals("daily"))
+			.findFirst()
+			.orElseThrow();
+		BackupManifest monthly = tier("monthly").get(0);
+		BackupManifest.StoredObject copy = monthly.objects().get(0);
+		assertThat(copy.key()).startsWith("monthly/" + SOURCE + "/" + firstOfMonth + "/");
+		assertThat(copy.sha256()).isEqualTo(daily.objects().get(0).sha256());
+		try (S3Client s3 = TestS3.client()) {
+			var head = s3.headObject(r -> r.bucket(BUCKET).key("it/" + copy.key())
+				.checksumMode(software.amazon.awssdk.services.s3.model.ChecksumMode.ENABLED));
+			assertThat(head.storageClassAsString()).isEqualTo("GLACIER");
+			assertThat(head.contentLength()).isEqualTo(copy.size());
+			byte[] copied = s3.getObjectAsBytes(r -> r.bucket(BUCKET).key("it/" + copy.key())).asByteArray();
+			assertThat(Sha256.hex(Sha256.of(copied, 0, copied.length))).isEqualTo(daily.objects().get(0).sha256());
+			var weeklyHead = s3.headObject(r -> r.bucket(BUCKET).key("it/" + tier("weekly").get(0).objects().get(0).key()));
+			assertThat(weeklyHead.storageClassAsString()).isEqualTo("STANDARD_IA");
+		}
+		assertThat(execution.getStepExecutions().iterator().next().getWriteCount()).isEqualTo(2);
+		int keys = TestS3.keys(BUCKET).size();
+
+		JobExecution again = run();
+
+		assertThat(again.getStatus()).isEqualTo(BatchStatus.COMPLETED);
+		assertThat(again.getStepExecutions().iterator().next().getWriteCount()).isZero();
+		assertThat(TestS3.keys(BUCKET)).hasSize(keys);
+		assertThat(TestS3.openUploads(BUCKET)).isZero();
+	}
+
+}
