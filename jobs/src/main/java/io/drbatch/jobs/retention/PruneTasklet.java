@@ -132,6 +132,7 @@ class PruneTasklet implements Tasklet {
 			lines.add("kept " + where + ": retained by lock until " + lockedUntil);
 			return lines;
 		}
+		int deleted = 0;
 		for (String key : keys) {
 			List<BucketProtection.Version> versions = protection.versions(key);
 			if (versions.isEmpty()) {
@@ -140,6 +141,7 @@ class PruneTasklet implements Tasklet {
 			for (BucketProtection.Version version : versions) {
 				try {
 					protection.deleteVersion(key, version.versionId());
+					deleted++;
 				}
 				catch (DrbatchException ex) {
 					if (ex.kind() != FailureKind.STORE_ACCESS_DENIED) {
@@ -159,6 +161,9 @@ class PruneTasklet implements Tasklet {
 		}
 		if (retained.isEmpty()) {
 			lines.add("deleted " + where + " (manifest first, then every version)");
+		}
+		else if (deleted == 0) {
+			lines.add("kept " + where + ": " + String.join("; ", retained));
 		}
 		else {
 			lines.add("deleted what the lock allows of " + where + "; " + String.join("; ", retained));

@@ -1,0 +1,144 @@
+package io.drbatch.testing;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.HttpURLConnection;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+
+/**
+ * An HTTP proxy on loopback between drbatch and the S3 test server that answers chosen requests itself, the way a
+ * real store would where the test server does not (it does not enforce Object Lock): a rule matches a request
+ * (method, path and query) and answers with a status and an S3 error code; everything else is forwarded as it
+ * is. Records the requests it refused. Thread-safe.
+ */
+public final class FaultProxy implements AutoCloseable {
+
+	/** A request as the proxy sees it. */
+	public record Request(String method, String path, String query) {
+	}
+
+	private record Rule(Predicate<Request> matches, int status, String code) {
+	}
+
+	private final HttpServer server;
+
+	private final URI upstream;
+
+	private final List<Rule> rules = new CopyOnWriteArrayList<>();
+
+	private final List<Request> refused = new CopyOnWriteArrayList<>();
+
+	private final AtomicInteger forwarded = new AtomicInteger();
+
+	public FaultProxy(URI upstream) {
+		this.upstream = upstream;
+		try {
+			this.server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+		this.server.createContext("/", this::handle);
+		this.server.setExecutor(java.util.concurrent.Executors.newFixedThreadPool(8));
+		this.server.start();
+	}
+
+	public URI endpoint() {
+		return URI.create("http://127.0.0.1:" + this.server.getAddress().getPort());
+	}
+
+	/** Answers requests matching {@code matches} with {@code status} and S3 error {@code code}. */
+	public FaultProxy refuse(Predicate<Request> matches, int status, String code) {
+		this.rules.add(new Rule(matches, status, code));
+		return this;
+	}
+
+	public List<Request> refused() {
+		return List.copyOf(this.refused);
+	}
+
+	private void handle(HttpExchange exchange) throws IOException {
+		Request request = new Request(exchange.getRequestMethod(), exchange.getRequestURI().getRawPath(),
+				exchange.getRequestURI().getRawQuery() == null ? "" : exchange.getRequestURI().getRawQuery());
+		for (Rule rule : this.rules) {
+			if (rule.matches().test(request)) {
+				this.refused.add(request);
+				exchange.getRequestBody().readAllBytes();
+				byte[] body = ("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>" + rule.code() + "</Code><Message>"
+						+ rule.code() + " (fault proxy)</Message></Error>").getBytes(StandardCharsets.UTF_8);
+				exchange.getResponseHeaders().add("Content-Type", "application/xml");
+				exchange.sendResponseHeaders(rule.status(), body.length);
+				try (OutputStream out = exchange.getResponseBody()) {
+					out.write(body);
+				}
+				return;
+			}
+		}
+		forward(exchange);
+	}
+
+	private void forward(HttpExchange exchange) throws IOException {
+		this.forwarded.incrementAndGet();
+		URI target = this.upstream.resolve(exchange.getRequestURI().getRawPath()
+				+ (exchange.getRequestURI().getRawQuery() != null ? "?" + exchange.getRequestURI().getRawQuery() : ""));
+		HttpURLConnection connection = (HttpURLConnection) target.toURL().openConnection();
+		connection.setRequestMethod(exchange.getRequestMethod());
+		connection.setInstanceFollowRedirects(false);
+		for (Map.Entry<String, List<String>> header : exchange.getRequestHeaders().entrySet()) {
+			String name = header.getKey();
+			if (name.equalsIgnoreCase("Host") || name.equalsIgnoreCase("Content-Length")
+					|| name.equalsIgnoreCase("Transfer-Encoding") || name.equalsIgnoreCase("Connection")) {
+				continue;
+			}
+			for (String value : header.getValue()) {
+				connection.addRequestProperty(name, value);
+			}
+		}
+		byte[] body = exchange.getRequestBody().readAllBytes();
+		if (body.length > 0 || List.of("PUT", "POST").contains(exchange.getRequestMethod())) {
+			connection.setDoOutput(true);
+			connection.setFixedLengthStreamingMode(body.length);
+			try (OutputStream out = connection.getOutputStream()) {
+				out.write(body);
+			}
+		}
+		int status = connection.getResponseCode();
+		for (Map.Entry<String, List<String>> header : connection.getHeaderFields().entrySet()) {
+			if (header.getKey() == null || header.getKey().equalsIgnoreCase("Transfer-Encoding")
+					|| (header.getKey().equalsIgnoreCase("Content-Length") && !exchange.getRequestMethod().equals("HEAD"))) {
+				continue;
+			}
+			for (String value : header.getValue()) {
+				exchange.getResponseHeaders().add(header.getKey(), value);
+			}
+		}
+		InputStream in = status >= 400 ? connection.getErrorStream() : connection.getInputStream();
+		byte[] response = in != null ? in.readAllBytes() : new byte[0];
+		boolean noBody = exchange.getRequestMethod().equals("HEAD") || status == 204 || status == 304;
+		exchange.sendResponseHeaders(status, noBody ? -1 : (response.length == 0 ? -1 : response.length));
+		if (!noBody && response.length > 0) {
+			try (OutputStream out = exchange.getResponseBody()) {
+				out.write(response);
+			}
+		}
+		exchange.close();
+	}
+
+	@Override
+	public void close() {
+		this.server.stop(0);
+	}
+
+}
