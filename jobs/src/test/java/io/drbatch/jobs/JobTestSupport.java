@@ -26,6 +26,9 @@ public final class JobTestSupport {
 		TestPostgres.ensureDatabase(JOB_REPOSITORY_DATABASE);
 		registry.add("spring.datasource.url", () -> TestPostgres.url(JOB_REPOSITORY_DATABASE));
 		registry.add("spring.datasource.username", () -> TestPostgres.USER);
+		// every test class with its own properties gets its own cached context and pool: keep each pool small
+		registry.add("spring.datasource.hikari.maximum-pool-size", () -> "4");
+		registry.add("spring.datasource.hikari.minimum-idle", () -> "1");
 		registry.add("spring.batch.jdbc.initialize-schema", () -> "never");
 		registry.add("spring.batch.job.enabled", () -> "false");
 		registry.add("drbatch.sources[0].name", () -> sourceName);

@@ -308,15 +308,19 @@ class Operations {
 		var store = targetName != null ? this.targets.get(targetName) : this.targets.primary();
 		List<BackupManifest> backups = new BackupCatalog(store).list(database);
 		this.out.printf("target '%s' %s%n", store.name(), store.location());
-		this.out.printf("%-16s %-18s %-8s %-20s %12s %12s %7s %-10s %-6s %s%n", "DATABASE", "BACKUP", "TIER",
-				"SNAPSHOT (UTC)", "DUMPED", "STORED", "TABLES", "FORMAT", "AGE", "RETAINED UNTIL (UTC)");
+		this.out.printf("%-16s %-18s %-8s %-20s %12s %12s %7s %-10s %-6s %-12s %s%n", "DATABASE", "BACKUP", "TIER",
+				"SNAPSHOT (UTC)", "DUMPED", "STORED", "TABLES", "FORMAT", "AGE", "CLASS", "RETAINED UNTIL (UTC)");
 		Instant now = this.clock.instant();
 		for (BackupManifest backup : backups) {
-			this.out.printf("%-16s %-18s %-8s %-20s %12d %12d %7d %-10s %-6s %s%n", backup.database(), backup.backupId(),
-					backup.tier(), time(backup.source().snapshotTime()), backup.dump().uncompressedBytes(),
-					backup.totalStoredBytes(), backup.tables().size(),
+			String storageClass = backup.objects().isEmpty() ? "-"
+					: store.head(backup.objects().get(0).key())
+						.map(info -> info.storageClass() != null ? info.storageClass() : "STANDARD")
+						.orElse("MISSING");
+			this.out.printf("%-16s %-18s %-8s %-20s %12d %12d %7d %-10s %-6s %-12s %s%n", backup.database(),
+					backup.backupId(), backup.tier(), time(backup.source().snapshotTime()),
+					backup.dump().uncompressedBytes(), backup.totalStoredBytes(), backup.tables().size(),
 					backup.dump().format() + "+" + backup.dump().compression(),
-					age(Duration.between(backup.source().snapshotTime(), now)),
+					age(Duration.between(backup.source().snapshotTime(), now)), storageClass,
 					backup.retainUntil() != null ? time(backup.retainUntil()) : "-");
 		}
 		if (backups.isEmpty()) {
