@@ -60,6 +60,16 @@ public interface BucketProtection {
 	/** The retention of the current version of {@code key}, if it has one. */
 	Optional<Retention> retention(String key);
 
+	/**
+	 * The restore state of an object in a cold storage class, as the store reports it ({@code x-amz-restore}:
+	 * {@code ongoing-request="true"} while it is being restored, {@code ongoing-request="false", expiry-date=...}
+	 * once readable); empty when no restore was requested.
+	 */
+	Optional<String> restoreStatus(String key);
+
+	/** Asks the store to make a cold object readable for {@code days}; a request already in progress is fine. */
+	void requestRestore(String key, int days);
+
 	/** The retention of one version of {@code key}, if it has one. */
 	Optional<Retention> retention(String key, String versionId);
 

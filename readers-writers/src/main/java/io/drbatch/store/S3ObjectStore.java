@@ -459,6 +459,30 @@ public final class S3ObjectStore implements ObjectStore, BucketProtection {
 	}
 
 	@Override
+	public Optional<String> restoreStatus(String key) {
+		return Optional.ofNullable(call("head " + key,
+				() -> this.s3.headObject(r -> r.bucket(this.config.bucket()).key(this.config.key(key))).restore()));
+	}
+
+	@Override
+	public void requestRestore(String key, int days) {
+		try {
+			this.s3.restoreObject(r -> r.bucket(this.config.bucket())
+				.key(this.config.key(key))
+				.restoreRequest(q -> q.days(days).glacierJobParameters(g -> g.tier("Standard"))));
+		}
+		catch (S3Exception ex) {
+			String code = ex.awsErrorDetails() != null ? ex.awsErrorDetails().errorCode() : null;
+			if (!"RestoreAlreadyInProgress".equals(code) && ex.statusCode() != 409) {
+				throw translate("request the restore of " + key, ex);
+			}
+		}
+		catch (SdkException ex) {
+			throw translate("request the restore of " + key, ex);
+		}
+	}
+
+	@Override
 	public java.util.List<BucketProtection.Version> versions(String key) {
 		String full = this.config.key(key);
 		java.util.List<BucketProtection.Version> versions = new ArrayList<>();

@@ -32,6 +32,17 @@ public final class FaultProxy implements AutoCloseable {
 	private record Rule(Predicate<Request> matches, int status, String code) {
 	}
 
+	/** A response the proxy gives itself. */
+	public record Response(int status, Map<String, String> headers, byte[] body) {
+	}
+
+	private record HeaderRule(Predicate<Request> matches, String name, java.util.function.Function<Request, String> value) {
+	}
+
+	private final List<java.util.function.Function<Request, Response>> responders = new CopyOnWriteArrayList<>();
+
+	private final List<HeaderRule> headerRules = new CopyOnWriteArrayList<>();
+
 	private final HttpServer server;
 
 	private final URI upstream;
@@ -65,6 +76,18 @@ public final class FaultProxy implements AutoCloseable {
 		return this;
 	}
 
+	/** Answers a request itself when {@code responder} returns a response; {@code null} lets it through. */
+	public FaultProxy respond(java.util.function.Function<Request, Response> responder) {
+		this.responders.add(responder);
+		return this;
+	}
+
+	/** Adds a header to forwarded responses of matching requests; a {@code null} value adds nothing. */
+	public FaultProxy addHeader(Predicate<Request> matches, String name, java.util.function.Function<Request, String> value) {
+		this.headerRules.add(new HeaderRule(matches, name, value));
+		return this;
+	}
+
 	public List<Request> refused() {
 		return List.copyOf(this.refused);
 	}
@@ -86,10 +109,25 @@ public final class FaultProxy implements AutoCloseable {
 				return;
 			}
 		}
-		forward(exchange);
+		for (java.util.function.Function<Request, Response> responder : this.responders) {
+			Response response = responder.apply(request);
+			if (response != null) {
+				exchange.getRequestBody().readAllBytes();
+				response.headers().forEach((name, value) -> exchange.getResponseHeaders().add(name, value));
+				exchange.sendResponseHeaders(response.status(), response.body().length == 0 ? -1 : response.body().length);
+				if (response.body().length > 0) {
+					try (OutputStream out = exchange.getResponseBody()) {
+						out.write(response.body());
+					}
+				}
+				exchange.close();
+				return;
+			}
+		}
+		forward(exchange, request);
 	}
 
-	private void forward(HttpExchange exchange) throws IOException {
+	private void forward(HttpExchange exchange, Request request) throws IOException {
 		this.forwarded.incrementAndGet();
 		URI target = this.upstream.resolve(exchange.getRequestURI().getRawPath()
 				+ (exchange.getRequestURI().getRawQuery() != null ? "?" + exchange.getRequestURI().getRawQuery() : ""));
@@ -122,6 +160,14 @@ public final class FaultProxy implements AutoCloseable {
 			}
 			for (String value : header.getValue()) {
 				exchange.getResponseHeaders().add(header.getKey(), value);
+			}
+		}
+		for (HeaderRule rule : this.headerRules) {
+			if (rule.matches().test(request)) {
+				String value = rule.value().apply(request);
+				if (value != null) {
+					exchange.getResponseHeaders().add(rule.name(), value);
+				}
 			}
 		}
 		InputStream in = status >= 400 ? connection.getErrorStream() : connection.getInputStream();

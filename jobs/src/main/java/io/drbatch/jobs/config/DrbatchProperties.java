@@ -159,13 +159,18 @@ public record DrbatchProperties(List<Source> sources, List<Target> targets, @Def
 	 * @param keepOnFailure keep the scratch database of a failed drill for forensics
 	 * @param checks custom SQL checks run in the restored database
 	 * @param webhook where drill outcomes are posted (Slack-compatible)
+	 * @param coldRestoreTimeout how long a drill or restore waits for a GLACIER / DEEP_ARCHIVE backup to be made
+	 * readable (RestoreObject) before it fails; the wait counts in the measured RTO
+	 * @param coldRestorePoll how often it asks whether the cold object is readable yet
+	 * @param coldRestoreDays how long the store keeps the restored copy readable
 	 */
 	public record Drill(@DefaultValue("127.0.0.1") String host, @DefaultValue("5432") int port,
 			@DefaultValue("postgres") String username, String password, Path passwordFile, String database,
 			@DefaultValue("1h") java.time.Duration rtoTarget, @DefaultValue("24h") java.time.Duration rpoTarget,
 			@DefaultValue("2") int restoreJobs, Path spoolDir, @DefaultValue("false") boolean keepOnFailure,
 			@DefaultValue("pg_restore") String pgRestorePath, @DefaultValue("psql") String psqlPath, List<Check> checks,
-			@DefaultValue Webhook webhook) {
+			@DefaultValue Webhook webhook, @DefaultValue("12h") java.time.Duration coldRestoreTimeout,
+			@DefaultValue("30s") java.time.Duration coldRestorePoll, @DefaultValue("2") int coldRestoreDays) {
 
 		public Drill {
 			checks = checks == null ? List.of() : List.copyOf(checks);

@@ -23,6 +23,9 @@ public final class DrillContext {
 
 	public static final String RESTORE_MILLIS = "drbatch.drill.restore.ms";
 
+	/** Time spent waiting for a backup in cold storage to become readable (0 for a backup that is not). */
+	public static final String COLD_WAIT_MILLIS = "drbatch.drill.cold.wait.ms";
+
 	/** JSON list of {@link TableCheck}, written chunk by chunk by the verify step and promoted to the job. */
 	public static final String TABLE_CHECKS = "drbatch.drill.checks";
 

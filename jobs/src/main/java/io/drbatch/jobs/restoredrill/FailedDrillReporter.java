@@ -64,7 +64,8 @@ class FailedDrillReporter implements JobExecutionListener {
 				null, started, this.clock.instant(), context.getLong(DrillContext.DOWNLOAD_MILLIS, 0),
 				context.getLong(DrillContext.RESTORE_MILLIS, 0), 0, rto, this.settings.rtoTarget().toMillis(), -1,
 				this.settings.rpoTarget().toMillis(), List.of(), List.of(), List.of(), List.of(cause), execution.getId(),
-				this.destination.isDrill() ? DrillReport.DRILL : DrillReport.RESTORE);
+				this.destination.isDrill() ? DrillReport.DRILL : DrillReport.RESTORE,
+				context.getLong(DrillContext.COLD_WAIT_MILLIS, 0));
 		try {
 			context.putString(DrillContext.REPORT_KEY, report.store(this.targets.primary()));
 			context.putString(DrillContext.RESULT, DrillReport.FAILED);

@@ -89,7 +89,7 @@ class ReportTasklet implements Tasklet {
 				finished, context.getLong(DrillContext.DOWNLOAD_MILLIS, 0), context.getLong(DrillContext.RESTORE_MILLIS, 0),
 				context.getLong(DrillContext.VERIFY_MILLIS, 0), rto, this.settings.rtoTarget().toMillis(), rpo,
 				this.settings.rpoTarget().toMillis(), checks, extra, custom, failures, job.getId(),
-				drill ? DrillReport.DRILL : DrillReport.RESTORE);
+				drill ? DrillReport.DRILL : DrillReport.RESTORE, context.getLong(DrillContext.COLD_WAIT_MILLIS, 0));
 
 		String reportKey = report.store(store);
 		context.putString(DrillContext.RESULT, report.result());

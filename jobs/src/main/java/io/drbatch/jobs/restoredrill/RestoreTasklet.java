@@ -76,6 +76,7 @@ class RestoreTasklet implements Tasklet {
 		}
 		BackupManifest.StoredObject dump = manifest.objects().get(0);
 		DumpFormat format = DumpFormat.fromId(manifest.dump().format());
+		context.putLong(DrillContext.COLD_WAIT_MILLIS, ColdStorage.awaitReadable(store, dump.key(), this.settings));
 		long restoreStarted = System.nanoTime();
 		server.create(target);
 		context.putString(DrillContext.TARGET_CREATED, "true");
