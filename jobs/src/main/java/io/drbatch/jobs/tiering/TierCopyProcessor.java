@@ -19,7 +19,8 @@ import io.drbatch.store.ObjectStore;
  * Copies one daily backup's objects into its tier inside the store (server-side, part by part with the
  * original part size, so objects over 5 GiB copy too and a copy keeps the original's composite checksum), checks
  * every copy against the daily manifest (size and checksum, else the bytes read back), and returns the tier's
- * manifest for the writer. Copies left by an interrupted attempt are simply copied over. Thread-safe.
+ * manifest for the writer. What an interrupted attempt left in the tier's folder (copies without a manifest,
+ * multipart copies never completed) is aborted or copied over. Thread-safe.
  */
 class TierCopyProcessor implements ItemProcessor<Promotion, BackupManifest> {
 
@@ -39,6 +40,11 @@ class TierCopyProcessor implements ItemProcessor<Promotion, BackupManifest> {
 		ObjectStore store = this.targets.primary();
 		BackupManifest daily = promotion.daily();
 		String folder = BackupLayout.folder(promotion.tier(), daily.database(), daily.backupId());
+		for (ObjectStore.PendingUpload leftover : store.pendingUploads(folder)) {
+			log.warn("archive-tiering: aborting copy {} of {} left by an interrupted attempt", leftover.uploadId(),
+					leftover.key());
+			store.abort(leftover);
+		}
 		List<BackupManifest.StoredObject> copies = new ArrayList<>();
 		long started = System.nanoTime();
 		for (BackupManifest.StoredObject object : daily.objects()) {

@@ -38,7 +38,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * archive-tiering against the S3 test server, with daily backups written at chosen snapshot times (a multipart
  * object of two parts each, as daily-dump writes them): the newest daily of the configured weekday goes to the
  * weekly tier and the month's first daily to the monthly tier, as server-side copies in the tier's storage class
- * with the original composite checksum, manifest last; a second run copies nothing.
+ * with the original composite checksum, manifest last, each copy and manifest locked for its tier's retention
+ * (the target has Object Lock); a second run copies nothing; what a crashed attempt left (a copy without a
+ * manifest, an open multipart copy) is replaced and aborted.
  */
 @SpringBootTest(classes = JobsTestApplication.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -46,13 +48,20 @@ class ArchiveTieringJobTests {
 
 	private static final String SOURCE = "tiered_" + java.util.UUID.randomUUID().toString().substring(0, 8);
 
-	private static final String BUCKET = TestS3.newBucket("tiering");
+	private static final String BUCKET = TestS3.unusedBucketName("tiering");
 
 	private static final int PART = 5 * 1024 * 1024;
 
 	@DynamicPropertySource
 	static void properties(DynamicPropertyRegistry registry) {
+		try (S3Client s3 = TestS3.client()) {
+			s3.createBucket(r -> r.bucket(BUCKET).objectLockEnabledForBucket(true));
+			s3.putBucketVersioning(r -> r.bucket(BUCKET).versioningConfiguration(v -> v.status("Enabled")));
+		}
 		JobTestSupport.register(registry, SOURCE, "postgres", BUCKET);
+		registry.add("drbatch.targets[0].lock.enabled", () -> "true");
+		registry.add("drbatch.retention.weekly.days", () -> "90");
+		registry.add("drbatch.retention.monthly.days", () -> "2555");
 		registry.add("drbatch.tiering.weekly-day", () -> "SUNDAY");
 		registry.add("drbatch.tiering.weekly-storage-class", () -> "STANDARD_IA");
 		registry.add("drbatch.tiering.monthly-storage-class", () -> "GLACIER");
@@ -69,7 +78,7 @@ class ArchiveTieringJobTests {
 
 	@AfterAll
 	void cleanUp() {
-		TestS3.deleteBucket(BUCKET);
+		TestS3.deleteVersionedBucket(BUCKET);
 	}
 
 	/** A daily backup taken at {@code snapshot}: a two-part object (5 MiB + a tail) and its manifest. */
@@ -114,6 +123,12 @@ class ArchiveTieringJobTests {
 		String sundayNewest = daily("2026-11-22T14:00:00Z");
 		daily("2026-11-25T02:00:00Z");
 		daily("2026-10-31T02:00:00Z");
+		// a crashed earlier attempt: half a weekly copy without a manifest, and a multipart copy never completed
+		String weeklyFolder = BackupLayout.folder("weekly", SOURCE, sundayNewest);
+		try (S3ObjectStore store = TestS3.store(BUCKET, "it")) {
+			store.put(weeklyFolder + "dump.pgdump.zst", new byte[] { 1, 2, 3 }, "application/octet-stream");
+			store.startMultipart(weeklyFolder + "dump.pgdump.zst", "application/octet-stream");
+		}
 
 		JobExecution execution = run();
 
@@ -139,6 +154,20 @@ class ArchiveTieringJobTests {
 			assertThat(weeklyHead.storageClassAsString()).isEqualTo("STANDARD_IA");
 		}
 		assertThat(execution.getStepExecutions().iterator().next().getWriteCount()).isEqualTo(2);
+		Instant now = Instant.now();
+		try (S3Client s3 = TestS3.client()) {
+			for (BackupManifest tiered : List.of(tier("weekly").get(0), tier("monthly").get(0))) {
+				long days = tiered.tier().equals("weekly") ? 90 : 2555;
+				assertThat(tiered.retainUntil()).as(tiered.tier()).isBetween(now.plus(java.time.Duration.ofDays(days)).minusSeconds(300),
+						now.plus(java.time.Duration.ofDays(days)));
+				for (String key : List.of(tiered.objects().get(0).key(),
+						BackupLayout.manifestKey(tiered.tier(), SOURCE, tiered.backupId()))) {
+					var retention = s3.getObjectRetention(r -> r.bucket(BUCKET).key("it/" + key)).retention();
+					assertThat(retention.modeAsString()).as(key).isEqualTo("COMPLIANCE");
+					assertThat(retention.retainUntilDate()).as(key).isEqualTo(tiered.retainUntil());
+				}
+			}
+		}
 		int keys = TestS3.keys(BUCKET).size();
 
 		JobExecution again = run();
