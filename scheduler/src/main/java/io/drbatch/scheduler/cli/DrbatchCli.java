@@ -203,6 +203,9 @@ public class DrbatchCli {
 		@Parameters(index = "1..*", paramLabel = "KEY=VALUE", description = "job parameters")
 		List<String> parameters = new ArrayList<>();
 
+		@Option(names = "--dry-run", description = "for jobs that delete (retention): list what would go, delete nothing")
+		boolean dryRun;
+
 		@Override
 		public ExitCode execute(Operations operations) {
 			Map<String, String> given = new LinkedHashMap<>();
@@ -213,6 +216,9 @@ public class DrbatchCli {
 							"job parameter '" + parameter + "' is not of the form key=value");
 				}
 				given.put(parameter.substring(0, eq), parameter.substring(eq + 1));
+			}
+			if (this.dryRun) {
+				given.put("dry-run", "true");
 			}
 			return operations.run(this.job, given);
 		}

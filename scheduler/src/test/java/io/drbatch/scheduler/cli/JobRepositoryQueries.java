@@ -73,6 +73,26 @@ final class JobRepositoryQueries {
 		return ids;
 	}
 
+	/** Ids of every execution of {@code job}, oldest first. */
+	static List<Long> executionsOfJob(String job) {
+		String sql = "SELECT e.job_execution_id FROM batch_job_execution e JOIN batch_job_instance i "
+				+ "ON i.job_instance_id = e.job_instance_id WHERE i.job_name = ? ORDER BY 1";
+		List<Long> ids = new ArrayList<>();
+		try (Connection connection = TestPostgres.connect(CliProcess.JOB_REPOSITORY);
+				PreparedStatement statement = connection.prepareStatement(sql)) {
+			statement.setString(1, job);
+			try (ResultSet rs = statement.executeQuery()) {
+				while (rs.next()) {
+					ids.add(rs.getLong(1));
+				}
+			}
+		}
+		catch (SQLException ex) {
+			throw new IllegalStateException(ex);
+		}
+		return ids;
+	}
+
 	/** Every row of every job repository, heartbeat and scheduler table, each rendered as text. */
 	static List<String> everyRow() {
 		List<String> rows = new ArrayList<>();
