@@ -22,6 +22,7 @@ import io.drbatch.jobs.support.StoreTargets;
 import io.drbatch.manifest.BackupCatalog;
 import io.drbatch.manifest.BackupLayout;
 import io.drbatch.jobs.config.DrbatchProperties;
+import io.drbatch.jobs.support.BackupLocks;
 import io.drbatch.jobs.support.StoredObjectCheck;
 import io.drbatch.manifest.BackupManifest;
 import io.drbatch.store.BucketProtection;
@@ -78,9 +79,7 @@ class PublishTasklet implements Tasklet {
 			Instant retainUntil = null;
 			if (this.lock.enabled()) {
 				retainUntil = this.clock.instant().plus(Duration.ofDays(this.lock.days())).truncatedTo(ChronoUnit.SECONDS);
-				for (BackupManifest.StoredObject object : draft.objects()) {
-					protection(store).retain(object.key(), this.lock.mode(), retainUntil);
-				}
+				BackupLocks.lockObjects(store, draft, this.lock.mode(), retainUntil);
 			}
 			manifest = new BackupManifest(draft.formatVersion(), draft.backupId(), draft.database(), draft.tier(),
 					this.clock.instant(), draft.source(), draft.dump(), draft.objects(), draft.tables(),
@@ -90,7 +89,7 @@ class PublishTasklet implements Tasklet {
 			store.put(manifestKey, ManifestJson.write(manifest), "application/json");
 		}
 		if (this.lock.enabled() && manifest.retainUntil() != null) {
-			BucketProtection.Retention retention = protection(store).retain(manifestKey, this.lock.mode(),
+			BucketProtection.Retention retention = BackupLocks.of(store).retain(manifestKey, this.lock.mode(),
 					manifest.retainUntil());
 			log.info("Backup {} locked ({}) until {} on target '{}'", manifest.backupId(), retention.mode(),
 					retention.retainUntil(), store.name());
@@ -104,14 +103,6 @@ class PublishTasklet implements Tasklet {
 				dump.compressionLevel(), String.format("%.1f", stored == 0 ? 0.0 : (double) dump.uncompressedBytes() / stored),
 				String.format("%.1f", dump.durationMillis() / 1000.0), manifest.source().snapshotTime());
 		return RepeatStatus.FINISHED;
-	}
-
-	private static BucketProtection protection(ObjectStore store) {
-		if (store instanceof BucketProtection protection) {
-			return protection;
-		}
-		throw new DrbatchException(FailureKind.BAD_CONFIGURATION,
-				"target '" + store.name() + "' has lock.enabled but its store cannot set Object Lock retention");
 	}
 
 	private static String mb(long bytes) {

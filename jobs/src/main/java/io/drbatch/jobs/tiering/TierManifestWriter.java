@@ -10,14 +10,12 @@ import org.slf4j.LoggerFactory;
 import org.springframework.batch.infrastructure.item.Chunk;
 import org.springframework.batch.infrastructure.item.ItemWriter;
 
-import io.drbatch.failure.DrbatchException;
-import io.drbatch.failure.FailureKind;
 import io.drbatch.jobs.config.DrbatchProperties;
+import io.drbatch.jobs.support.BackupLocks;
 import io.drbatch.jobs.support.StoreTargets;
 import io.drbatch.manifest.BackupLayout;
 import io.drbatch.manifest.BackupManifest;
 import io.drbatch.manifest.ManifestJson;
-import io.drbatch.store.BucketProtection;
 import io.drbatch.store.ObjectStore;
 
 /**
@@ -52,21 +50,15 @@ class TierManifestWriter implements ItemWriter<BackupManifest> {
 			BackupManifest written = manifest;
 			String manifestKey = BackupLayout.manifestKey(manifest.tier(), manifest.database(), manifest.backupId());
 			if (this.lock.enabled()) {
-				if (!(store instanceof BucketProtection protection)) {
-					throw new DrbatchException(FailureKind.BAD_CONFIGURATION,
-							"target '" + store.name() + "' has lock.enabled but cannot set Object Lock retention");
-				}
 				Instant until = this.clock.instant()
 					.plus(Duration.ofDays(this.retention.of(manifest.tier()).days()))
 					.truncatedTo(ChronoUnit.SECONDS);
-				for (BackupManifest.StoredObject object : manifest.objects()) {
-					protection.retain(object.key(), this.lock.mode(), until);
-				}
+				BackupLocks.lockObjects(store, manifest, this.lock.mode(), until);
 				written = new BackupManifest(manifest.formatVersion(), manifest.backupId(), manifest.database(),
 						manifest.tier(), manifest.createdAt(), manifest.source(), manifest.dump(), manifest.objects(),
 						manifest.tables(), manifest.job(), until);
 				store.put(manifestKey, ManifestJson.write(written), "application/json");
-				protection.retain(manifestKey, this.lock.mode(), until);
+				BackupLocks.of(store).retain(manifestKey, this.lock.mode(), until);
 			}
 			else {
 				store.put(manifestKey, ManifestJson.write(written), "application/json");
