@@ -10,7 +10,8 @@ import java.util.List;
  * {@code restores/<database>/<time>/} (a recovery) in the bucket, and kept in the job repository.
  *
  * @param scratchDatabase the database restored into: the drill's scratch database or the recovery's target
- * @param coldWaitMillis time spent waiting for a backup in cold storage to be restored by the store (in the RTO)
+ * @param coldWaitMillis time spent waiting for a backup in cold storage to be restored by the store (in the RTO);
+ * {@code null} in reports written before it was recorded
  * @param rtoMillis measured recovery time: from the start of the drill to the end of the row-count check
  * @param rpoMillis the backup's age when the drill started (drill start minus snapshot time); -1 when the
  * drill failed before it was known
@@ -19,7 +20,7 @@ public record DrillReport(String result, String database, String backupId, Strin
 		Instant snapshotTime, Instant drillStarted, Instant drillFinished, long downloadMillis, long restoreMillis,
 		long verifyMillis, long rtoMillis, long rtoTargetMillis, long rpoMillis, long rpoTargetMillis,
 		List<TableCheck> tables, List<String> extraTables, List<CheckResult> checks, List<String> failures,
-		long executionId, String kind, long coldWaitMillis) {
+		long executionId, String kind, Long coldWaitMillis) {
 
 	/** {@link #kind()} of a drill; reports written before kinds were recorded have none and are drills too. */
 	public static final String DRILL = "drill";
@@ -67,7 +68,8 @@ public record DrillReport(String result, String database, String backupId, Strin
 			md.append("| RPO | ").append(human(this.rpoMillis)).append(" (target ").append(human(this.rpoTargetMillis))
 				.append(this.rpoMillis <= this.rpoTargetMillis ? ", met" : ", MISSED").append(") |\n");
 		}
-		md.append("| phases | ").append(this.coldWaitMillis > 0 ? "cold-storage wait " + human(this.coldWaitMillis) + ", " : "")
+		md.append("| phases | ").append(this.coldWaitMillis != null && this.coldWaitMillis > 0
+				? "cold-storage wait " + human(this.coldWaitMillis) + ", " : "")
 			.append("restore ").append(human(this.restoreMillis)).append(" (download + verify ")
 			.append(human(this.downloadMillis)).append(" of it, overlapping)").append(", row counts ").append(human(this.verifyMillis)).append(" |\n\n");
 		md.append("| table | manifest rows | restored rows | |\n|---|---:|---:|---|\n");
