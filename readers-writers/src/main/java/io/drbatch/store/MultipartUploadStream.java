@@ -31,6 +31,9 @@ import io.drbatch.failure.FailureKind;
  * and on {@link #abort()}, the upload is aborted so that no incomplete upload is left behind by this process
  * (a process killed outright leaves one; callers clean those up by prefix on relaunch).
  *
+ * <p>{@link #resuming} takes up an upload that already holds parts 1..k: what is written becomes parts k+1 on,
+ * and a failure leaves the upload open with the parts it holds, so that the next attempt resumes from them.
+ *
  * <p>Not thread-safe: one writer thread.
  */
 public final class MultipartUploadStream extends OutputStream {
@@ -59,7 +62,32 @@ public final class MultipartUploadStream extends OutputStream {
 
 	private long backpressureNanos;
 
+	private final int resumedParts;
+
+	private final boolean abortOnFailure;
+
 	public MultipartUploadStream(MultipartUpload upload, int partSize, int partsInFlight) {
+		this(upload, partSize, partsInFlight, List.of(), true);
+	}
+
+	/**
+	 * A stream that adds parts to {@code upload}, which already holds {@code uploaded} (parts 1..k, each of
+	 * {@code partSize} bytes, with their SHA-256 checksums). A failure does not abort the upload.
+	 */
+	public static MultipartUploadStream resuming(MultipartUpload upload, int partSize, int partsInFlight,
+			List<MultipartUpload.CompletedPart> uploaded) {
+		for (int i = 0; i < uploaded.size(); i++) {
+			MultipartUpload.CompletedPart part = uploaded.get(i);
+			if (part.partNumber() != i + 1 || part.size() != partSize || part.checksumSha256() == null) {
+				throw new IllegalArgumentException("parts to resume from must be 1.." + uploaded.size() + " of "
+						+ partSize + " bytes with checksums; part " + part.partNumber() + " is not");
+			}
+		}
+		return new MultipartUploadStream(upload, partSize, partsInFlight, uploaded, false);
+	}
+
+	private MultipartUploadStream(MultipartUpload upload, int partSize, int partsInFlight,
+			List<MultipartUpload.CompletedPart> uploaded, boolean abortOnFailure) {
 		if (partsInFlight < 1) {
 			throw new IllegalArgumentException("partsInFlight must be at least 1");
 		}
@@ -75,6 +103,12 @@ public final class MultipartUploadStream extends OutputStream {
 			this.freeBuffers.add(new byte[partSize]);
 		}
 		this.current = new byte[partSize];
+		for (MultipartUpload.CompletedPart part : uploaded) {
+			this.parts.add(CompletableFuture.completedFuture(part));
+			this.size += part.size();
+		}
+		this.resumedParts = uploaded.size();
+		this.abortOnFailure = abortOnFailure;
 	}
 
 	@Override
@@ -172,6 +206,9 @@ public final class MultipartUploadStream extends OutputStream {
 			if (this.filled > 0 || this.parts.isEmpty()) {
 				sendCurrentPart();
 			}
+			else {
+				failFastOnPartError();
+			}
 			this.closed = true;
 			List<MultipartUpload.CompletedPart> completed = awaitParts();
 			ObjectInfo info = this.upload.complete(completed);
@@ -185,11 +222,17 @@ public final class MultipartUploadStream extends OutputStream {
 				throw new DrbatchException(FailureKind.INTEGRITY, "store reports checksum " + info.checksumSha256()
 						+ " for " + this.upload.key() + ", expected " + composite);
 			}
-			this.result = new Result(info, this.size, Sha256.hex(this.wholeDigest.digest()), composite,
-					completed.size(), this.partSize);
+			this.result = new Result(info, this.size,
+					this.resumedParts == 0 ? Sha256.hex(this.wholeDigest.digest()) : null, composite, completed.size(),
+					this.partSize, this.resumedParts, this.size - (long) this.resumedParts * this.partSize);
 		}
 		catch (IOException | RuntimeException ex) {
-			abort();
+			if (this.abortOnFailure) {
+				abort();
+			}
+			else {
+				this.uploaders.shutdownNow();
+			}
 			throw ex;
 		}
 		finally {
@@ -203,6 +246,15 @@ public final class MultipartUploadStream extends OutputStream {
 		this.closed = true;
 		this.uploaders.shutdownNow();
 		this.upload.abort();
+	}
+
+	/**
+	 * Stops uploading and leaves the multipart upload open with the parts the store already holds, for a later
+	 * attempt to resume ({@link #resuming}); parts still in flight are cancelled.
+	 */
+	public void abandon() {
+		this.closed = true;
+		this.uploaders.shutdownNow();
 	}
 
 	/** Time the writer spent blocked because every part buffer was still uploading. */
@@ -219,11 +271,14 @@ public final class MultipartUploadStream extends OutputStream {
 	}
 
 	/**
-	 * @param sha256 hex SHA-256 of the whole object as stored
+	 * @param sha256 hex SHA-256 of the whole object as stored; {@code null} for a resumed upload, whose first
+	 * parts were not written through this stream
 	 * @param compositeChecksum the S3 composite checksum of its parts ({@code base64-N})
+	 * @param resumedParts parts the upload already held when this stream took it up
+	 * @param bytesSent bytes this stream uploaded (the size less the resumed parts)
 	 */
 	public record Result(ObjectInfo info, long size, String sha256, String compositeChecksum, int partCount,
-			int partSize) {
+			int partSize, int resumedParts, long bytesSent) {
 	}
 
 }

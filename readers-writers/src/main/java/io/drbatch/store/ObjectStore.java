@@ -44,13 +44,39 @@ public interface ObjectStore extends AutoCloseable {
 	/** Streams an object; the caller closes the stream. */
 	InputStream get(String key);
 
+	/**
+	 * Streams an object from byte {@code offset} (inclusive) to its end, with a ranged GET; the caller closes the
+	 * stream. {@code offset} must be less than the object's size.
+	 */
+	InputStream get(String key, long offset);
+
+	/** Streams {@code length} bytes of an object from byte {@code offset}, with a ranged GET. */
+	InputStream getRange(String key, long offset, long length);
+
 	/** Every object whose key starts with {@code prefix}, in key order. */
 	List<ObjectInfo> list(String prefix);
 
 	void delete(String key);
 
 	/** Starts a multipart upload of {@code key}; see {@link MultipartUploadStream} for streaming into it. */
-	MultipartUpload startMultipart(String key, String contentType);
+	default MultipartUpload startMultipart(String key, String contentType) {
+		return startMultipart(key, contentType, null);
+	}
+
+	/**
+	 * Starts a multipart upload of {@code key} in {@code storageClass} ({@code null}: the target's configured
+	 * class).
+	 */
+	MultipartUpload startMultipart(String key, String contentType, String storageClass);
+
+	/**
+	 * The parts of a pending upload that the store holds, in part-number order, each with its size and, where
+	 * the upload was started with SHA-256 checksums, the part's checksum (ListParts, all pages).
+	 */
+	List<MultipartUpload.CompletedPart> uploadedParts(PendingUpload upload);
+
+	/** Takes up a pending upload again, to add parts to it and complete it (or abort it). */
+	MultipartUpload reopen(PendingUpload upload);
 
 	/**
 	 * Copies {@code fromKey} to {@code toKey} inside the store (server-side: no byte passes through drbatch),

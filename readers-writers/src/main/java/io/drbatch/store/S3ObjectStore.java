@@ -32,6 +32,7 @@ import software.amazon.awssdk.services.s3.model.CreateMultipartUploadRequest;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.MultipartUpload;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.Part;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 import software.amazon.awssdk.services.s3.model.PutObjectResponse;
 import software.amazon.awssdk.services.s3.model.S3Exception;
@@ -202,6 +203,29 @@ public final class S3ObjectStore implements ObjectStore, BucketProtection {
 	}
 
 	@Override
+	public InputStream get(String key, long offset) {
+		return getRange(key, "bytes=" + offset + "-");
+	}
+
+	@Override
+	public InputStream getRange(String key, long offset, long length) {
+		return getRange(key, "bytes=" + offset + "-" + (offset + length - 1));
+	}
+
+	private InputStream getRange(String key, String range) {
+		try {
+			return this.s3.getObject(r -> r.bucket(this.config.bucket()).key(this.config.key(key)).range(range));
+		}
+		catch (NoSuchKeyException ex) {
+			throw new DrbatchException(FailureKind.INTEGRITY,
+					"object " + key + " is missing on target '" + name() + "' (" + location() + ")");
+		}
+		catch (SdkException ex) {
+			throw translate("get " + key + " (" + range + ")", ex);
+		}
+	}
+
+	@Override
 	public List<ObjectInfo> list(String prefix) {
 		List<ObjectInfo> objects = new ArrayList<>();
 		call("list " + prefix, () -> {
@@ -222,13 +246,16 @@ public final class S3ObjectStore implements ObjectStore, BucketProtection {
 	}
 
 	@Override
-	public io.drbatch.store.MultipartUpload startMultipart(String key, String contentType) {
+	public io.drbatch.store.MultipartUpload startMultipart(String key, String contentType, String storageClass) {
 		CreateMultipartUploadRequest.Builder request = CreateMultipartUploadRequest.builder()
 			.bucket(this.config.bucket())
 			.key(this.config.key(key))
 			.contentType(contentType)
 			.checksumAlgorithm(ChecksumAlgorithm.SHA256);
 		applyStorageOptions(request::storageClass, request::serverSideEncryption, request::ssekmsKeyId);
+		if (storageClass != null) {
+			request.storageClass(StorageClass.fromValue(storageClass));
+		}
 		String uploadId = call("start upload of " + key, () -> this.s3.createMultipartUpload(request.build())).uploadId();
 		return new S3MultipartUpload(key, uploadId);
 	}
@@ -314,6 +341,27 @@ public final class S3ObjectStore implements ObjectStore, BucketProtection {
 			return null;
 		});
 		return uploads;
+	}
+
+	@Override
+	public List<io.drbatch.store.MultipartUpload.CompletedPart> uploadedParts(PendingUpload upload) {
+		List<io.drbatch.store.MultipartUpload.CompletedPart> parts = new ArrayList<>();
+		call("list the parts of upload " + upload.uploadId() + " of " + upload.key(), () -> {
+			for (Part part : this.s3.listPartsPaginator(r -> r.bucket(this.config.bucket())
+				.key(this.config.key(upload.key()))
+				.uploadId(upload.uploadId())).parts()) {
+				parts.add(new io.drbatch.store.MultipartUpload.CompletedPart(part.partNumber(), part.eTag(),
+						part.checksumSHA256(), part.size()));
+			}
+			return null;
+		});
+		parts.sort(java.util.Comparator.comparingInt(io.drbatch.store.MultipartUpload.CompletedPart::partNumber));
+		return parts;
+	}
+
+	@Override
+	public io.drbatch.store.MultipartUpload reopen(PendingUpload upload) {
+		return new S3MultipartUpload(upload.key(), upload.uploadId());
 	}
 
 	@Override

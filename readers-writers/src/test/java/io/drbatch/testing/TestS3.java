@@ -25,6 +25,14 @@ public final class TestS3 {
 	public static final URI ENDPOINT = URI.create(
 			System.getenv().getOrDefault("DRBATCH_TEST_S3_ENDPOINT", "http://127.0.0.1:9090"));
 
+	/**
+	 * Two more S3-compatible servers for replication tests (S3Mock on 127.0.0.1:9091 and :9092, started by
+	 * {@code DRBATCH_S3_PORTS="9090 9091 9092" scripts/local-env.sh up}, which scripts/test.sh does).
+	 */
+	public static final List<URI> SECONDARY_ENDPOINTS = List.of(
+			URI.create(System.getenv().getOrDefault("DRBATCH_TEST_S3_ENDPOINT_2", "http://127.0.0.1:9091")),
+			URI.create(System.getenv().getOrDefault("DRBATCH_TEST_S3_ENDPOINT_3", "http://127.0.0.1:9092")));
+
 	private TestS3() {
 	}
 
@@ -44,15 +52,24 @@ public final class TestS3 {
 
 	/** Creates a bucket with a unique name starting with {@code prefix}. */
 	public static String newBucket(String prefix) {
+		return newBucket(ENDPOINT, prefix);
+	}
+
+	/** Creates a bucket with a unique name starting with {@code prefix} on the server at {@code endpoint}. */
+	public static String newBucket(URI endpoint, String prefix) {
 		String bucket = (prefix + "-" + UUID.randomUUID().toString().substring(0, 8)).toLowerCase(Locale.ROOT);
-		try (S3Client s3 = client()) {
+		try (S3Client s3 = client(endpoint)) {
 			s3.createBucket(r -> r.bucket(bucket));
 		}
 		return bucket;
 	}
 
 	public static S3TargetConfig target(String name, String bucket, String prefix) {
-		return new S3TargetConfig(name, ENDPOINT, "us-east-1", bucket, prefix, true,
+		return target(name, ENDPOINT, bucket, prefix);
+	}
+
+	public static S3TargetConfig target(String name, URI endpoint, String bucket, String prefix) {
+		return new S3TargetConfig(name, endpoint, "us-east-1", bucket, prefix, true,
 				S3TargetConfig.Credentials.literal("test", "test"), null, null, null, 8);
 	}
 
@@ -62,14 +79,24 @@ public final class TestS3 {
 
 	/** Every key in the bucket. */
 	public static List<String> keys(String bucket) {
-		try (S3Client s3 = client()) {
+		return keys(ENDPOINT, bucket);
+	}
+
+	/** Every key in the bucket on the server at {@code endpoint}. */
+	public static List<String> keys(URI endpoint, String bucket) {
+		try (S3Client s3 = client(endpoint)) {
 			return s3.listObjectsV2Paginator(r -> r.bucket(bucket)).contents().stream().map(S3Object::key).toList();
 		}
 	}
 
 	/** Multipart uploads still open in the bucket. */
 	public static int openUploads(String bucket) {
-		try (S3Client s3 = client()) {
+		return openUploads(ENDPOINT, bucket);
+	}
+
+	/** Multipart uploads still open in the bucket on the server at {@code endpoint}. */
+	public static int openUploads(URI endpoint, String bucket) {
+		try (S3Client s3 = client(endpoint)) {
 			return s3.listMultipartUploads(r -> r.bucket(bucket)).uploads().size();
 		}
 	}
@@ -94,7 +121,11 @@ public final class TestS3 {
 	}
 
 	public static void deleteBucket(String bucket) {
-		try (S3Client s3 = client()) {
+		deleteBucket(ENDPOINT, bucket);
+	}
+
+	public static void deleteBucket(URI endpoint, String bucket) {
+		try (S3Client s3 = client(endpoint)) {
 			s3.listMultipartUploads(r -> r.bucket(bucket))
 				.uploads()
 				.forEach(u -> s3.abortMultipartUpload(r -> r.bucket(bucket).key(u.key()).uploadId(u.uploadId())));
