@@ -24,7 +24,9 @@ public enum FailureKind {
 	/** Stored data does not match what was written or recorded (size, checksum, row count). */
 	INTEGRITY(false),
 	/** A child process (pg_dump, pg_restore, psql) failed. */
-	TOOL_FAILED(true);
+	TOOL_FAILED(true),
+	/** A secondary target lacks some of the primary's backups (down, or a copy failed); a later run catches up. */
+	REPLICATION_BEHIND(true);
 
 	private final boolean transientFailure;
 

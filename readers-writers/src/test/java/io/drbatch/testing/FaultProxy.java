@@ -43,7 +43,9 @@ public final class FaultProxy implements AutoCloseable {
 
 	private final List<HeaderRule> headerRules = new CopyOnWriteArrayList<>();
 
-	private final HttpServer server;
+	private volatile HttpServer server;
+
+	private final int port;
 
 	private final URI upstream;
 
@@ -55,19 +57,46 @@ public final class FaultProxy implements AutoCloseable {
 
 	public FaultProxy(URI upstream) {
 		this.upstream = upstream;
+		this.server = listen(0);
+		this.port = this.server.getAddress().getPort();
+	}
+
+	private HttpServer listen(int port) {
+		HttpServer listening;
 		try {
-			this.server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+			listening = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 0);
 		}
 		catch (IOException ex) {
 			throw new UncheckedIOException(ex);
 		}
-		this.server.createContext("/", this::handle);
-		this.server.setExecutor(java.util.concurrent.Executors.newFixedThreadPool(8));
-		this.server.start();
+		listening.createContext("/", this::handle);
+		listening.setExecutor(java.util.concurrent.Executors.newFixedThreadPool(8));
+		listening.start();
+		return listening;
+	}
+
+	/** Stops listening, as a stopped server would: connections to {@link #endpoint()} are refused until {@link #up()}. */
+	public FaultProxy down() {
+		this.server.stop(0);
+		return this;
+	}
+
+	/** Listens again on the same port after {@link #down()}. */
+	public FaultProxy up() {
+		this.server = listen(this.port);
+		return this;
+	}
+
+	/** Removes every rule, so that every request is forwarded again. */
+	public FaultProxy clear() {
+		this.rules.clear();
+		this.responders.clear();
+		this.headerRules.clear();
+		return this;
 	}
 
 	public URI endpoint() {
-		return URI.create("http://127.0.0.1:" + this.server.getAddress().getPort());
+		return URI.create("http://127.0.0.1:" + this.port);
 	}
 
 	/** Answers requests matching {@code matches} with {@code status} and S3 error {@code code}. */

@@ -45,6 +45,18 @@ public final class StoredObjectCheck {
 		}
 	}
 
+	/**
+	 * Reads the object back and compares the SHA-256 of its bytes with the manifest's, whatever checksum the store
+	 * reports (bit rot under an unchanged checksum shows here); fails with {@link FailureKind#INTEGRITY}.
+	 */
+	public static void verifyBytes(ObjectStore store, BackupManifest.StoredObject object) {
+		String actual = sha256Of(store, object.key());
+		if (!actual.equals(object.sha256())) {
+			throw new DrbatchException(FailureKind.INTEGRITY, "object " + object.key() + " on target '" + store.name()
+					+ "' has SHA-256 " + actual + ", expected " + object.sha256());
+		}
+	}
+
 	private static String sha256Of(ObjectStore store, String key) {
 		MessageDigest digest = Sha256.newDigest();
 		byte[] buffer = new byte[1 << 20];

@@ -22,6 +22,7 @@ public enum ExitCode {
 	EXECUTION_CONFLICT(11, "the execution cannot be started, restarted or abandoned in its current state"),
 	STOPPED(12, "the job was stopped on request (SIGTERM or drbatch stop) and can be relaunched with drbatch restart"),
 	AT_RISK(13, "drbatch status: a database has no backup within its RPO target, or no recent passing drill"),
+	REPLICATION_BEHIND(14, "replication: a secondary target is down or lacks some of the primary's backups; the next run catches up"),
 	INTERNAL_ERROR(70, "unexpected error (a bug): the log has the stack trace");
 
 	private final int code;
@@ -52,6 +53,7 @@ public enum ExitCode {
 			case TOOL_MISMATCH -> TOOL_MISMATCH;
 			case INTEGRITY -> INTEGRITY;
 			case TOOL_FAILED -> TOOL_FAILED;
+			case REPLICATION_BEHIND -> REPLICATION_BEHIND;
 		};
 	}
 

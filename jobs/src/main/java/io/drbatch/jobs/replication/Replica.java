@@ -1,0 +1,7 @@
+package io.drbatch.jobs.replication;
+
+import io.drbatch.manifest.BackupManifest;
+
+/** One backup of the primary to copy to one secondary target, and why it needs copying there. */
+record Replica(String target, BackupManifest backup, String reason) {
+}
