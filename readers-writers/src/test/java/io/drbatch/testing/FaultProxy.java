@@ -51,6 +51,8 @@ public final class FaultProxy implements AutoCloseable {
 
 	private final List<Rule> rules = new CopyOnWriteArrayList<>();
 
+	private final List<Map.Entry<Predicate<Request>, java.time.Duration>> delays = new CopyOnWriteArrayList<>();
+
 	private final List<Request> refused = new CopyOnWriteArrayList<>();
 
 	private final AtomicInteger forwarded = new AtomicInteger();
@@ -87,8 +89,15 @@ public final class FaultProxy implements AutoCloseable {
 		return this;
 	}
 
+	/** Holds matching requests for {@code delay} before handling them (a slow store or link). */
+	public FaultProxy delay(Predicate<Request> matches, java.time.Duration delay) {
+		this.delays.add(Map.entry(matches, delay));
+		return this;
+	}
+
 	/** Removes every rule, so that every request is forwarded again. */
 	public FaultProxy clear() {
+		this.delays.clear();
 		this.rules.clear();
 		this.responders.clear();
 		this.headerRules.clear();
@@ -124,6 +133,16 @@ public final class FaultProxy implements AutoCloseable {
 	private void handle(HttpExchange exchange) throws IOException {
 		Request request = new Request(exchange.getRequestMethod(), exchange.getRequestURI().getRawPath(),
 				exchange.getRequestURI().getRawQuery() == null ? "" : exchange.getRequestURI().getRawQuery());
+		for (Map.Entry<Predicate<Request>, java.time.Duration> delay : this.delays) {
+			if (delay.getKey().test(request)) {
+				try {
+					Thread.sleep(delay.getValue().toMillis());
+				}
+				catch (InterruptedException ex) {
+					Thread.currentThread().interrupt();
+				}
+			}
+		}
 		for (Rule rule : this.rules) {
 			if (rule.matches().test(request)) {
 				this.refused.add(request);

@@ -163,6 +163,9 @@ public record DrbatchProperties(List<Source> sources, List<Target> targets, @Def
 	 * readable (RestoreObject) before it fails; the wait counts in the measured RTO
 	 * @param coldRestorePoll how often it asks whether the cold object is readable yet
 	 * @param coldRestoreDays how long the store keeps the restored copy readable
+	 * @param target the storage target a drill reads its backup from when the job parameter {@code target} does
+	 * not say: a target name, {@code rotate} (each drill takes the target whose copy was proven longest ago, so
+	 * every copy gets proven in turn), or empty for the primary
 	 */
 	public record Drill(@DefaultValue("127.0.0.1") String host, @DefaultValue("5432") int port,
 			@DefaultValue("postgres") String username, String password, Path passwordFile, String database,
@@ -170,7 +173,8 @@ public record DrbatchProperties(List<Source> sources, List<Target> targets, @Def
 			@DefaultValue("2") int restoreJobs, Path spoolDir, @DefaultValue("false") boolean keepOnFailure,
 			@DefaultValue("pg_restore") String pgRestorePath, @DefaultValue("psql") String psqlPath, List<Check> checks,
 			@DefaultValue Webhook webhook, @DefaultValue("12h") java.time.Duration coldRestoreTimeout,
-			@DefaultValue("30s") java.time.Duration coldRestorePoll, @DefaultValue("2") int coldRestoreDays) {
+			@DefaultValue("30s") java.time.Duration coldRestorePoll, @DefaultValue("2") int coldRestoreDays,
+			@DefaultValue("") String target) {
 
 		public Drill {
 			checks = checks == null ? List.of() : List.copyOf(checks);

@@ -48,6 +48,11 @@ public class DrbatchPropertiesValidator implements Validator {
 		}
 		validateDump(properties.dump(), errors);
 		validateDrill(properties.drill(), errors);
+		String drillTarget = properties.drill().target();
+		if (!drillTarget.isBlank() && !drillTarget.equals("rotate")
+				&& properties.targets().stream().noneMatch(t -> drillTarget.equals(t.name()))) {
+			reject(errors, "drill.target", "'" + drillTarget + "' is not a configured target name nor 'rotate'");
+		}
 	}
 
 	private static void validateDrill(DrbatchProperties.Drill drill, Errors errors) {

@@ -48,7 +48,8 @@ class ChecksTasklet implements Tasklet {
 		JobExecution job = chunkContext.getStepContext().getStepExecution().getJobExecution();
 		ExecutionContext context = job.getExecutionContext();
 		String database = job.getJobParameters().getString("database");
-		BackupManifest manifest = new BackupCatalog(this.targets.primary()).read(context.getString(DrillContext.MANIFEST_KEY));
+		BackupManifest manifest = new BackupCatalog(DrillContext.backupStore(this.targets, context))
+			.read(context.getString(DrillContext.MANIFEST_KEY));
 		String snapshotLiteral = "'" + manifest.source().snapshotTime() + "'::timestamptz";
 		List<CheckResult> results = new ArrayList<>();
 		try (Connection connection = this.destination.database(job).open("drbatch-drill-checks")) {

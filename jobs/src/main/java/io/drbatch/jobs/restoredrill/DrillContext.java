@@ -8,6 +8,9 @@ public final class DrillContext {
 
 	public static final String MANIFEST_KEY = "drbatch.drill.manifest";
 
+	/** The storage target the backup is read from (absent in executions from before targets could be chosen: the primary). */
+	public static final String STORE_TARGET = "drbatch.drill.store.target";
+
 	/** The database restored into: the drill's scratch database, or the recovery's target. */
 	public static final String TARGET_DATABASE = "drbatch.drill.scratch";
 
@@ -43,6 +46,12 @@ public final class DrillContext {
 	public static final String REPORT_KEY = "drbatch.drill.report";
 
 	private DrillContext() {
+	}
+
+	/** The target the backup of this drill or restore is read from. */
+	static io.drbatch.store.ObjectStore backupStore(io.drbatch.jobs.support.StoreTargets targets,
+			org.springframework.batch.infrastructure.item.ExecutionContext context) {
+		return context.containsKey(STORE_TARGET) ? targets.get(context.getString(STORE_TARGET)) : targets.primary();
 	}
 
 }

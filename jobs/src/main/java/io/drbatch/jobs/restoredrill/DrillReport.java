@@ -48,6 +48,22 @@ public record DrillReport(String result, String database, String backupId, Strin
 		return folder + "report.json";
 	}
 
+	/** Every drill report of {@code database} (every database when {@code null}) in {@code store}, in no particular order. */
+	public static java.util.List<DrillReport> readDrills(io.drbatch.store.ObjectStore store, String database) {
+		java.util.List<DrillReport> reports = new java.util.ArrayList<>();
+		for (io.drbatch.store.ObjectInfo object : store.list("drills/" + (database != null ? database + "/" : ""))) {
+			if (object.key().endsWith("/report.json")) {
+				try (java.io.InputStream in = store.get(object.key())) {
+					reports.add(io.drbatch.manifest.ManifestJson.read(in.readAllBytes(), DrillReport.class, object.key()));
+				}
+				catch (java.io.IOException ex) {
+					throw new java.io.UncheckedIOException("cannot read " + object.key(), ex);
+				}
+			}
+		}
+		return reports;
+	}
+
 	public boolean passed() {
 		return PASSED.equals(this.result);
 	}

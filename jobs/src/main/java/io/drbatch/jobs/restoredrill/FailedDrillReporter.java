@@ -60,7 +60,10 @@ class FailedDrillReporter implements JobExecutionListener {
 		String backupId = manifestKey != null ? manifestKey.split("/")[2] : null;
 		String scratch = context.getString(DrillContext.TARGET_DATABASE, null);
 		long rto = this.clock.millis() - started.toEpochMilli();
-		DrillReport report = new DrillReport(DrillReport.FAILED, database, backupId, this.targets.primary().name(), scratch,
+		DrillReport report = new DrillReport(DrillReport.FAILED, database, backupId,
+				context.containsKey(DrillContext.STORE_TARGET) ? context.getString(DrillContext.STORE_TARGET)
+						: this.targets.primary().name(),
+				scratch,
 				null, started, this.clock.instant(), context.getLong(DrillContext.DOWNLOAD_MILLIS, 0),
 				context.getLong(DrillContext.RESTORE_MILLIS, 0), 0, rto, this.settings.rtoTarget().toMillis(), -1,
 				this.settings.rpoTarget().toMillis(), List.of(), List.of(), List.of(), List.of(cause), execution.getId(),

@@ -32,7 +32,9 @@ class ManifestTableReader extends AbstractItemCountingItemStreamItemReader<Backu
 	@Override
 	public void beforeStep(StepExecution stepExecution) {
 		String manifestKey = stepExecution.getJobExecution().getExecutionContext().getString(DrillContext.MANIFEST_KEY);
-		this.tables = new BackupCatalog(this.targets.primary()).read(manifestKey).tables();
+		this.tables = new BackupCatalog(DrillContext.backupStore(this.targets, stepExecution.getJobExecution().getExecutionContext()))
+			.read(manifestKey)
+			.tables();
 	}
 
 	@Override

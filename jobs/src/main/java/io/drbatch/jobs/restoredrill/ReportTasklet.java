@@ -58,7 +58,8 @@ class ReportTasklet implements Tasklet {
 		JobExecution job = chunkContext.getStepContext().getStepExecution().getJobExecution();
 		ExecutionContext context = job.getExecutionContext();
 		ObjectStore store = this.targets.primary();
-		BackupManifest manifest = new BackupCatalog(store).read(context.getString(DrillContext.MANIFEST_KEY));
+		ObjectStore backupStore = DrillContext.backupStore(this.targets, context);
+		BackupManifest manifest = new BackupCatalog(backupStore).read(context.getString(DrillContext.MANIFEST_KEY));
 		String scratch = context.getString(DrillContext.TARGET_DATABASE);
 		boolean drill = this.destination.isDrill();
 		List<TableCheck> checks = TableCheckWriter.read(context.getString(DrillContext.TABLE_CHECKS, "[]"));
@@ -85,7 +86,7 @@ class ReportTasklet implements Tasklet {
 					+ DrillReport.human(this.settings.rpoTarget().toMillis()));
 		}
 		DrillReport report = new DrillReport(failures.isEmpty() ? DrillReport.PASSED : DrillReport.FAILED,
-				manifest.database(), manifest.backupId(), store.name(), scratch, manifest.source().snapshotTime(), started,
+				manifest.database(), manifest.backupId(), backupStore.name(), scratch, manifest.source().snapshotTime(), started,
 				finished, context.getLong(DrillContext.DOWNLOAD_MILLIS, 0), context.getLong(DrillContext.RESTORE_MILLIS, 0),
 				context.getLong(DrillContext.VERIFY_MILLIS, 0), rto, this.settings.rtoTarget().toMillis(), rpo,
 				this.settings.rpoTarget().toMillis(), checks, extra, custom, failures, job.getId(),

@@ -55,7 +55,10 @@ class RestoreDrillJobConfiguration {
 						value -> value, clock -> sources.defaultName()),
 						JobDescriptor.runDate("drill.date", "the day of this drill (default: today, UTC)"),
 						new JobDescriptor.Parameter("backup", "backup id to drill (default: the newest)", value -> value,
-								clock -> null)));
+								clock -> null),
+						new JobDescriptor.Parameter("target",
+								"storage target to read the backup from, or 'rotate' (default: drbatch.drill.target, else the primary)",
+								value -> value, clock -> null)));
 	}
 
 	@Bean
@@ -69,6 +72,8 @@ class RestoreDrillJobConfiguration {
 						new JobDescriptor.Parameter("before",
 								"the newest backup taken before this time (ISO-8601, e.g. 2026-11-26T09:30:00Z; a date means its start, UTC)",
 								value -> JobDescriptor.instant("before", value).toString(), clock -> null),
+						new JobDescriptor.Parameter("target", "storage target to read the backup from (default: the primary)",
+								value -> value, clock -> null),
 						new JobDescriptor.Parameter("target.database",
 								"database to restore into, on the source's server (default: the source's own database)",
 								value -> value, clock -> null),

@@ -62,7 +62,7 @@ class RestoreTasklet implements Tasklet {
 	public RepeatStatus execute(StepContribution contribution, ChunkContext chunkContext) throws IOException {
 		JobExecution job = chunkContext.getStepContext().getStepExecution().getJobExecution();
 		ExecutionContext context = job.getExecutionContext();
-		ObjectStore store = this.targets.primary();
+		ObjectStore store = DrillContext.backupStore(this.targets, job.getExecutionContext());
 		BackupManifest manifest = new BackupCatalog(store).read(context.getString(DrillContext.MANIFEST_KEY));
 		PgServer server = this.destination.server(job);
 		String target = context.getString(DrillContext.TARGET_DATABASE);

@@ -7,7 +7,9 @@ import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
+import java.util.HashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 
 import org.slf4j.Logger;
@@ -30,6 +32,7 @@ import io.drbatch.manifest.BackupCatalog;
 import io.drbatch.manifest.BackupLayout;
 import io.drbatch.manifest.BackupManifest;
 import io.drbatch.pg.PgConnectionSpec;
+import io.drbatch.store.ObjectStore;
 
 /**
  * Chooses, before anything is touched, the backup to restore (the newest one that has a manifest, by snapshot
@@ -37,7 +40,9 @@ import io.drbatch.pg.PgConnectionSpec;
  * parameter) and the database to restore into. A drill restores into a new scratch database and refuses one
  * that is the source itself or that already exists; a recovery restores into {@code target.database} (default:
  * the source's own database name) and refuses a target that holds anything unless {@code force=true}, which
- * replaces it. A relaunch keeps both choices.
+ * replaces it. The backup is read from the storage target named by {@code target} (drills: else
+ * {@code drbatch.drill.target}; {@code rotate} drills each target's copy in turn), else the primary. A relaunch
+ * keeps all three choices.
  */
 class SelectBackupTasklet implements Tasklet {
 
@@ -83,24 +88,76 @@ class SelectBackupTasklet implements Tasklet {
 		PgServer server = this.destination.server(job);
 		String target = this.destination.isDrill() ? chooseScratch(database, source, server)
 				: chooseRecoveryTarget(parameters, source, server, context);
-		BackupManifest manifest = chooseBackup(database, parameters);
+		ObjectStore store = this.targets.get(chooseStore(database, parameters));
+		BackupManifest manifest = chooseBackup(store, database, parameters);
+		context.putString(DrillContext.STORE_TARGET, store.name());
 		context.putString(DrillContext.MANIFEST_KEY,
 				BackupLayout.manifestKey(manifest.tier(), manifest.database(), manifest.backupId()));
 		context.putString(DrillContext.TARGET_DATABASE, target);
-		log.info("{} of backup {} of '{}' (snapshot {}) into database {} on {}",
+		log.info("{} of backup {} of '{}' (snapshot {}) from target '{}' into database {} on {}",
 				this.destination.isDrill() ? "Drill" : "Restore", manifest.backupId(), database,
-				manifest.source().snapshotTime(), target, server.describe());
+				manifest.source().snapshotTime(), store.name(), target, server.describe());
 		return RepeatStatus.FINISHED;
 	}
 
-	private BackupManifest chooseBackup(String database, JobParameters parameters) {
+	/**
+	 * The target to read from: the {@code target} parameter, else (drills) {@code drbatch.drill.target}, else the
+	 * primary; {@code rotate} picks, among the targets that hold a backup of the database, the one whose last drill
+	 * is oldest (never drilled first, then configuration order).
+	 */
+	private String chooseStore(String database, JobParameters parameters) {
+		String wanted = parameters.getString("target");
+		if ((wanted == null || wanted.isBlank()) && this.destination.isDrill()) {
+			wanted = this.settings.target();
+		}
+		if (wanted == null || wanted.isBlank()) {
+			return this.targets.primary().name();
+		}
+		if (!wanted.equals("rotate")) {
+			return this.targets.get(wanted).name();
+		}
+		if (!this.destination.isDrill()) {
+			throw new DrbatchException(FailureKind.BAD_ARGUMENT,
+					"target=rotate is for drills; a restore names its target (or reads from the primary)");
+		}
+		Map<String, Instant> lastDrill = new HashMap<>();
+		for (DrillReport report : DrillReport.readDrills(this.targets.primary(), database)) {
+			if (report.describesDrill() && report.target() != null) {
+				lastDrill.merge(report.target(), report.drillStarted(), (a, b) -> a.isAfter(b) ? a : b);
+			}
+		}
+		String chosen = null;
+		for (String name : this.targets.names()) {
+			try {
+				if (new BackupCatalog(this.targets.get(name)).newest(database).isEmpty()) {
+					continue;
+				}
+			}
+			catch (DrbatchException ex) {
+				log.warn("Drill rotation: target '{}' cannot be read, not drilled this time: {}", name, ex.getMessage());
+				continue;
+			}
+			if (chosen == null || lastDrill.getOrDefault(name, Instant.MIN).isBefore(lastDrill.getOrDefault(chosen, Instant.MIN))) {
+				chosen = name;
+			}
+		}
+		if (chosen == null) {
+			throw new DrbatchException(FailureKind.INTEGRITY,
+					"no target holds a backup of database '" + database + "' (targets: " + this.targets.names() + ")");
+		}
+		log.info("Drill rotation: target '{}' (last drilled {})", chosen,
+				lastDrill.containsKey(chosen) ? lastDrill.get(chosen) : "never");
+		return chosen;
+	}
+
+	private BackupManifest chooseBackup(ObjectStore store, String database, JobParameters parameters) {
 		String wanted = parameters.getString("backup");
 		if ("latest".equals(wanted)) {
 			wanted = null;
 		}
 		String beforeText = parameters.getString("before");
 		Instant before = beforeText != null ? Instant.parse(beforeText) : null;
-		List<BackupManifest> backups = new BackupCatalog(this.targets.primary()).list(database);
+		List<BackupManifest> backups = new BackupCatalog(store).list(database);
 		String id = wanted;
 		Optional<BackupManifest> chosen = backups.stream()
 			.filter(m -> id == null || m.backupId().equals(id))
@@ -109,7 +166,7 @@ class SelectBackupTasklet implements Tasklet {
 		return chosen.orElseThrow(() -> new DrbatchException(FailureKind.INTEGRITY, "no backup "
 				+ (id != null ? id + " " : "") + "of database '" + database + "'"
 				+ (before != null ? " taken before " + before : "") + " with a manifest on target '"
-				+ this.targets.primary().name() + "'" + (backups.isEmpty() ? "" : " (newest: " + backups.get(0).backupId() + ")")));
+				+ store.name() + "'" + (backups.isEmpty() ? "" : " (newest: " + backups.get(0).backupId() + ")")));
 	}
 
 	private String chooseScratch(String database, PgConnectionSpec source, PgServer server) {

@@ -246,6 +246,10 @@ public class DrbatchCli {
 		@Option(names = "--force", description = "drop and replace the target database when it is not empty")
 		boolean force;
 
+		@Option(names = "--from-target", paramLabel = "TARGET",
+				description = "storage target to read the backup from (default: the primary), e.g. a secondary when the primary is lost")
+		String fromTarget;
+
 		@Override
 		public ExitCode execute(Operations operations) {
 			if (this.backup != null && this.before != null && !"latest".equals(this.backup)) {
@@ -257,6 +261,7 @@ public class DrbatchCli {
 			given.put("before", this.before);
 			given.put("target.database", this.targetDatabase);
 			given.put("force", String.valueOf(this.force));
+			given.put("target", this.fromTarget);
 			return operations.run("restore", given);
 		}
 
@@ -289,7 +294,8 @@ public class DrbatchCli {
 
 	}
 
-	@Command(name = "backups", description = "List the backups in a target, read from their manifests, newest first.")
+	@Command(name = "backups", description = { "List the backups in a target, read from their manifests, newest first;",
+			"with --targets, which targets hold a verified copy of each primary backup, and each secondary's lag." })
 	static class Backups implements Operation {
 
 		@Parameters(index = "0", arity = "0..1", paramLabel = "DATABASE", description = "only this database")
@@ -298,9 +304,15 @@ public class DrbatchCli {
 		@Option(names = "--target", description = "target name (default: the primary)")
 		String target;
 
+		@Option(names = "--targets", description = "backup x target matrix and replication lag per secondary")
+		boolean matrix;
+
 		@Override
 		public ExitCode execute(Operations operations) {
-			return operations.backups(this.database, this.target);
+			if (this.matrix && this.target != null) {
+				throw new CliFailure(ExitCode.BAD_ARGUMENT, "--target lists one target, --targets all of them; give one");
+			}
+			return this.matrix ? operations.replicas(this.database) : operations.backups(this.database, this.target);
 		}
 
 	}

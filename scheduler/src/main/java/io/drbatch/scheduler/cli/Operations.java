@@ -9,6 +9,7 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -38,8 +39,8 @@ import io.drbatch.jobs.support.StopSignal;
 import io.drbatch.scheduler.quartz.SchedulerMode;
 import io.drbatch.jobs.support.StoreTargets;
 import io.drbatch.manifest.BackupCatalog;
+import io.drbatch.manifest.BackupLayout;
 import io.drbatch.manifest.BackupManifest;
-import io.drbatch.manifest.ManifestJson;
 import io.drbatch.jobs.restoredrill.DrillContext;
 import io.drbatch.jobs.restoredrill.DrillReport;
 
@@ -329,19 +330,68 @@ class Operations {
 		return ExitCode.OK;
 	}
 
-	ExitCode drills(String database) {
-		var store = this.targets.primary();
-		List<DrillReport> reports = new ArrayList<>();
-		for (var object : store.list("drills/" + (database != null ? database + "/" : ""))) {
-			if (object.key().endsWith("/report.json")) {
-				try (var in = store.get(object.key())) {
-					reports.add(ManifestJson.read(in.readAllBytes(), DrillReport.class, object.key()));
-				}
-				catch (java.io.IOException ex) {
-					throw new java.io.UncheckedIOException("cannot read " + object.key(), ex);
-				}
+	/**
+	 * The primary's backups against every target: {@code ok} where the target holds a verified copy (manifest
+	 * and objects with matching size and checksum), {@code missing}, {@code DIFFERS} or {@code DOWN}; backups found
+	 * only on a secondary; then each secondary's lag.
+	 */
+	ExitCode replicas(String database) {
+		List<BackupManifest> backups = new BackupCatalog(this.targets.primary()).list(database);
+		List<String> names = this.targets.names();
+		Map<String, Map<String, BackupManifest>> copies = new LinkedHashMap<>();
+		Map<String, String> down = new LinkedHashMap<>();
+		for (String name : names.subList(1, names.size())) {
+			try {
+				Map<String, BackupManifest> held = new LinkedHashMap<>();
+				new BackupCatalog(this.targets.get(name)).list(database)
+					.forEach(copy -> held.put(BackupLayout.manifestKey(copy.tier(), copy.database(), copy.backupId()), copy));
+				copies.put(name, held);
+			}
+			catch (io.drbatch.failure.DrbatchException ex) {
+				down.put(name, ex.getMessage());
 			}
 		}
+		StringBuilder header = new StringBuilder(String.format("%-16s %-18s %-8s %-20s %12s", "DATABASE", "BACKUP", "TIER",
+				"SNAPSHOT (UTC)", "STORED"));
+		names.forEach(name -> header.append(String.format(" %-12s", name)));
+		this.out.println(header.toString().stripTrailing());
+		for (BackupManifest backup : backups) {
+			String key = BackupLayout.manifestKey(backup.tier(), backup.database(), backup.backupId());
+			StringBuilder row = new StringBuilder(String.format("%-16s %-18s %-8s %-20s %12d", backup.database(),
+					backup.backupId(), backup.tier(), time(backup.source().snapshotTime()), backup.totalStoredBytes()));
+			row.append(String.format(" %-12s", "primary"));
+			for (String name : names.subList(1, names.size())) {
+				String cell;
+				if (down.containsKey(name)) {
+					cell = "DOWN";
+				}
+				else {
+					String problem = io.drbatch.jobs.replication.ReplicaCheck.problem(this.targets.get(name), backup,
+							Optional.ofNullable(copies.get(name).remove(key)), false);
+					cell = problem == null ? "ok" : problem.equals("no manifest") ? "missing" : "DIFFERS";
+				}
+				row.append(String.format(" %-12s", cell));
+			}
+			this.out.println(row.toString().stripTrailing());
+		}
+		if (backups.isEmpty()) {
+			this.out.println("(no backups" + (database != null ? " of " + database : "") + " on the primary)");
+		}
+		copies.forEach((name, left) -> left.values().forEach(copy -> this.out.printf("%-16s %-18s %-8s only on '%s'%n",
+				copy.database(), copy.backupId(), copy.tier(), name)));
+		this.out.println();
+		for (String name : names.subList(1, names.size())) {
+			this.out.printf("replication to '%s': %s%n", name,
+					io.drbatch.jobs.replication.ReplicationLag.measure(backups, this.targets.get(name)).describe());
+		}
+		if (names.size() == 1) {
+			this.out.println("(one target configured: nothing is replicated)");
+		}
+		return ExitCode.OK;
+	}
+
+	ExitCode drills(String database) {
+		List<DrillReport> reports = new ArrayList<>(DrillReport.readDrills(this.targets.primary(), database));
 		reports.sort(Comparator.comparing(DrillReport::drillStarted).reversed());
 		this.out.printf("%-16s %-20s %-7s %-18s %-22s %-22s %s%n", "DATABASE", "DRILL (UTC)", "RESULT", "BACKUP", "RTO / TARGET",
 				"RPO / TARGET", "TABLES");

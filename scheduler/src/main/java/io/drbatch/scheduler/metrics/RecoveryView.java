@@ -1,7 +1,5 @@
 package io.drbatch.scheduler.metrics;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -22,8 +20,6 @@ import io.drbatch.jobs.support.SourceDatabases;
 import io.drbatch.jobs.support.StoreTargets;
 import io.drbatch.manifest.BackupCatalog;
 import io.drbatch.manifest.BackupManifest;
-import io.drbatch.manifest.ManifestJson;
-import io.drbatch.store.ObjectStore;
 
 /**
  * What the bucket says about recoverability, read from manifests and drill reports and kept for
@@ -140,19 +136,8 @@ public class RecoveryView {
 	}
 
 	private Optional<DrillReport> lastDrill(String database) {
-		ObjectStore store = this.targets.primary();
-		List<DrillReport> reports = new ArrayList<>();
-		for (var object : store.list("drills/" + database + "/")) {
-			if (object.key().endsWith("/report.json")) {
-				try (var in = store.get(object.key())) {
-					reports.add(ManifestJson.read(in.readAllBytes(), DrillReport.class, object.key()));
-				}
-				catch (IOException ex) {
-					throw new UncheckedIOException("cannot read " + object.key(), ex);
-				}
-			}
-		}
-		return reports.stream().max(Comparator.comparing(DrillReport::drillStarted));
+		return DrillReport.readDrills(this.targets.primary(), database).stream()
+			.max(Comparator.comparing(DrillReport::drillStarted));
 	}
 
 }

@@ -27,7 +27,8 @@ import io.drbatch.jobs.support.SourceDatabases;
 /**
  * Launches a drbatch job for one Quartz fire, once per configured source database (once in all for a job
  * without a {@code database} parameter, such as retention), with the fire's date as the
- * job's date parameter ({@code backup.date}, {@code drill.date}). The date is that of the fire's <em>logical</em>
+ * job's date parameter ({@code backup.date}, {@code drill.date}; replication, which runs several times a day,
+ * gets the time itself in {@code replication.date}). The date is that of the fire's <em>logical</em>
  * time: the latest time of the cron schedule not after the moment the fire was due, so that a misfire catch-up
  * (the scheduler was down at 02:00 and fires at 02:40, or the next day at 01:00) carries the date of the run it
  * makes up for. Because the date identifies the job instance, a duplicate fire or a second catch-up lands on the
@@ -67,19 +68,17 @@ public class ScheduledLauncher {
 		log.info("Fire of {} due at {} (schedule time {}, date {}) on scheduler instance {}", jobName, scheduled, logical,
 				date, instance);
 		JobDescriptor descriptor = this.descriptors.get(jobName);
-		String dateKey = descriptor.parameters()
-			.stream()
-			.map(JobDescriptor.Parameter::key)
-			.filter(key -> key.endsWith(".date"))
-			.findFirst()
-			.orElseThrow(() -> new IllegalStateException("job " + jobName + " has no date parameter to schedule by"));
+		if (descriptor.parameters().stream().noneMatch(p -> p.key().endsWith(".date"))) {
+			throw new IllegalStateException("job " + jobName + " has no date parameter to schedule by");
+		}
 		boolean perDatabase = descriptor.parameters().stream().anyMatch(p -> p.key().equals("database"));
 		for (String database : perDatabase ? this.sources.names() : List.of("all databases")) {
 			Map<String, String> given = new LinkedHashMap<>();
 			if (perDatabase) {
 				given.put("database", database);
 			}
-			given.put(dateKey, date);
+			// the date parameter is left to its default, computed from the logical time: a date for daily jobs, the
+			// time itself for jobs that run several times a day (replication)
 			try {
 				JobExecution execution = this.jobOperator.start(this.jobs.get(jobName),
 						descriptor.toJobParameters(given, java.time.Clock.fixed(logical, ZoneOffset.UTC)));

@@ -1,0 +1,183 @@
+package io.drbatch.scheduler.cli;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.services.s3.S3Client;
+
+import io.drbatch.codec.Sha256;
+import io.drbatch.manifest.BackupLayout;
+import io.drbatch.manifest.BackupManifest;
+import io.drbatch.manifest.ManifestJson;
+import io.drbatch.store.MultipartUpload;
+import io.drbatch.store.ObjectInfo;
+import io.drbatch.store.S3ObjectStore;
+import io.drbatch.testing.FaultProxy;
+import io.drbatch.testing.TestS3;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@code drbatch run replication} to two secondaries on their own S3 servers (9091, through a proxy that makes
+ * each part upload slow, and 9092), killed with SIGKILL while the copy to the first is mid-object, then
+ * relaunched with {@code drbatch restart}: the copy resumes from the parts already uploaded (fewer bytes sent
+ * than the object), ends verified on both, and {@code drbatch backups --targets} shows the matrix before
+ * (missing, BEHIND) and after (ok, UP-TO-DATE).
+ */
+class ReplicationCliIT {
+
+	private static final String SOURCE = "cli_repl_" + java.util.UUID.randomUUID().toString().substring(0, 8);
+
+	private static final String PRIMARY_BUCKET = TestS3.newBucket("cli-repl");
+
+	private static final URI SECOND_SERVER = TestS3.SECONDARY_ENDPOINTS.get(0);
+
+	private static final URI THIRD_SERVER = TestS3.SECONDARY_ENDPOINTS.get(1);
+
+	private static final String SECOND_BUCKET = TestS3.newBucket(SECOND_SERVER, "cli-repl-2");
+
+	private static final String THIRD_BUCKET = TestS3.newBucket(THIRD_SERVER, "cli-repl-3");
+
+	private static final int PART = 5 * 1024 * 1024;
+
+	private static final int PARTS = 12;
+
+	private static final FaultProxy SLOW_SECOND = new FaultProxy(SECOND_SERVER)
+		.delay(request -> request.method().equals("PUT") && request.query().contains("partNumber="), Duration.ofMillis(400));
+
+	@TempDir
+	Path workDir;
+
+	@AfterAll
+	static void cleanUp() {
+		SLOW_SECOND.close();
+		TestS3.deleteBucket(PRIMARY_BUCKET);
+		TestS3.deleteBucket(SECOND_SERVER, SECOND_BUCKET);
+		TestS3.deleteBucket(THIRD_SERVER, THIRD_BUCKET);
+	}
+
+	/** A daily backup of {@link #PARTS} parts of 5 MiB, as daily-dump would have written it. */
+	private static BackupManifest seedDaily() throws Exception {
+		Instant time = Instant.parse("2026-11-20T02:00:00Z");
+		String id = BackupLayout.newBackupId(time);
+		String key = BackupLayout.folder("daily", SOURCE, id) + "dump.pgdump.zst";
+		Random random = new Random(11);
+		byte[] part = new byte[PART];
+		MessageDigest whole = Sha256.newDigest();
+		try (S3ObjectStore store = TestS3.store(PRIMARY_BUCKET, "cli")) {
+			MultipartUpload upload = store.startMultipart(key, "application/octet-stream");
+			List<MultipartUpload.CompletedPart> parts = new ArrayList<>();
+			for (int i = 1; i <= PARTS; i++) {
+				random.nextBytes(part);
+				whole.update(part);
+				parts.add(upload.uploadPart(i, part, PART, Sha256.of(part, 0, PART)));
+			}
+			ObjectInfo info = upload.complete(parts);
+			BackupManifest manifest = new BackupManifest(1, id, SOURCE, "daily", time,
+					new BackupManifest.Source(SOURCE, "db", 5432, "15", 150000, time, "s"),
+					new BackupManifest.Dump("custom", "pg_dump 15", "zstd", 1, null, (long) PARTS * PART, 1),
+					List.of(new BackupManifest.StoredObject("dump", key, (long) PARTS * PART, Sha256.hex(whole.digest()),
+							info.checksumSha256(), PARTS, PART)),
+					List.of(), null);
+			store.put(BackupLayout.manifestKey("daily", SOURCE, id), ManifestJson.write(manifest), "application/json");
+			return manifest;
+		}
+	}
+
+	private CliProcess cli() {
+		CliProcess cli = new CliProcess(this.workDir).source(SOURCE, "postgres").bucket(PRIMARY_BUCKET);
+		secondary(cli, 1, "second", SLOW_SECOND.endpoint(), SECOND_BUCKET);
+		secondary(cli, 2, "third", THIRD_SERVER, THIRD_BUCKET);
+		return cli;
+	}
+
+	private static void secondary(CliProcess cli, int index, String name, URI endpoint, String bucket) {
+		String prefix = "DRBATCH_TARGETS_" + index + "_";
+		cli.env(prefix + "NAME", name)
+			.env(prefix + "ENDPOINT", endpoint.toString())
+			.env(prefix + "BUCKET", bucket)
+			.env(prefix + "PREFIX", "cli")
+			.env(prefix + "PATH_STYLE", "true")
+			.env(prefix + "ACCESS_KEY_ID", "cli-test-key")
+			.env(prefix + "SECRET_ACCESS_KEY", "cli-test-secret");
+	}
+
+	@Test
+	void killedMidObjectAndRestartedTheCopyResumesFromItsPartsAndEndsVerifiedOnBoth() throws Exception {
+		BackupManifest backup = seedDaily();
+		BackupManifest.StoredObject object = backup.objects().get(0);
+		CliProcess cli = cli();
+
+		CliProcess.Result before = cli.run("backups", SOURCE, "--targets");
+		assertThat(before.exitCode()).as(before.stderr()).isZero();
+		assertThat(before.stdout()).containsPattern(backup.backupId() + ".*primary +missing +missing")
+			.contains("replication to 'second': BEHIND: 1 backup(s), " + object.size() + " bytes behind")
+			.contains("replication to 'third': BEHIND");
+
+		CliProcess.Running running = cli.start("run", "replication");
+		Instant deadline = Instant.now().plus(Duration.ofMinutes(2));
+		while (uploadedParts() < 3) {
+			assertThat(running.process().isAlive()).as("replication ended before 3 parts of the copy were uploaded")
+				.isTrue();
+			assertThat(Instant.now()).isBefore(deadline);
+			Thread.sleep(20);
+		}
+		running.process().destroyForcibly().waitFor();
+		int partsAtKill = uploadedParts();
+		assertThat(partsAtKill).as("the kill came mid-object").isLessThan(PARTS);
+
+		long killed = JobRepositoryQueries.executionsOfJob("replication").stream().mapToLong(Long::longValue).max()
+			.orElseThrow();
+		CliProcess.Result restart = cli.run("restart", String.valueOf(killed));
+
+		assertThat(restart.exitCode()).as(restart.stdout() + restart.stderr()).isZero();
+		Matcher resumed = Pattern.compile("on target 'second' resumed from (\\d+) part\\(s\\); (\\d+) of (\\d+) bytes sent")
+			.matcher(restart.stdout() + restart.stderr());
+		assertThat(resumed.find()).as(restart.stdout()).isTrue();
+		assertThat(Integer.parseInt(resumed.group(1))).isGreaterThanOrEqualTo(3);
+		assertThat(Long.parseLong(resumed.group(2))).as("bytes re-sent").isLessThan(object.size());
+		for (URI server : List.of(SECOND_SERVER, THIRD_SERVER)) {
+			String bucket = server.equals(SECOND_SERVER) ? SECOND_BUCKET : THIRD_BUCKET;
+			assertThat(TestS3.openUploads(server, bucket)).isZero();
+			try (S3ObjectStore copy = new S3ObjectStore(TestS3.target("copy", server, bucket, "cli"));
+					var in = copy.get(object.key())) {
+				MessageDigest digest = Sha256.newDigest();
+				byte[] buffer = new byte[1 << 20];
+				for (int n; (n = in.read(buffer)) >= 0;) {
+					digest.update(buffer, 0, n);
+				}
+				assertThat(Sha256.hex(digest.digest())).isEqualTo(object.sha256());
+				assertThat(copy.head(BackupLayout.manifestKey("daily", SOURCE, backup.backupId()))).isPresent();
+			}
+		}
+
+		CliProcess.Result after = cli.run("backups", SOURCE, "--targets");
+		assertThat(after.stdout()).containsPattern(backup.backupId() + ".*primary +ok +ok")
+			.contains("replication to 'second': UP-TO-DATE")
+			.contains("replication to 'third': UP-TO-DATE");
+	}
+
+	/** Parts of the open copy on the second server (0 when none is open). */
+	private static int uploadedParts() {
+		try (S3Client s3 = TestS3.client(SECOND_SERVER)) {
+			var uploads = s3.listMultipartUploads(r -> r.bucket(SECOND_BUCKET)).uploads();
+			if (uploads.isEmpty()) {
+				return 0;
+			}
+			var upload = uploads.get(0);
+			return s3.listParts(r -> r.bucket(SECOND_BUCKET).key(upload.key()).uploadId(upload.uploadId())).parts().size();
+		}
+	}
+
+}
