@@ -47,8 +47,19 @@ public final class ManifestJson {
 		}
 		catch (JacksonException ex) {
 			throw new DrbatchException(FailureKind.INTEGRITY,
-					source + " is not a valid " + type.getSimpleName() + ": " + ex.getOriginalMessage(), ex);
+					source + " is not a valid " + type.getSimpleName() + ": " + brief(ex.getOriginalMessage()), ex);
 		}
+	}
+
+	/** The parser's message without its source-location appendix, e.g. "Unexpected end-of-input: expected close marker for Array". */
+	private static String brief(String message) {
+		if (message == null) {
+			return "unreadable";
+		}
+		int location = message.indexOf(" (start marker at");
+		String first = location > 0 ? message.substring(0, location) : message;
+		int newline = first.indexOf('\n');
+		return newline > 0 ? first.substring(0, newline) : first;
 	}
 
 }

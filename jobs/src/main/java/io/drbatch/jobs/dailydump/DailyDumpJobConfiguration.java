@@ -35,7 +35,7 @@ class DailyDumpJobConfiguration {
 	JobDescriptor dailyDumpDescriptor(SourceDatabases sources) {
 		return new JobDescriptor(JOB_NAME, "dump a database to the primary target with a manifest",
 				List.of(new JobDescriptor.Parameter("database", "configured source name (default: the first source)",
-						value -> value, clock -> sources.defaultName()),
+						sources::checkName, clock -> sources.defaultName()),
 						JobDescriptor.runDate("backup.date", "the day this backup stands for (default: today, UTC)")));
 	}
 

@@ -32,13 +32,13 @@ class ReplicationJobConfiguration {
 	static final String JOB_NAME = "replication";
 
 	@Bean
-	JobDescriptor replicationDescriptor() {
+	JobDescriptor replicationDescriptor(StoreTargets targets) {
 		return new JobDescriptor(JOB_NAME, "copy every backup the secondary targets lack to them, verified, and report their lag",
 				List.of(new JobDescriptor.Parameter("replication.date", "the time of this run (default: now, UTC)",
 						value -> JobDescriptor.instant("replication.date", value).toString(),
 						clock -> clock.instant().truncatedTo(ChronoUnit.SECONDS).toString()),
 						new JobDescriptor.Parameter("target", "only this secondary target (default: every secondary)",
-								value -> value, clock -> null),
+								value -> ReplicationPlanReader.secondaries(targets, value).get(0), clock -> null),
 						new JobDescriptor.Parameter("verify",
 								"quick (sizes and checksums the store reports, default) or full (also read every copy back)",
 								value -> {

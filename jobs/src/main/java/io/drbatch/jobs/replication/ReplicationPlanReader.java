@@ -49,8 +49,9 @@ class ReplicationPlanReader implements ItemReader<Replica>, StepExecutionListene
 		}
 		targets.get(only);
 		if (!all.contains(only)) {
-			throw new DrbatchException(io.drbatch.failure.FailureKind.BAD_ARGUMENT,
-					"target '" + only + "' is the primary; replication copies from it to the secondaries " + all);
+			throw new DrbatchException(io.drbatch.failure.FailureKind.BAD_ARGUMENT, "target '" + only
+					+ "' is the primary; replication copies from it to the secondaries"
+					+ (all.isEmpty() ? ", and none is configured (drbatch.targets[1] on)" : " " + all));
 		}
 		return List.of(only);
 	}

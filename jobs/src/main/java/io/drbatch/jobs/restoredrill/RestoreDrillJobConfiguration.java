@@ -49,31 +49,31 @@ class RestoreDrillJobConfiguration {
 	private static final int TABLES_PER_CHUNK = 10;
 
 	@Bean
-	JobDescriptor restoreDrillDescriptor(SourceDatabases sources) {
+	JobDescriptor restoreDrillDescriptor(SourceDatabases sources, StoreTargets targets) {
 		return new JobDescriptor(JOB_NAME, "restore the newest backup into a scratch database and verify it",
 				List.of(new JobDescriptor.Parameter("database", "configured source name (default: the first source)",
-						value -> value, clock -> sources.defaultName()),
+						sources::checkName, clock -> sources.defaultName()),
 						JobDescriptor.runDate("drill.date", "the day of this drill (default: today, UTC)"),
 						new JobDescriptor.Parameter("backup", "backup id to drill (default: the newest)", value -> value,
 								clock -> null),
 						new JobDescriptor.Parameter("target",
 								"storage target to read the backup from, or 'rotate' (default: drbatch.drill.target, else the primary)",
-								value -> value, clock -> null)));
+								value -> value.equals("rotate") ? value : targets.get(value).name(), clock -> null)));
 	}
 
 	@Bean
-	JobDescriptor restoreDescriptor(SourceDatabases sources) {
+	JobDescriptor restoreDescriptor(SourceDatabases sources, StoreTargets targets) {
 		return new JobDescriptor(RESTORE_JOB_NAME,
 				"restore a backup into a database for a real recovery, with the drill's verification",
 				List.of(new JobDescriptor.Parameter("database", "configured source name (default: the first source)",
-						value -> value, clock -> sources.defaultName()),
+						sources::checkName, clock -> sources.defaultName()),
 						new JobDescriptor.Parameter("backup", "backup id, or 'latest' (default)", value -> value,
 								clock -> null),
 						new JobDescriptor.Parameter("before",
 								"the newest backup taken before this time (ISO-8601, e.g. 2026-11-26T09:30:00Z; a date means its start, UTC)",
 								value -> JobDescriptor.instant("before", value).toString(), clock -> null),
 						new JobDescriptor.Parameter("target", "storage target to read the backup from (default: the primary)",
-								value -> value, clock -> null),
+								value -> targets.get(value).name(), clock -> null),
 						new JobDescriptor.Parameter("target.database",
 								"database to restore into, on the source's server (default: the source's own database)",
 								value -> value, clock -> null),
@@ -117,7 +117,7 @@ class RestoreDrillJobConfiguration {
 			.tasklet(new SelectBackupTasklet(sources, targets, destination, drill, clock), noTransaction)
 			.build();
 		Step restore = new StepBuilder(name + ".restore", jobRepository)
-			.tasklet(stopSignal.stoppable(new RestoreTasklet(targets, destination, drill)), noTransaction)
+			.tasklet(stopSignal.stoppable(new RestoreTasklet(targets, destination, drill, jobRepository)), noTransaction)
 			.build();
 		ManifestTableReader reader = new ManifestTableReader(targets);
 		TableCountProcessor processor = new TableCountProcessor(destination);

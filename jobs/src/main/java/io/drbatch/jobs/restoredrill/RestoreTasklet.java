@@ -39,8 +39,9 @@ import io.drbatch.store.ObjectStore;
  * block arrives, indexes and constraints with {@code pg_restore -j} after the download is verified), plain SQL
  * streamed into {@code psql}. Every stored byte is checked against the manifest; when the check fails the
  * database, which then holds unverified data, is dropped and the step fails naming the object. The spool file
- * is removed whatever happens. A relaunch drops the database left by the interrupted attempt and starts the
- * restore again.
+ * is removed whatever happens (a killed attempt's spool files are removed by the relaunch). A relaunch drops the
+ * database left by the interrupted attempt (the intent to create it is recorded before it is created) and starts
+ * the restore again.
  */
 class RestoreTasklet implements Tasklet {
 
@@ -52,7 +53,11 @@ class RestoreTasklet implements Tasklet {
 
 	private final DrbatchProperties.Drill settings;
 
-	RestoreTasklet(StoreTargets targets, RestoreDestination destination, DrbatchProperties.Drill settings) {
+	private final org.springframework.batch.core.repository.JobRepository jobRepository;
+
+	RestoreTasklet(StoreTargets targets, RestoreDestination destination, DrbatchProperties.Drill settings,
+			org.springframework.batch.core.repository.JobRepository jobRepository) {
+		this.jobRepository = jobRepository;
 		this.targets = targets;
 		this.destination = destination;
 		this.settings = settings;
@@ -78,8 +83,11 @@ class RestoreTasklet implements Tasklet {
 		DumpFormat format = DumpFormat.fromId(manifest.dump().format());
 		context.putLong(DrillContext.COLD_WAIT_MILLIS, ColdStorage.awaitReadable(store, dump.key(), this.settings));
 		long restoreStarted = System.nanoTime();
-		server.create(target);
+		// recorded in the job repository before the database exists: a process killed right after creating it
+		// leaves the flag behind, and the relaunch drops the database instead of failing on "already exists"
 		context.putString(DrillContext.TARGET_CREATED, "true");
+		this.jobRepository.updateExecutionContext(job);
+		server.create(target);
 		PgConnectionSpec spec = server.spec(target);
 		BackupDownloader.Downloaded downloaded;
 		try (BackupDownloader.Stream stream = new BackupDownloader().open(store, dump,
@@ -110,7 +118,16 @@ class RestoreTasklet implements Tasklet {
 	 */
 	private BackupDownloader.Downloaded restoreArchive(BackupDownloader.Stream stream, PgConnectionSpec target)
 			throws IOException {
-		Path spool = Files.createTempFile(this.settings.spoolDirOrTemp(), "drbatch-restore-", ".pgdump");
+		// named after the database restored into, which is this drill's or restore's own: files of that name are
+		// what a killed attempt of it left (the spool and its pg_restore list files), removed before starting again
+		String prefix = "drbatch-restore-" + target.database() + "-";
+		try (var leftovers = Files.newDirectoryStream(this.settings.spoolDirOrTemp(), prefix + "*")) {
+			for (Path leftover : leftovers) {
+				log.warn("Removing {} left by an interrupted attempt", leftover);
+				Files.deleteIfExists(leftover);
+			}
+		}
+		Path spool = Files.createTempFile(this.settings.spoolDirOrTemp(), prefix, ".pgdump");
 		StreamingPgRestore restore = new StreamingPgRestore(this.settings.pgRestorePath(), target,
 				this.settings.restoreJobs(), spool);
 		BackupDownloader.Downloaded[] downloaded = new BackupDownloader.Downloaded[1];

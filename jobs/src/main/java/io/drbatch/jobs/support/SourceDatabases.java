@@ -33,14 +33,23 @@ public class SourceDatabases {
 	}
 
 	public PgConnectionSpec resolve(String name) {
-		DrbatchProperties.Source source = this.sources.stream()
+		DrbatchProperties.Source source = find(name);
+		return new PgConnectionSpec(source.name(), source.host(), source.port(), source.databaseOrName(),
+				source.username(), password(source), source.sslMode());
+	}
+
+	/** {@code name} when it is a configured source, else a {@link FailureKind#BAD_ARGUMENT} naming the sources. */
+	public String checkName(String name) {
+		return find(name).name();
+	}
+
+	private DrbatchProperties.Source find(String name) {
+		return this.sources.stream()
 			.filter(s -> s.name().equals(name))
 			.findFirst()
 			.orElseThrow(() -> new DrbatchException(FailureKind.BAD_ARGUMENT, "unknown database '" + name
 					+ "'; configured sources: " + this.sources.stream().map(DrbatchProperties.Source::name)
 						.collect(Collectors.joining(", "))));
-		return new PgConnectionSpec(source.name(), source.host(), source.port(), source.databaseOrName(),
-				source.username(), password(source), source.sslMode());
 	}
 
 	private static String password(DrbatchProperties.Source source) {

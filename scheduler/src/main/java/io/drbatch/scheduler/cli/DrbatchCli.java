@@ -156,8 +156,18 @@ public class DrbatchCli {
 		}
 		BindException bind = find(failure, BindException.class);
 		if (bind != null) {
-			return fail(ExitCode.BAD_CONFIGURATION, "invalid configuration: cannot bind "
-					+ (bind.getProperty() != null ? bind.getProperty().getName() : bind.getName()) + ": " + rootMessage(bind));
+			String name = String.valueOf(bind.getProperty() != null ? bind.getProperty().getName() : bind.getName());
+			org.springframework.core.convert.ConversionFailedException conversion = find(bind,
+					org.springframework.core.convert.ConversionFailedException.class);
+			if (conversion != null && conversion.getTargetType().getType().isEnum()) {
+				List<String> allowed = new ArrayList<>();
+				for (Object constant : conversion.getTargetType().getType().getEnumConstants()) {
+					allowed.add(constant.toString().toLowerCase(java.util.Locale.ROOT));
+				}
+				return fail(ExitCode.BAD_CONFIGURATION, "invalid configuration: " + name + ": '" + conversion.getValue()
+						+ "' is not one of " + String.join(", ", allowed));
+			}
+			return fail(ExitCode.BAD_CONFIGURATION, "invalid configuration: cannot bind " + name + ": " + rootMessage(bind));
 		}
 		java.net.BindException portInUse = find(failure, java.net.BindException.class);
 		if (portInUse != null) {

@@ -73,6 +73,26 @@ final class JobRepositoryQueries {
 		return ids;
 	}
 
+	/** Id to status of every execution of the job instance that execution {@code executionId} belongs to, oldest first. */
+	static Map<Long, String> executionsOfInstanceOf(long executionId) {
+		String sql = "SELECT e.job_execution_id, e.status FROM batch_job_execution e WHERE e.job_instance_id = "
+				+ "(SELECT job_instance_id FROM batch_job_execution WHERE job_execution_id = ?) ORDER BY 1";
+		Map<Long, String> executions = new LinkedHashMap<>();
+		try (Connection connection = TestPostgres.connect(CliProcess.JOB_REPOSITORY);
+				PreparedStatement statement = connection.prepareStatement(sql)) {
+			statement.setLong(1, executionId);
+			try (ResultSet rs = statement.executeQuery()) {
+				while (rs.next()) {
+					executions.put(rs.getLong(1), rs.getString(2));
+				}
+			}
+		}
+		catch (SQLException ex) {
+			throw new IllegalStateException(ex);
+		}
+		return executions;
+	}
+
 	/** Ids of every execution of {@code job}, oldest first. */
 	static List<Long> executionsOfJob(String job) {
 		String sql = "SELECT e.job_execution_id FROM batch_job_execution e JOIN batch_job_instance i "

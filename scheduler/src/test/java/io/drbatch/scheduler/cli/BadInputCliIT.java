@@ -1,0 +1,194 @@
+package io.drbatch.scheduler.cli;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import io.drbatch.testing.TestPostgres;
+import io.drbatch.testing.TestS3;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Every bad input in the table of docs/RELIABILITY.md ("Bad input"), tried through the real CLI: each gets one
+ * error line on standard error that says what is wrong (naming the key, parameter, target or database), no
+ * stack trace, its own exit code, and nothing written to the source or the bucket (but the FAILED report of a
+ * drill or restore refused inside the job). The table in the docs is
+ * checked to list every case with the exit code seen here.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class BadInputCliIT {
+
+	private static final String SOURCE = TestPostgres.newDatabase("cli_bad");
+
+	private static final String BUCKET = TestS3.newBucket("cli-bad");
+
+	private static final Path WORK;
+
+	static {
+		try {
+			WORK = Files.createTempDirectory("drbatch-bad-input");
+		}
+		catch (IOException ex) {
+			throw new java.io.UncheckedIOException(ex);
+		}
+	}
+
+	/**
+	 * One bad input: what an operator did, the environment and arguments that do it, the exit code and a fragment
+	 * of the one error line it must get.
+	 */
+	record Case(String input, Map<String, String> env, List<String> args, int exit, String message) {
+
+		@Override
+		public String toString() {
+			return this.input;
+		}
+
+	}
+
+	static List<Case> cases() {
+		String unusedPort = String.valueOf(unusedPort());
+		List<Case> cases = new ArrayList<>();
+		cases.add(new Case("unknown command", Map.of(), List.of("frobnicate"), 2, "Unmatched argument"));
+		cases.add(new Case("unknown job", Map.of(), List.of("run", "no-such-job"), 2, "unknown job 'no-such-job'"));
+		cases.add(new Case("unknown job parameter", Map.of(), List.of("run", "daily-dump", "colour=blue"), 2,
+				"unknown parameter(s) [colour]"));
+		cases.add(new Case("parameter without '='", Map.of(), List.of("run", "daily-dump", "backup.date"), 2, "key=value"));
+		cases.add(new Case("bad date", Map.of(), List.of("run", "daily-dump", "backup.date=2026-02-30"), 2, "is not a date"));
+		cases.add(new Case("bad time", Map.of(), List.of("restore", SOURCE, "--before", "yesterday"), 2, "is not a time"));
+		cases.add(new Case("bad boolean", Map.of(), List.of("run", "retention", "dry-run=maybe"), 2, "is not true or false"));
+		cases.add(new Case("unknown database", Map.of(), List.of("run", "daily-dump", "database=nope"), 2,
+				"unknown database 'nope'"));
+		cases.add(new Case("unknown target name", Map.of(), List.of("run", "restore-drill", "target=nope"), 2,
+				"unknown target 'nope'"));
+		cases.add(new Case("replication to the primary", Map.of(), List.of("run", "replication", "target=primary"), 2,
+				"is the primary"));
+		cases.add(new Case("bad replication verify mode", Map.of(), List.of("run", "replication", "verify=sometimes"), 2,
+				"is not quick or full"));
+		cases.add(new Case("restore with both --backup and --before", Map.of(),
+				List.of("restore", SOURCE, "--backup", "20260101T000000Z", "--before", "2026-01-01"), 2, "give one of them"));
+		cases.add(new Case("non-empty restore target without --force", Map.of(),
+				List.of("restore", SOURCE, "--target-database", SOURCE), 2, "is not empty"));
+		cases.add(new Case("restart of an unknown execution", Map.of(), List.of("restart", "987654321"), 2,
+				"no job execution with id 987654321"));
+		cases.add(new Case("malformed --set", Map.of(), List.of("--set", "drbatch.dump.level", "run", "daily-dump"), 2,
+				"KEY=VALUE format"));
+		cases.add(new Case("invalid cron expression", Map.of(),
+				List.of("--set", "drbatch.schedule.cron.daily-dump=every night", "scheduler"), 3,
+				"drbatch.schedule.cron.daily-dump"));
+		cases.add(new Case("zero retention days", Map.of("DRBATCH_RETENTION_DAILY_DAYS", "0"), List.of("run", "retention"), 3,
+				"drbatch.retention.daily.days"));
+		cases.add(new Case("negative retention min-count", Map.of("DRBATCH_RETENTION_WEEKLY_MIN_COUNT", "-1"),
+				List.of("run", "retention"), 3, "drbatch.retention.weekly.min-count"));
+		cases.add(new Case("part size below S3's 5 MiB minimum", Map.of("DRBATCH_DUMP_PART_SIZE", "1MB"),
+				List.of("run", "daily-dump"), 3, "drbatch.dump.part-size"));
+		cases.add(new Case("zero parts in flight", Map.of("DRBATCH_DUMP_PARTS_IN_FLIGHT", "0"), List.of("run", "daily-dump"), 3,
+				"drbatch.dump.parts-in-flight"));
+		cases.add(new Case("unknown compression", Map.of("DRBATCH_DUMP_COMPRESSION", "lz4"), List.of("run", "daily-dump"), 3,
+				"drbatch.dump.compression: 'lz4' is not one of zstd, gzip, none"));
+		cases.add(new Case("compression level out of range", Map.of("DRBATCH_DUMP_LEVEL", "99"), List.of("run", "daily-dump"),
+				3, "drbatch.dump.level"));
+		cases.add(new Case("source port out of range", Map.of("DRBATCH_SOURCES_0_PORT", "70000"), List.of("run", "daily-dump"),
+				3, "drbatch.sources[0].port"));
+		cases.add(new Case("zero RTO target", Map.of("DRBATCH_DRILL_RTO_TARGET", "0s"), List.of("run", "restore-drill"), 3,
+				"drbatch.drill.rto-target"));
+		cases.add(new Case("spool folder that is a file", Map.of("DRBATCH_DRILL_SPOOL_DIR", WORK.resolve("old-pg_dump").toString()),
+				List.of("run", "restore-drill"), 3, "drbatch.drill.spool-dir"));
+		cases.add(new Case("missing spool folder", Map.of("DRBATCH_DRILL_SPOOL_DIR", WORK.resolve("no-such-folder").toString()),
+				List.of("run", "restore-drill"), 3, "drbatch.drill.spool-dir"));
+		cases.add(new Case("drill target that is not a target", Map.of("DRBATCH_DRILL_TARGET", "elsewhere"),
+				List.of("run", "restore-drill"), 3, "drbatch.drill.target"));
+		cases.add(new Case("webhook URL that is not http(s)", Map.of("DRBATCH_DRILL_WEBHOOK_URL", "ftp://example.com/hook"),
+				List.of("run", "restore-drill"), 3, "drbatch.drill.webhook.url"));
+		cases.add(new Case("drill target equal to the source", Map.of("DRBATCH_DRILL_DATABASE", SOURCE),
+				List.of("run", "restore-drill", "drill.date=1999-01-01"), 3, "is the source database itself"));
+		cases.add(new Case("pg_dump older than the server",
+				Map.of("DRBATCH_DUMP_PG_DUMP_PATH", WORK.resolve("old-pg_dump").toString()),
+				List.of("run", "daily-dump", "backup.date=1999-01-02"), 8, "is version 9 but the server is version"));
+		cases.add(new Case("unreachable source database", Map.of("DRBATCH_SOURCES_0_PORT", unusedPort),
+				List.of("run", "daily-dump", "backup.date=1999-01-03"), 4, "cannot connect to database"));
+		cases.add(new Case("missing source database", Map.of("DRBATCH_SOURCES_0_DATABASE", SOURCE + "_missing"),
+				List.of("run", "daily-dump", "backup.date=1999-01-04"), 4, SOURCE + "_missing"));
+		cases.add(new Case("missing bucket", Map.of("DRBATCH_TARGETS_0_BUCKET", "no-such-bucket-" + unusedPort),
+				List.of("run", "daily-dump", "backup.date=1999-01-05"), 6, "does not exist"));
+		return cases;
+	}
+
+	@BeforeAll
+	void prepare() throws IOException {
+		Files.deleteIfExists(Path.of("target", "bad-inputs.tsv"));
+		TestPostgres.execute(SOURCE, "CREATE TABLE t (id int); INSERT INTO t VALUES (1), (2)");
+		Path oldPgDump = WORK.resolve("old-pg_dump");
+		Files.writeString(oldPgDump, "#!/bin/sh\necho 'pg_dump (PostgreSQL) 9.6.24'\n");
+		Files.setPosixFilePermissions(oldPgDump, PosixFilePermissions.fromString("rwxr-xr-x"));
+	}
+
+	@AfterAll
+	void cleanUp() throws IOException {
+		TestPostgres.dropDatabase(SOURCE);
+		TestS3.deleteBucket(BUCKET);
+		try (Stream<Path> files = Files.walk(WORK)) {
+			files.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+		}
+	}
+
+	@ParameterizedTest(name = "{0}")
+	@MethodSource("cases")
+	void eachBadInputGetsOneClearErrorLineAndItsExitCode(Case bad) throws IOException {
+		CliProcess cli = new CliProcess(WORK).source(SOURCE, SOURCE).bucket(BUCKET);
+		bad.env().forEach(cli::env);
+		List<String> keysBefore = TestS3.keys(BUCKET);
+		CliProcess.Result result = cli.run(bad.args().toArray(String[]::new));
+
+		assertThat(result.exitCode()).as("exit code; stderr: %s", result.stderr()).isEqualTo(bad.exit());
+		assertThat(result.errorLines()).as(result.stderr()).hasSize(1);
+		assertThat(result.errorLines().get(0)).contains(bad.message()).endsWith("[exit " + bad.exit() + "]");
+		assertThat(result.stderr()).doesNotContain("\tat ").doesNotContain("Exception");
+		List<String> written = new ArrayList<>(TestS3.keys(BUCKET));
+		written.removeAll(keysBefore);
+		// a drill or restore refused inside the job leaves its FAILED report (so that a refused weekly drill is
+		// visible in 'drbatch drills'); nothing else may be written
+		assertThat(written).as("written to the bucket").allMatch(key -> key.startsWith("cli/drills/")
+				|| key.startsWith("cli/restores/"));
+		assertThat(TestS3.keys(BUCKET)).noneMatch(key -> key.startsWith("cli/daily/"));
+		assertThat(TestPostgres.queryLong(SOURCE, "SELECT count(*) FROM t")).isEqualTo(2);
+		// what each input got, for the table in docs/RELIABILITY.md
+		Files.writeString(Path.of("target", "bad-inputs.tsv"), bad.input() + "\t" + bad.exit() + "\t" + result.errorLines().get(0) + "\n",
+				java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+	}
+
+	@Test
+	void theReliabilityDocsListEveryCaseWithItsExitCode() throws IOException {
+		String docs = Files.readString(Path.of("..", "docs", "RELIABILITY.md"));
+		for (Case bad : cases()) {
+			assertThat(docs).as("docs/RELIABILITY.md lists '" + bad.input() + "'")
+				.containsPattern("\\| " + java.util.regex.Pattern.quote(bad.input()) + " \\|.*\\| " + bad.exit() + " \\|");
+		}
+		assertThat(cases()).hasSizeGreaterThanOrEqualTo(25);
+	}
+
+	private static int unusedPort() {
+		try (ServerSocket socket = new ServerSocket(0)) {
+			return socket.getLocalPort();
+		}
+		catch (IOException ex) {
+			throw new java.io.UncheckedIOException(ex);
+		}
+	}
+
+
+}
