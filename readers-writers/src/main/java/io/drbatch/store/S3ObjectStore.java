@@ -14,6 +14,7 @@ import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.ProfileCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
@@ -29,6 +30,7 @@ import software.amazon.awssdk.services.s3.model.ChecksumMode;
 import software.amazon.awssdk.services.s3.model.CompleteMultipartUploadRequest;
 import software.amazon.awssdk.services.s3.model.CompletedMultipartUpload;
 import software.amazon.awssdk.services.s3.model.CreateMultipartUploadRequest;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.MultipartUpload;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
@@ -54,6 +56,9 @@ import io.drbatch.failure.FailureKind;
 public final class S3ObjectStore implements ObjectStore, BucketProtection {
 
 	private static final Logger log = LoggerFactory.getLogger(S3ObjectStore.class);
+
+	/** How often a read that breaks mid-body is resumed (per break) before the read fails. */
+	private static final int READ_RESUMES = 4;
 
 	private final S3TargetConfig config;
 
@@ -190,38 +195,49 @@ public final class S3ObjectStore implements ObjectStore, BucketProtection {
 
 	@Override
 	public InputStream get(String key) {
-		try {
-			return this.s3.getObject(r -> r.bucket(this.config.bucket()).key(this.config.key(key)));
-		}
-		catch (NoSuchKeyException ex) {
-			throw new DrbatchException(FailureKind.INTEGRITY,
-					"object " + key + " is missing on target '" + name() + "' (" + location() + ")");
-		}
-		catch (SdkException ex) {
-			throw translate("get " + key, ex);
-		}
+		return resumable(key, 0, -1);
 	}
 
 	@Override
 	public InputStream get(String key, long offset) {
-		return getRange(key, "bytes=" + offset + "-");
+		return resumable(key, offset, -1);
 	}
 
 	@Override
 	public InputStream getRange(String key, long offset, long length) {
-		return getRange(key, "bytes=" + offset + "-" + (offset + length - 1));
+		return resumable(key, offset, offset + length);
 	}
 
-	private InputStream getRange(String key, String range) {
+	/**
+	 * The body from {@code start} to {@code end} (exclusive; {@code -1}: the object's end), read on through
+	 * connection breaks by {@link ResumingObjectStream}.
+	 */
+	private InputStream resumable(String key, long start, long end) {
+		ResponseInputStream<GetObjectResponse> first = open(key, start, end, null);
+		long stop = end >= 0 ? end : start + first.response().contentLength();
+		return new ResumingObjectStream(key, first, start, stop, first.response().eTag(),
+				(position, eTag) -> open(key, position, stop, eTag), READ_RESUMES);
+	}
+
+	private ResponseInputStream<GetObjectResponse> open(String key, long start, long end, String ifMatch) {
+		String range = start == 0 && end < 0 ? null : "bytes=" + start + "-" + (end >= 0 ? String.valueOf(end - 1) : "");
 		try {
-			return this.s3.getObject(r -> r.bucket(this.config.bucket()).key(this.config.key(key)).range(range));
+			return this.s3.getObject(r -> {
+				r.bucket(this.config.bucket()).key(this.config.key(key));
+				if (range != null) {
+					r.range(range);
+				}
+				if (ifMatch != null) {
+					r.ifMatch(ifMatch);
+				}
+			});
 		}
 		catch (NoSuchKeyException ex) {
 			throw new DrbatchException(FailureKind.INTEGRITY,
 					"object " + key + " is missing on target '" + name() + "' (" + location() + ")");
 		}
 		catch (SdkException ex) {
-			throw translate("get " + key + " (" + range + ")", ex);
+			throw translate("get " + key + (range != null ? " (" + range + ")" : ""), ex);
 		}
 	}
 

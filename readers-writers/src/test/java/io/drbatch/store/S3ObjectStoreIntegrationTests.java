@@ -1,6 +1,7 @@
 package io.drbatch.store;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.ServerSocket;
 import java.net.URI;
 
@@ -11,6 +12,7 @@ import io.drbatch.failure.FailureKind;
 import io.drbatch.testing.RejectingS3Stub;
 import io.drbatch.testing.TestS3;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The contract and the error translation of {@link S3ObjectStore}, against the local S3-compatible server. */
@@ -28,6 +30,32 @@ class S3ObjectStoreIntegrationTests extends ObjectStoreContractTests {
 	protected void discard(ObjectStore store) {
 		store.close();
 		TestS3.deleteBucket(this.bucket);
+	}
+
+	@Test
+	void aReadThatBreaksMidBodyIsResumedFromWhereItBroke() throws IOException {
+		byte[] content = new byte[3 * 1024 * 1024 + 17];
+		new java.util.Random(5).nextBytes(content);
+		String bucket = TestS3.newBucket("resume");
+		try (S3ObjectStore direct = TestS3.store(bucket, "r");
+				io.drbatch.testing.FaultProxy proxy = new io.drbatch.testing.FaultProxy(TestS3.ENDPOINT)) {
+			direct.put("obj", content, "application/octet-stream");
+			try (S3ObjectStore flaky = new S3ObjectStore(TestS3.target("flaky", proxy.endpoint(), bucket, "r"))) {
+				// the first three GETs are cut off halfway
+				proxy.chaos(1.0, 1, request -> request.method().equals("GET")
+						&& proxy.injected().get(io.drbatch.testing.FaultProxy.Fault.RESET) < 3,
+						io.drbatch.testing.FaultProxy.Fault.RESET);
+				byte[] read;
+				try (InputStream in = flaky.get("obj")) {
+					read = in.readAllBytes();
+				}
+				assertThat(read).isEqualTo(content);
+				assertThat(proxy.injected().get(io.drbatch.testing.FaultProxy.Fault.RESET)).isEqualTo(3);
+			}
+		}
+		finally {
+			TestS3.deleteBucket(bucket);
+		}
 	}
 
 	@Test

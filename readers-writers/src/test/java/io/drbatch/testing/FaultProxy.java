@@ -53,6 +53,30 @@ public final class FaultProxy implements AutoCloseable {
 
 	private final List<Map.Entry<Predicate<Request>, java.time.Duration>> delays = new CopyOnWriteArrayList<>();
 
+	/** The storage faults {@link #chaos} injects. */
+	public enum Fault {
+		/** 500 InternalError. */
+		SERVER_ERROR,
+		/** 503 SlowDown (throttling). */
+		SLOW_DOWN,
+		/** The connection drops: a GET's body is cut off halfway, any other request gets no response at all. */
+		RESET,
+		/** A latency spike of 0.3 to 1.5 seconds before the request is served. */
+		LATENCY
+	}
+
+	private volatile double chaosRate;
+
+	private volatile Predicate<Request> chaosApplies = request -> false;
+
+	private java.util.Random chaosRandom = new java.util.Random();
+
+	private Fault[] chaosKinds = Fault.values();
+
+	private final Map<Fault, java.util.concurrent.atomic.AtomicInteger> injected = new java.util.EnumMap<>(Fault.class);
+
+	private final AtomicInteger chaosCandidates = new AtomicInteger();
+
 	private final List<Request> refused = new CopyOnWriteArrayList<>();
 
 	private final AtomicInteger forwarded = new AtomicInteger();
@@ -95,8 +119,57 @@ public final class FaultProxy implements AutoCloseable {
 		return this;
 	}
 
+	/**
+	 * Injects a random {@link Fault} (one of {@code kinds}; none given: any) into each matching request with
+	 * probability {@code rate} (1.0: every one), drawn from a generator seeded with {@code seed}. Resets the
+	 * counts of {@link #injected} and {@link #chaosCandidates}.
+	 */
+	public FaultProxy chaos(double rate, long seed, Predicate<Request> applies, Fault... kinds) {
+		synchronized (this.injected) {
+			this.chaosRandom = new java.util.Random(seed);
+			this.chaosRate = rate;
+			this.chaosApplies = applies;
+			this.chaosKinds = kinds.length == 0 ? Fault.values() : kinds.clone();
+			this.injected.clear();
+			this.chaosCandidates.set(0);
+		}
+		return this;
+	}
+
+	/** How many faults of each kind were injected so far. */
+	public Map<Fault, Integer> injected() {
+		synchronized (this.injected) {
+			Map<Fault, Integer> counts = new java.util.EnumMap<>(Fault.class);
+			for (Fault fault : Fault.values()) {
+				counts.put(fault, this.injected.containsKey(fault) ? this.injected.get(fault).get() : 0);
+			}
+			return counts;
+		}
+	}
+
+	/** How many requests chaos applied to (faulted or not). */
+	public int chaosCandidates() {
+		return this.chaosCandidates.get();
+	}
+
+	private Fault drawFault(Request request) {
+		synchronized (this.injected) {
+			if (this.chaosRate <= 0 || !this.chaosApplies.test(request)) {
+				return null;
+			}
+			this.chaosCandidates.incrementAndGet();
+			if (this.chaosRandom.nextDouble() >= this.chaosRate) {
+				return null;
+			}
+			Fault fault = this.chaosKinds[this.chaosRandom.nextInt(this.chaosKinds.length)];
+			this.injected.computeIfAbsent(fault, f -> new AtomicInteger()).incrementAndGet();
+			return fault;
+		}
+	}
+
 	/** Removes every rule, so that every request is forwarded again. */
 	public FaultProxy clear() {
+		this.chaosRate = 0;
 		this.delays.clear();
 		this.rules.clear();
 		this.responders.clear();
@@ -143,6 +216,34 @@ public final class FaultProxy implements AutoCloseable {
 				}
 			}
 		}
+		Fault fault = drawFault(request);
+		if (fault == Fault.SERVER_ERROR || fault == Fault.SLOW_DOWN) {
+			int status = fault == Fault.SERVER_ERROR ? 500 : 503;
+			String code = fault == Fault.SERVER_ERROR ? "InternalError" : "SlowDown";
+			exchange.getRequestBody().readAllBytes();
+			byte[] body = ("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>" + code + "</Code><Message>" + code
+					+ " (fault proxy chaos)</Message></Error>").getBytes(StandardCharsets.UTF_8);
+			exchange.getResponseHeaders().add("Content-Type", "application/xml");
+			exchange.sendResponseHeaders(status, body.length);
+			try (OutputStream out = exchange.getResponseBody()) {
+				out.write(body);
+			}
+			return;
+		}
+		if (fault == Fault.LATENCY) {
+			try {
+				Thread.sleep(300 + ThreadLocalRandomHolder.next(1200));
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+			}
+		}
+		if (fault == Fault.RESET && !request.method().equals("GET")) {
+			exchange.getRequestBody().readAllBytes();
+			// no response: the client sees the connection closed under its request
+			exchange.close();
+			return;
+		}
 		for (Rule rule : this.rules) {
 			if (rule.matches().test(request)) {
 				this.refused.add(request);
@@ -172,10 +273,19 @@ public final class FaultProxy implements AutoCloseable {
 				return;
 			}
 		}
-		forward(exchange, request);
+		forward(exchange, request, fault == Fault.RESET);
 	}
 
-	private void forward(HttpExchange exchange, Request request) throws IOException {
+	/** Random numbers for latency spikes, apart from the seeded draw of which request gets which fault. */
+	private static final class ThreadLocalRandomHolder {
+
+		static int next(int bound) {
+			return java.util.concurrent.ThreadLocalRandom.current().nextInt(bound);
+		}
+
+	}
+
+	private void forward(HttpExchange exchange, Request request, boolean cutBody) throws IOException {
 		this.forwarded.incrementAndGet();
 		URI target = this.upstream.resolve(exchange.getRequestURI().getRawPath()
 				+ (exchange.getRequestURI().getRawQuery() != null ? "?" + exchange.getRequestURI().getRawQuery() : ""));
@@ -223,6 +333,14 @@ public final class FaultProxy implements AutoCloseable {
 		boolean noBody = exchange.getRequestMethod().equals("HEAD") || status == 204 || status == 304;
 		exchange.sendResponseHeaders(status, noBody ? -1 : (response.length == 0 ? -1 : response.length));
 		if (!noBody && response.length > 0) {
+			if (cutBody && response.length > 1) {
+				// half the body, then the connection goes: the client reads a premature end of the message
+				OutputStream out = exchange.getResponseBody();
+				out.write(response, 0, response.length / 2);
+				out.flush();
+				exchange.close();
+				return;
+			}
 			try (OutputStream out = exchange.getResponseBody()) {
 				out.write(response);
 			}

@@ -55,6 +55,13 @@ public final class TestS3 {
 		return newBucket(ENDPOINT, prefix);
 	}
 
+	/** Creates the bucket {@code bucket} on the server at {@code endpoint}. */
+	public static void createBucket(URI endpoint, String bucket) {
+		try (S3Client s3 = client(endpoint)) {
+			s3.createBucket(r -> r.bucket(bucket));
+		}
+	}
+
 	/** Creates a bucket with a unique name starting with {@code prefix} on the server at {@code endpoint}. */
 	public static String newBucket(URI endpoint, String prefix) {
 		String bucket = (prefix + "-" + UUID.randomUUID().toString().substring(0, 8)).toLowerCase(Locale.ROOT);
