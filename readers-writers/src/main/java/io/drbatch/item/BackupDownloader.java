@@ -8,9 +8,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
+import java.util.Map;
 import java.time.Duration;
 
 import io.drbatch.codec.Compression;
+import io.drbatch.codec.StreamEncryption;
 import io.drbatch.codec.Sha256;
 import io.drbatch.failure.DrbatchException;
 import io.drbatch.failure.FailureKind;
@@ -57,7 +59,16 @@ public final class BackupDownloader {
 	 * what it did with them when the check fails.
 	 */
 	public Stream open(ObjectStore store, BackupManifest.StoredObject object, Compression compression) {
-		return new Stream(store, object, compression);
+		return new Stream(store, object, compression, null, Map.of());
+	}
+
+	/**
+	 * As {@link #open(ObjectStore, BackupManifest.StoredObject, Compression)}, for an object encrypted with the key
+	 * {@code keyId} ({@code null}: not encrypted), decrypted with the matching one of {@code keys}.
+	 */
+	public Stream open(ObjectStore store, BackupManifest.StoredObject object, Compression compression, String keyId,
+			Map<String, StreamEncryption> keys) {
+		return new Stream(store, object, compression, keyId, keys);
 	}
 
 	/**
@@ -86,13 +97,20 @@ public final class BackupDownloader {
 
 		private boolean closed;
 
-		private Stream(ObjectStore store, BackupManifest.StoredObject object, Compression compression) {
+		private Stream(ObjectStore store, BackupManifest.StoredObject object, Compression compression, String keyId,
+				Map<String, StreamEncryption> keys) {
 			this.store = store;
 			this.object = object;
 			this.compression = compression;
 			this.counted = new CountingDigestInput(new DigestInputStream(store.get(object.key()), this.digest), this.stored);
 			try {
-				this.plain = compression.decompress(this.counted);
+				InputStream compressed = keyId != null ? StreamEncryption.decrypt(this.counted, keys, object.key())
+						: this.counted;
+				this.plain = compression.decompress(compressed);
+			}
+			catch (DrbatchException ex) {
+				closeQuietly();
+				throw ex;
 			}
 			catch (IOException ex) {
 				closeQuietly();

@@ -14,6 +14,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.drbatch.codec.Compression;
+import io.drbatch.codec.StreamEncryption;
 import io.drbatch.codec.CountingOutputStream;
 import io.drbatch.failure.DrbatchException;
 import io.drbatch.failure.FailureKind;
@@ -28,7 +29,8 @@ import io.drbatch.store.ObjectStore;
 
 /**
  * Dumps one database into one object: exports a snapshot, runs {@code pg_dump --snapshot} on it as a child
- * process, and streams its output through compression into a multipart upload with several parts in flight,
+ * process, and streams its output through compression (and, when configured, encryption) into a multipart
+ * upload with several parts in flight,
  * while a second backend counts the rows of every table in the same snapshot. Nothing is held whole in memory
  * or written to local disk; memory is bounded by {@code partSize x (partsInFlight + 1)} plus the compressor's
  * window.
@@ -52,9 +54,10 @@ public final class DumpStreamer {
 
 	/**
 	 * @param compressionWorkers extra zstd threads; 0 compresses on the pumping thread
+	 * @param encryption encrypts the compressed stream before it is uploaded; {@code null} for none
 	 */
 	public record Settings(String pgDump, DumpFormat format, Compression compression, int compressionLevel,
-			int compressionWorkers, int partSize, int partsInFlight) {
+			int compressionWorkers, int partSize, int partsInFlight, StreamEncryption encryption) {
 	}
 
 	/** What one dump produced. */
@@ -78,7 +81,8 @@ public final class DumpStreamer {
 			try (ChildProcess pgDump = ChildProcess.start(command, source, false)) {
 				pgDump.stdin().close();
 				CompletableFuture<List<TableRowCount>> counts = CompletableFuture.supplyAsync(snapshot::countRows);
-				OutputStream compressed = this.settings.compression().compress(upload,
+				OutputStream stored = this.settings.encryption() != null ? this.settings.encryption().encrypt(upload) : upload;
+				OutputStream compressed = this.settings.compression().compress(stored,
 						this.settings.compressionLevel(), this.settings.compressionWorkers());
 				CountingOutputStream counted = new CountingOutputStream(compressed);
 				long readNanos = pump(pgDump.stdout(), counted, pgDump);

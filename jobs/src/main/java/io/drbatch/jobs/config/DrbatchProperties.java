@@ -67,13 +67,26 @@ public record DrbatchProperties(List<Source> sources, List<Target> targets, @Def
 	public record Target(String name, URI endpoint, @DefaultValue("us-east-1") String region, String bucket,
 			@DefaultValue("") String prefix, @DefaultValue("false") boolean pathStyle, String accessKeyIdEnv,
 			String secretAccessKeyEnv, String accessKeyId, String secretAccessKey, Path credentialsFile,
-			String profile, String storageClass, String serverSideEncryption, String kmsKeyId, @DefaultValue Lock lock) {
+			String profile, String storageClass, String serverSideEncryption, String kmsKeyId, @DefaultValue Lock lock,
+			@DefaultValue Encryption encryption) {
 
 		@Override
 		public String toString() {
 			return "Target[" + this.name + " " + this.endpoint + " " + this.bucket + "/" + this.prefix + "]";
 		}
 
+	}
+
+	/**
+	 * Client-side encryption (AES-256-GCM in 1 MiB segments, see {@code StreamEncryption}) of the backups written
+	 * to this target, off by default. A backup is encrypted when it is written, so this is set on the primary;
+	 * the secondaries get the same encrypted bytes, and their key settings serve to decrypt (a drill from a
+	 * secondary). The key is 32 random bytes, base64-encoded ({@code openssl rand -base64 32}); the manifest
+	 * records its fingerprint, never the key. Keep the key apart from the bucket: without it no backup restores.
+	 * @param keyEnv the environment variable holding the key
+	 * @param keyFile a file holding the key (e.g. a mounted Kubernetes Secret)
+	 */
+	public record Encryption(@DefaultValue("false") boolean enabled, String keyEnv, Path keyFile) {
 	}
 
 	/**

@@ -47,11 +47,37 @@ public class DrbatchPropertiesValidator implements Validator {
 			}
 		}
 		validateDump(properties.dump(), errors);
+		validateEncryption(properties.targets(), errors);
 		validateDrill(properties.drill(), errors);
 		String drillTarget = properties.drill().target();
 		if (!drillTarget.isBlank() && !drillTarget.equals("rotate")
 				&& properties.targets().stream().noneMatch(t -> drillTarget.equals(t.name()))) {
 			reject(errors, "drill.target", "'" + drillTarget + "' is not a configured target name nor 'rotate'");
+		}
+	}
+
+	private static void validateEncryption(List<DrbatchProperties.Target> targets, Errors errors) {
+		for (int i = 0; i < targets.size(); i++) {
+			DrbatchProperties.Encryption encryption = targets.get(i).encryption();
+			String key = "targets[" + i + "].encryption";
+			if (!encryption.enabled()) {
+				continue;
+			}
+			if (i > 0 && !targets.get(0).encryption().enabled()) {
+				reject(errors, key + ".enabled", "backups are encrypted when written, on the primary: enable "
+						+ "drbatch.targets[0].encryption too (secondaries receive the primary's encrypted bytes)");
+			}
+			boolean fromEnv = encryption.keyEnv() != null && !encryption.keyEnv().isBlank();
+			if (fromEnv == (encryption.keyFile() != null)) {
+				reject(errors, key + ".key-env", "give exactly one of key-env and key-file");
+				continue;
+			}
+			try {
+				io.drbatch.jobs.support.EncryptionKeys.load(encryption, "drbatch." + key);
+			}
+			catch (io.drbatch.failure.DrbatchException ex) {
+				reject(errors, key + (fromEnv ? ".key-env" : ".key-file"), ex.getMessage());
+			}
 		}
 	}
 

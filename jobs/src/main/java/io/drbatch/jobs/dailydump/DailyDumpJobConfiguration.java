@@ -14,6 +14,7 @@ import org.springframework.context.annotation.Configuration;
 
 import io.drbatch.item.DumpStreamer;
 import io.drbatch.jobs.config.DrbatchProperties;
+import io.drbatch.jobs.support.EncryptionKeys;
 import io.drbatch.jobs.support.ExecutionHeartbeat;
 import io.drbatch.jobs.support.JobDescriptor;
 import io.drbatch.jobs.support.SourceDatabases;
@@ -41,11 +42,11 @@ class DailyDumpJobConfiguration {
 
 	@Bean
 	Job dailyDumpJob(JobRepository jobRepository, DrbatchProperties properties, SourceDatabases sources,
-			StoreTargets targets, Clock clock, StopSignal stopSignal, ExecutionHeartbeat heartbeat) {
+			StoreTargets targets, Clock clock, StopSignal stopSignal, ExecutionHeartbeat heartbeat, EncryptionKeys keys) {
 		DrbatchProperties.Dump dump = properties.dump();
 		DumpStreamer streamer = new DumpStreamer(new DumpStreamer.Settings(dump.pgDumpPath(), dump.format(),
 				dump.compression(), dump.levelOrDefault(), dump.compressionWorkers(), (int) dump.partSize().toBytes(),
-				dump.partsInFlight()));
+				dump.partsInFlight(), keys.forWriting().orElse(null)));
 		// The tasklets write no transactional state of their own; the step's bookkeeping is the job repository's.
 		ResourcelessTransactionManager noTransaction = new ResourcelessTransactionManager();
 		Step preflight = new StepBuilder(JOB_NAME + ".preflight", jobRepository)
@@ -53,7 +54,7 @@ class DailyDumpJobConfiguration {
 			.allowStartIfComplete(true)
 			.build();
 		Step dumpStep = new StepBuilder(JOB_NAME + ".dump", jobRepository)
-			.tasklet(stopSignal.stoppable(new DumpTasklet(sources, targets, streamer, dump)), noTransaction)
+			.tasklet(stopSignal.stoppable(new DumpTasklet(sources, targets, streamer, dump, keys)), noTransaction)
 			.build();
 		Step publish = new StepBuilder(JOB_NAME + ".publish", jobRepository)
 			.tasklet(new PublishTasklet(targets, properties.targets().get(0).lock(), clock), noTransaction)

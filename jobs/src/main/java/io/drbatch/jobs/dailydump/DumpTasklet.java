@@ -41,7 +41,11 @@ class DumpTasklet implements Tasklet {
 
 	private final DrbatchProperties.Dump settings;
 
-	DumpTasklet(SourceDatabases sources, StoreTargets targets, DumpStreamer streamer, DrbatchProperties.Dump settings) {
+	private final io.drbatch.jobs.support.EncryptionKeys keys;
+
+	DumpTasklet(SourceDatabases sources, StoreTargets targets, DumpStreamer streamer, DrbatchProperties.Dump settings,
+			io.drbatch.jobs.support.EncryptionKeys keys) {
+		this.keys = keys;
 		this.sources = sources;
 		this.targets = targets;
 		this.streamer = streamer;
@@ -76,7 +80,8 @@ class DumpTasklet implements Tasklet {
 				new BackupManifest.Source(source.database(), source.host(), source.port(), outcome.serverVersion(),
 						outcome.serverVersionNum(), outcome.snapshotTime(), outcome.snapshotId()),
 				new BackupManifest.Dump(this.settings.format().id(), outcome.pgDumpVersion(),
-						this.settings.compression().id(), this.settings.levelOrDefault(), null,
+						this.settings.compression().id(), this.settings.levelOrDefault(),
+						this.keys.forWriting().map(io.drbatch.codec.StreamEncryption::keyId).orElse(null),
 						outcome.uncompressedBytes(), outcome.duration().toMillis()),
 				List.of(new BackupManifest.StoredObject("dump", dumpKey, outcome.upload().size(),
 						outcome.upload().sha256(), outcome.upload().compositeChecksum(), outcome.upload().partCount(),

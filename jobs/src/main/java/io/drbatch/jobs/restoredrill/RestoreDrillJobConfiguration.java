@@ -19,6 +19,7 @@ import org.springframework.transaction.PlatformTransactionManager;
 
 import io.drbatch.jobs.config.DrbatchProperties;
 import io.drbatch.jobs.support.PgServer;
+import io.drbatch.jobs.support.EncryptionKeys;
 import io.drbatch.jobs.support.ExecutionHeartbeat;
 import io.drbatch.jobs.support.JobDescriptor;
 import io.drbatch.jobs.support.SourceDatabases;
@@ -88,26 +89,26 @@ class RestoreDrillJobConfiguration {
 	@Bean
 	Job restoreDrillJob(JobRepository jobRepository, PlatformTransactionManager transactionManager,
 			DrbatchProperties properties, SourceDatabases sources, StoreTargets targets, Clock clock, StopSignal stopSignal,
-			ExecutionHeartbeat heartbeat) {
+			ExecutionHeartbeat heartbeat, EncryptionKeys keys) {
 		RestoreDestination destination = new RestoreDestination(RestoreDestination.Purpose.DRILL,
 				PgServer.drill(properties.drill()), sources);
 		return restoreJob(JOB_NAME, destination, jobRepository, transactionManager, properties, sources, targets, clock,
-				stopSignal, heartbeat);
+				stopSignal, heartbeat, keys);
 	}
 
 	@Bean
 	Job restoreJob(JobRepository jobRepository, PlatformTransactionManager transactionManager,
 			DrbatchProperties properties, SourceDatabases sources, StoreTargets targets, Clock clock, StopSignal stopSignal,
-			ExecutionHeartbeat heartbeat) {
+			ExecutionHeartbeat heartbeat, EncryptionKeys keys) {
 		RestoreDestination destination = new RestoreDestination(RestoreDestination.Purpose.RECOVERY,
 				PgServer.drill(properties.drill()), sources);
 		return restoreJob(RESTORE_JOB_NAME, destination, jobRepository, transactionManager, properties, sources, targets,
-				clock, stopSignal, heartbeat);
+				clock, stopSignal, heartbeat, keys);
 	}
 
 	private static Job restoreJob(String name, RestoreDestination destination, JobRepository jobRepository,
 			PlatformTransactionManager transactionManager, DrbatchProperties properties, SourceDatabases sources,
-			StoreTargets targets, Clock clock, StopSignal stopSignal, ExecutionHeartbeat heartbeat) {
+			StoreTargets targets, Clock clock, StopSignal stopSignal, ExecutionHeartbeat heartbeat, EncryptionKeys keys) {
 		DrbatchProperties.Drill drill = properties.drill();
 		// Tasklets keep no transactional state of their own and are idempotent on relaunch. The verify step's
 		// chunks must commit the reader's position and the step's counts atomically, so that a process killed
@@ -117,7 +118,7 @@ class RestoreDrillJobConfiguration {
 			.tasklet(new SelectBackupTasklet(sources, targets, destination, drill, clock), noTransaction)
 			.build();
 		Step restore = new StepBuilder(name + ".restore", jobRepository)
-			.tasklet(stopSignal.stoppable(new RestoreTasklet(targets, destination, drill, jobRepository)), noTransaction)
+			.tasklet(stopSignal.stoppable(new RestoreTasklet(targets, destination, drill, jobRepository, keys)), noTransaction)
 			.build();
 		ManifestTableReader reader = new ManifestTableReader(targets);
 		TableCountProcessor processor = new TableCountProcessor(destination);

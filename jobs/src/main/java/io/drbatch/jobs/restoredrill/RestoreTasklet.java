@@ -23,6 +23,7 @@ import io.drbatch.failure.FailureKind;
 import io.drbatch.item.BackupDownloader;
 import io.drbatch.jobs.config.DrbatchProperties;
 import io.drbatch.jobs.support.PgServer;
+import io.drbatch.jobs.support.EncryptionKeys;
 import io.drbatch.jobs.support.StoreTargets;
 import io.drbatch.manifest.BackupCatalog;
 import io.drbatch.manifest.BackupManifest;
@@ -55,9 +56,12 @@ class RestoreTasklet implements Tasklet {
 
 	private final org.springframework.batch.core.repository.JobRepository jobRepository;
 
+	private final EncryptionKeys keys;
+
 	RestoreTasklet(StoreTargets targets, RestoreDestination destination, DrbatchProperties.Drill settings,
-			org.springframework.batch.core.repository.JobRepository jobRepository) {
+			org.springframework.batch.core.repository.JobRepository jobRepository, EncryptionKeys keys) {
 		this.jobRepository = jobRepository;
+		this.keys = keys;
 		this.targets = targets;
 		this.destination = destination;
 		this.settings = settings;
@@ -81,6 +85,7 @@ class RestoreTasklet implements Tasklet {
 		}
 		BackupManifest.StoredObject dump = manifest.objects().get(0);
 		DumpFormat format = DumpFormat.fromId(manifest.dump().format());
+		this.keys.requireKey(manifest.dump().encryptionKeyId(), manifest.backupId());
 		context.putLong(DrillContext.COLD_WAIT_MILLIS, ColdStorage.awaitReadable(store, dump.key(), this.settings));
 		long restoreStarted = System.nanoTime();
 		// recorded in the job repository before the database exists: a process killed right after creating it
@@ -91,7 +96,8 @@ class RestoreTasklet implements Tasklet {
 		PgConnectionSpec spec = server.spec(target);
 		BackupDownloader.Downloaded downloaded;
 		try (BackupDownloader.Stream stream = new BackupDownloader().open(store, dump,
-				Compression.fromId(manifest.dump().compression()))) {
+				Compression.fromId(manifest.dump().compression()), manifest.dump().encryptionKeyId(),
+				this.keys.forReading())) {
 			downloaded = format == DumpFormat.CUSTOM ? restoreArchive(stream, spec) : restoreScript(stream, spec);
 		}
 		catch (DrbatchException ex) {

@@ -36,6 +36,11 @@ public class DrbatchJobsConfiguration {
 	}
 
 	@Bean
+	EncryptionKeys encryptionKeys(DrbatchProperties properties) {
+		return new EncryptionKeys(properties.targets());
+	}
+
+	@Bean
 	StoreTargets storeTargets(DrbatchProperties properties) {
 		return new StoreTargets(properties.targets(), properties.dump().partsInFlight() + 4);
 	}

@@ -141,7 +141,7 @@ class ObjectLockSetupJobTests {
 		String plain = TestS3.newBucket("unlocked");
 		DrbatchProperties.Target target = new DrbatchProperties.Target("unlocked-target", TestS3.ENDPOINT, "us-east-1", plain,
 				"it", true, null, null, "test", "test", null, null, null, null, null,
-				new DrbatchProperties.Lock(true, "COMPLIANCE", 30, null, null));
+				new DrbatchProperties.Lock(true, "COMPLIANCE", 30, null, null), new DrbatchProperties.Encryption(false, null, null));
 		try (StoreTargets targets = new StoreTargets(List.of(target), 4)) {
 			LockSetupTasklet tasklet = new LockSetupTasklet(List.of(target), targets);
 

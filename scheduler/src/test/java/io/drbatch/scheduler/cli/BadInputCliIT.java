@@ -114,6 +114,12 @@ class BadInputCliIT {
 				List.of("run", "restore-drill"), 3, "drbatch.drill.target"));
 		cases.add(new Case("webhook URL that is not http(s)", Map.of("DRBATCH_DRILL_WEBHOOK_URL", "ftp://example.com/hook"),
 				List.of("run", "restore-drill"), 3, "drbatch.drill.webhook.url"));
+		cases.add(new Case("encryption key variable not set", Map.of("DRBATCH_TARGETS_0_ENCRYPTION_ENABLED", "true",
+				"DRBATCH_TARGETS_0_ENCRYPTION_KEY_ENV", "DRBATCH_TEST_UNSET_KEY"), List.of("run", "daily-dump"), 3,
+				"drbatch.targets[0].encryption.key-env: environment variable DRBATCH_TEST_UNSET_KEY"));
+		cases.add(new Case("encryption key of the wrong length", Map.of("DRBATCH_TARGETS_0_ENCRYPTION_ENABLED", "true",
+				"DRBATCH_TARGETS_0_ENCRYPTION_KEY_ENV", "DRBATCH_TEST_SHORT_KEY", "DRBATCH_TEST_SHORT_KEY",
+				java.util.Base64.getEncoder().encodeToString(new byte[16])), List.of("run", "daily-dump"), 3, "32 bytes"));
 		cases.add(new Case("drill target equal to the source", Map.of("DRBATCH_DRILL_DATABASE", SOURCE),
 				List.of("run", "restore-drill", "drill.date=1999-01-01"), 3, "is the source database itself"));
 		cases.add(new Case("pg_dump older than the server",
@@ -123,6 +129,8 @@ class BadInputCliIT {
 				List.of("run", "daily-dump", "backup.date=1999-01-03"), 4, "cannot connect to database"));
 		cases.add(new Case("missing source database", Map.of("DRBATCH_SOURCES_0_DATABASE", SOURCE + "_missing"),
 				List.of("run", "daily-dump", "backup.date=1999-01-04"), 4, SOURCE + "_missing"));
+		cases.add(new Case("login refused (unknown role)", Map.of("DRBATCH_SOURCES_0_USERNAME", "nobody_" + unusedPort),
+				List.of("run", "daily-dump", "backup.date=1999-01-06"), 4, "role \"nobody_"));
 		cases.add(new Case("missing bucket", Map.of("DRBATCH_TARGETS_0_BUCKET", "no-such-bucket-" + unusedPort),
 				List.of("run", "daily-dump", "backup.date=1999-01-05"), 6, "does not exist"));
 		return cases;

@@ -14,13 +14,17 @@ import software.amazon.awssdk.services.s3.S3Client;
 
 import io.drbatch.testing.TestPostgres;
 import io.drbatch.testing.TestS3;
+import io.drbatch.testing.WebhookReceiver;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Runs daily-dump with distinctive secret values and looks for them everywhere they must not be: the process
- * output, the job parameters and every other row of the job repository, the bucket's objects, and the argv and
- * environment of the pg_dump child process (seen through a spy that wraps the real pg_dump).
+ * Runs every job (daily-dump, restore-drill with a webhook, restore, replication, archive-tiering, retention,
+ * object-lock-setup) and the reporting commands with distinctive secret values, and looks for them everywhere
+ * they must not be: the process output and log, the job parameters and every other row of the job repository
+ * and the Quartz tables, every manifest and drill report in every bucket, the webhook payloads, and the argv and
+ * environment of every pg_dump and pg_restore child process (seen through spies that wrap the real tools).
+ * The one place a password may be is the 0600 pgpass file handed to a child process.
  */
 class SecretsCliIT {
 
@@ -28,11 +32,25 @@ class SecretsCliIT {
 
 	private static final String BUCKET = TestS3.newBucket("cli-secret");
 
+	private static final java.net.URI SECOND_SERVER = TestS3.SECONDARY_ENDPOINTS.get(0);
+
+	private static final String SECOND_BUCKET = TestS3.newBucket(SECOND_SERVER, "cli-secret-2");
+
+	private static final java.net.URI THIRD_SERVER = TestS3.SECONDARY_ENDPOINTS.get(1);
+
+	private static final String THIRD_BUCKET = TestS3.unusedBucketName("cli-secret-3");
+
 	private static final String DB_PASSWORD = "pg-Secret-5e1c0b";
 
 	private static final String S3_SECRET = "s3-Secret-9f2a77";
 
+	private static final String SECOND_S3_SECRET = "s3-Second-Secret-4b0e";
+
 	private static final String REPOSITORY_PASSWORD = "repo-Secret-31d4";
+
+	private static final String DRILL_PASSWORD = "drill-Secret-77aa";
+
+	private static final String WEBHOOK_TOKEN = "hook-Secret-c0ffee";
 
 	@TempDir
 	Path workDir;
@@ -40,15 +58,23 @@ class SecretsCliIT {
 	@AfterAll
 	static void cleanUp() {
 		TestPostgres.dropDatabase(SOURCE);
+		TestPostgres.dropDatabase(SOURCE + "_restored");
 		TestS3.deleteBucket(BUCKET);
+		TestS3.deleteBucket(SECOND_SERVER, SECOND_BUCKET);
+		try (S3Client s3 = TestS3.client(THIRD_SERVER)) {
+			var versions = s3.listObjectVersionsPaginator(r -> r.bucket(THIRD_BUCKET));
+			versions.versions().forEach(v -> s3.deleteObject(r -> r.bucket(THIRD_BUCKET).key(v.key()).versionId(v.versionId())));
+			versions.deleteMarkers().forEach(m -> s3.deleteObject(r -> r.bucket(THIRD_BUCKET).key(m.key()).versionId(m.versionId())));
+			s3.deleteBucket(r -> r.bucket(THIRD_BUCKET));
+		}
+		catch (RuntimeException ex) {
+			// the bucket was never created: object-lock-setup failed, which the test reports
+		}
 	}
 
-	@Test
-	void secretsAppearNowhereButInThePrivatePgpassFile() throws IOException {
-		TestPostgres.execute(SOURCE, "CREATE TABLE t (id int); INSERT INTO t VALUES (1)");
-		Path spy = this.workDir.resolve("pg_dump_spy.sh");
-		Path seen = this.workDir.resolve("seen");
-		Files.createDirectories(seen);
+	/** A script that records its argv, environment and pgpass file, then runs the real {@code tool}. */
+	private Path spy(String tool, Path seen) throws IOException {
+		Path spy = this.workDir.resolve(tool + "_spy.sh");
 		Files.writeString(spy, """
 				#!/bin/sh
 				printf '%%s\\n' "$@" >> '%1$s/argv'
@@ -58,46 +84,97 @@ class SecretsCliIT {
 				  stat -c '%%a' "$PGPASSFILE" >> '%1$s/pgpass-mode'
 				  cat "$PGPASSFILE" >> '%1$s/pgpass-content'
 				fi
-				exec pg_dump "$@"
-				""".formatted(seen));
+				exec %2$s "$@"
+				""".formatted(seen, tool));
 		Files.setPosixFilePermissions(spy, PosixFilePermissions.fromString("rwx------"));
+		return spy;
+	}
 
-		CliProcess cli = new CliProcess(this.workDir).source(SOURCE, SOURCE)
-			.bucket(BUCKET)
-			.env("DRBATCH_SOURCES_0_PASSWORD", DB_PASSWORD)
-			.env("DRBATCH_TARGETS_0_SECRET_ACCESS_KEY", S3_SECRET)
-			.env("SPRING_DATASOURCE_PASSWORD", REPOSITORY_PASSWORD)
-			.env("DRBATCH_DUMP_PG_DUMP_PATH", spy.toString());
-		List<CliProcess.Result> results = new ArrayList<>();
-		results.add(cli.run("run", "daily-dump", "database=" + SOURCE, "backup.date=2026-11-21"));
-		results.add(cli.run("history", "daily-dump"));
-		results.add(cli.run("backups", SOURCE));
-		assertThat(results).allSatisfy(result -> assertThat(result.exitCode()).as(result.stderr()).isZero());
+	@Test
+	void secretsAppearNowhereButInThePrivatePgpassFile() throws IOException {
+		TestPostgres.execute(SOURCE, "CREATE TABLE t (id int); INSERT INTO t VALUES (1)");
+		Path seen = this.workDir.resolve("seen");
+		Files.createDirectories(seen);
+		try (WebhookReceiver webhook = new WebhookReceiver()) {
+			CliProcess cli = new CliProcess(this.workDir).source(SOURCE, SOURCE)
+				.bucket(BUCKET)
+				.env("DRBATCH_SOURCES_0_PASSWORD", DB_PASSWORD)
+				.env("DRBATCH_TARGETS_0_SECRET_ACCESS_KEY", S3_SECRET)
+				.env("SPRING_DATASOURCE_PASSWORD", REPOSITORY_PASSWORD)
+				.env("DRBATCH_DRILL_PASSWORD", DRILL_PASSWORD)
+				.env("DRBATCH_DRILL_WEBHOOK_URL", webhook.url() + "/" + WEBHOOK_TOKEN)
+				.env("DRBATCH_DRILL_WEBHOOK_NOTIFY_ON_SUCCESS", "true")
+				.env("DRBATCH_DUMP_PG_DUMP_PATH", spy("pg_dump", seen).toString())
+				.env("DRBATCH_DRILL_PG_RESTORE_PATH", spy("pg_restore", seen).toString());
+			secondary(cli, 1, "second", SECOND_SERVER, SECOND_BUCKET, false);
+			secondary(cli, 2, "third", THIRD_SERVER, THIRD_BUCKET, true);
+			List<CliProcess.Result> results = new ArrayList<>();
+			String today = java.time.LocalDate.now(java.time.ZoneOffset.UTC).toString();
+			results.add(cli.run("run", "object-lock-setup"));
+			results.add(cli.run("run", "daily-dump", "database=" + SOURCE, "backup.date=2026-11-21"));
+			results.add(cli.run("run", "restore-drill", "database=" + SOURCE, "drill.date=2026-11-22"));
+			results.add(cli.run("restore", SOURCE, "--target-database", SOURCE + "_restored"));
+			results.add(cli.run("run", "replication"));
+			results.add(cli.run("run", "archive-tiering", "tier.date=" + today));
+			results.add(cli.run("run", "retention", "retention.date=" + today));
+			results.add(cli.run("history"));
+			results.add(cli.run("backups", SOURCE, "--targets"));
+			results.add(cli.run("drills", SOURCE));
+			results.add(cli.run("status"));
+			assertThat(results.subList(0, 10)).allSatisfy(result -> assertThat(result.exitCode())
+				.as(result.stdout() + result.stderr()).isZero());
 
-		for (CliProcess.Result result : results) {
-			assertNoSecret(result.stdout() + result.stderr());
+			for (CliProcess.Result result : results) {
+				assertNoSecret(result.stdout() + result.stderr());
+			}
+			assertThat(webhook.bodies()).as("webhook payloads").isNotEmpty().allSatisfy(SecretsCliIT::assertNoSecret);
 		}
 		String argv = Files.readString(seen.resolve("argv"));
-		assertThat(argv).contains("--snapshot=", "--no-password");
+		assertThat(argv).as("pg_dump and pg_restore were both seen").contains("--snapshot=", "--exit-on-error", "--no-password");
 		assertNoSecret(argv);
 		assertNoSecret(Files.readString(seen.resolve("pg-env")));
 		assertThat(Files.readString(seen.resolve("env-names"))).doesNotContain("PGPASSWORD");
-		assertThat(Files.readString(seen.resolve("pgpass-mode")).strip()).isEqualTo("600");
-		assertThat(Files.readString(seen.resolve("pgpass-content"))).contains(DB_PASSWORD);
+		assertThat(Files.readString(seen.resolve("pgpass-mode")).lines().distinct().toList()).containsExactly("600");
+		assertThat(Files.readString(seen.resolve("pgpass-content"))).contains(DB_PASSWORD, DRILL_PASSWORD);
 
 		assertThat(JobRepositoryQueries.everyRow()).isNotEmpty().allSatisfy(SecretsCliIT::assertNoSecret);
-		try (S3Client s3 = TestS3.client()) {
-			for (String key : TestS3.keys(BUCKET)) {
-				if (key.endsWith(".json")) {
-					assertNoSecret(s3.getObjectAsBytes(r -> r.bucket(BUCKET).key(key)).asUtf8String());
+		int documents = 0;
+		for (var bucket : List.of(java.util.Map.entry(TestS3.ENDPOINT, BUCKET), java.util.Map.entry(SECOND_SERVER, SECOND_BUCKET),
+				java.util.Map.entry(THIRD_SERVER, THIRD_BUCKET))) {
+			try (S3Client s3 = TestS3.client(bucket.getKey())) {
+				for (String key : TestS3.keys(bucket.getKey(), bucket.getValue())) {
+					if (key.endsWith(".json") || key.endsWith(".md")) {
+						assertNoSecret(s3.getObjectAsBytes(r -> r.bucket(bucket.getValue()).key(key)).asUtf8String());
+						documents++;
+					}
 				}
 			}
 		}
-		assertThat(TestS3.keys(BUCKET)).anyMatch(key -> key.endsWith("manifest.json"));
+		assertThat(documents).as("manifests and reports checked").isGreaterThanOrEqualTo(6);
+	}
+
+	private static void secondary(CliProcess cli, int index, String name, java.net.URI endpoint, String bucket,
+			boolean locked) {
+		String prefix = "DRBATCH_TARGETS_" + index + "_";
+		cli.env(prefix + "NAME", name)
+			.env(prefix + "ENDPOINT", endpoint.toString())
+			.env(prefix + "BUCKET", bucket)
+			.env(prefix + "PREFIX", "cli")
+			.env(prefix + "PATH_STYLE", "true")
+			.env(prefix + "ACCESS_KEY_ID", "cli-test-key")
+			.env(prefix + "SECRET_ACCESS_KEY", SECOND_S3_SECRET);
+		if (locked) {
+			cli.env(prefix + "LOCK_ENABLED", "true").env(prefix + "LOCK_MODE", "GOVERNANCE").env(prefix + "LOCK_DAYS", "1");
+		}
 	}
 
 	private static void assertNoSecret(String text) {
-		assertThat(text).doesNotContain(DB_PASSWORD).doesNotContain(S3_SECRET).doesNotContain(REPOSITORY_PASSWORD);
+		assertThat(text).doesNotContain(DB_PASSWORD)
+			.doesNotContain(S3_SECRET)
+			.doesNotContain(SECOND_S3_SECRET)
+			.doesNotContain(REPOSITORY_PASSWORD)
+			.doesNotContain(DRILL_PASSWORD)
+			.doesNotContain(WEBHOOK_TOKEN);
 	}
 
 }
