@@ -1,10 +1,8 @@
 package io.drbatch.jobs;
 
-import java.io.InputStream;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.util.ArrayList;
@@ -28,7 +26,6 @@ import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
-import io.drbatch.codec.Sha256;
 import io.drbatch.failure.DrbatchException;
 import io.drbatch.failure.FailureKind;
 import io.drbatch.manifest.BackupCatalog;
@@ -247,14 +244,7 @@ class StorageFaultsJobTests {
 		try (S3ObjectStore store = new S3ObjectStore(TestS3.target("check", server, bucket, "it"))) {
 			for (BackupManifest backup : backups) {
 				for (BackupManifest.StoredObject object : backup.objects()) {
-					MessageDigest digest = Sha256.newDigest();
-					try (InputStream in = store.get(object.key())) {
-						byte[] buffer = new byte[1 << 20];
-						for (int n; (n = in.read(buffer)) >= 0;) {
-							digest.update(buffer, 0, n);
-						}
-					}
-					assertThat(Sha256.hex(digest.digest())).as(object.key() + " on " + server).isEqualTo(object.sha256());
+					assertThat(TestS3.sha256(store, object.key())).as(object.key() + " on " + server).isEqualTo(object.sha256());
 				}
 			}
 		}

@@ -84,6 +84,25 @@ public final class TestPostgres {
 		}
 	}
 
+	/** Names of the databases whose name matches the SQL LIKE {@code pattern}. */
+	public static java.util.List<String> databasesLike(String pattern) {
+		java.util.List<String> names = new java.util.ArrayList<>();
+		try (Connection connection = connect("postgres");
+				java.sql.PreparedStatement statement = connection.prepareStatement(
+						"SELECT datname FROM pg_database WHERE datname LIKE ? ORDER BY 1")) {
+			statement.setString(1, pattern);
+			try (java.sql.ResultSet rs = statement.executeQuery()) {
+				while (rs.next()) {
+					names.add(rs.getString(1));
+				}
+			}
+		}
+		catch (SQLException ex) {
+			throw new IllegalStateException(ex);
+		}
+		return names;
+	}
+
 	public static long queryLong(String database, String sql) {
 		try (Connection connection = connect(database);
 				Statement statement = connection.createStatement();

@@ -118,7 +118,12 @@ public final class TestS3 {
 	 * enforce Object Lock, so locked versions go too.)
 	 */
 	public static void deleteVersionedBucket(String bucket) {
-		try (S3Client s3 = client()) {
+		deleteVersionedBucket(ENDPOINT, bucket);
+	}
+
+	/** Deletes a versioned bucket on the server at {@code endpoint}; see {@link #deleteVersionedBucket(String)}. */
+	public static void deleteVersionedBucket(URI endpoint, String bucket) {
+		try (S3Client s3 = client(endpoint)) {
 			var versions = s3.listObjectVersionsPaginator(r -> r.bucket(bucket));
 			versions.versions().forEach(v -> s3.deleteObject(r -> r.bucket(bucket).key(v.key()).versionId(v.versionId())));
 			versions.deleteMarkers()
@@ -129,6 +134,21 @@ public final class TestS3 {
 
 	public static void deleteBucket(String bucket) {
 		deleteBucket(ENDPOINT, bucket);
+	}
+
+	/** Hex SHA-256 of an object's bytes, read through drbatch's store. */
+	public static String sha256(io.drbatch.store.ObjectStore store, String key) {
+		java.security.MessageDigest digest = io.drbatch.codec.Sha256.newDigest();
+		try (java.io.InputStream in = store.get(key)) {
+			byte[] buffer = new byte[1 << 20];
+			for (int n; (n = in.read(buffer)) >= 0;) {
+				digest.update(buffer, 0, n);
+			}
+		}
+		catch (java.io.IOException ex) {
+			throw new java.io.UncheckedIOException(ex);
+		}
+		return io.drbatch.codec.Sha256.hex(digest.digest());
 	}
 
 	public static void deleteBucket(URI endpoint, String bucket) {

@@ -35,7 +35,8 @@ import io.drbatch.store.ObjectStore;
  * lock has passed. Otherwise the manifest goes first, so that a half-deleted backup is never listed as a
  * backup, then every version of its objects and of the manifest. A delete the store refuses anyway (403
  * AccessDenied: a lock the store did not report) is read the same way, reported, and the job goes on. With {@code dry-run=true} the report lists what would go and
- * nothing is deleted. Every deletion and every refusal is in the report (log and step execution context).
+ * nothing is deleted. What an interrupted deletion left (objects of an expired backup whose manifest was already
+ * deleted) is found by its folder and deleted too. Every deletion and every refusal is in the report (log and step execution context).
  * Idempotent: a relaunch finds the deleted backups gone (their manifests first) and continues with the rest.
  */
 class PruneTasklet implements Tasklet {
@@ -92,6 +93,7 @@ class PruneTasklet implements Tasklet {
 						report.addAll(delete(store, backup, where));
 						contribution.incrementWriteCount(1);
 					}
+					report.addAll(sweepLeftovers(store, targetName, database, tier, cutoff, dryRun));
 				}
 			}
 		}
@@ -104,10 +106,54 @@ class PruneTasklet implements Tasklet {
 	}
 
 	private List<String> delete(ObjectStore store, BackupManifest backup, String where) {
-		List<String> lines = new ArrayList<>();
 		String manifestKey = BackupLayout.manifestKey(backup.tier(), backup.database(), backup.backupId());
 		List<String> keys = new ArrayList<>(List.of(manifestKey));
 		backup.objects().forEach(object -> keys.add(object.key()));
+		return deleteKeys(store, keys, where);
+	}
+
+	/**
+	 * Removes what an interrupted deletion left: objects in a folder of {@code tier} whose manifest is gone (the
+	 * manifest is deleted first), when the folder's backup id says the backup is older than the tier's cutoff and
+	 * more than a day old (a backup being written has its objects before its manifest, and is never that old).
+	 */
+	private List<String> sweepLeftovers(ObjectStore store, String targetName, String database, String tier,
+			Instant cutoff, boolean dryRun) {
+		java.util.Map<String, List<String>> folders = new java.util.TreeMap<>();
+		for (io.drbatch.store.ObjectInfo object : store.list(tier + "/" + database + "/")) {
+			String[] parts = object.key().split("/");
+			if (parts.length == 4) {
+				folders.computeIfAbsent(parts[2], id -> new ArrayList<>()).add(object.key());
+			}
+		}
+		Instant dayAgo = this.clock.instant().minus(java.time.Duration.ofDays(1));
+		List<String> lines = new ArrayList<>();
+		for (java.util.Map.Entry<String, List<String>> folder : folders.entrySet()) {
+			if (folder.getValue().stream().anyMatch(key -> key.endsWith("/" + BackupLayout.MANIFEST))) {
+				continue;
+			}
+			Instant taken;
+			try {
+				taken = java.time.LocalDateTime.parse(folder.getKey(), BackupLayout.BACKUP_ID).toInstant(ZoneOffset.UTC);
+			}
+			catch (java.time.DateTimeException ex) {
+				continue;
+			}
+			if (!taken.isBefore(cutoff) || !taken.isBefore(dayAgo)) {
+				continue;
+			}
+			String where = targetName + " " + tier + "/" + database + "/" + folder.getKey() + " (no manifest: left by an interrupted deletion)";
+			if (dryRun) {
+				lines.add("would delete " + where);
+				continue;
+			}
+			lines.addAll(deleteKeys(store, folder.getValue(), where));
+		}
+		return lines;
+	}
+
+	private List<String> deleteKeys(ObjectStore store, List<String> keys, String where) {
+		List<String> lines = new ArrayList<>();
 		List<String> retained = new ArrayList<>();
 		if (!(store instanceof BucketProtection protection)) {
 			keys.forEach(store::delete);

@@ -121,12 +121,7 @@ class ReplicationJobTests {
 		THIRD.close();
 		TestS3.deleteBucket(PRIMARY_BUCKET);
 		TestS3.deleteBucket(SECOND_SERVER, SECOND_BUCKET);
-		try (S3Client s3 = TestS3.client(THIRD_SERVER)) {
-			var versions = s3.listObjectVersionsPaginator(r -> r.bucket(THIRD_BUCKET));
-			versions.versions().forEach(v -> s3.deleteObject(r -> r.bucket(THIRD_BUCKET).key(v.key()).versionId(v.versionId())));
-			versions.deleteMarkers().forEach(m -> s3.deleteObject(r -> r.bucket(THIRD_BUCKET).key(m.key()).versionId(m.versionId())));
-			s3.deleteBucket(r -> r.bucket(THIRD_BUCKET));
-		}
+		TestS3.deleteVersionedBucket(THIRD_SERVER, THIRD_BUCKET);
 	}
 
 	@Test
@@ -152,9 +147,7 @@ class ReplicationJobTests {
 					ObjectInfo info = copy.head(object.key()).orElseThrow();
 					assertThat(info.size()).isEqualTo(object.size());
 					assertThat(info.checksumSha256()).isEqualTo(object.s3Checksum());
-					try (InputStream in = copy.get(object.key())) {
-						assertThat(sha256(in.readAllBytes())).isEqualTo(object.sha256());
-					}
+					assertThat(TestS3.sha256(copy, object.key())).isEqualTo(object.sha256());
 				}
 			}
 		}

@@ -182,21 +182,9 @@ class CorruptionJobTests {
 	}
 
 	private static List<String> restoredDatabases() {
-		List<String> names = new ArrayList<>();
-		try (var connection = TestPostgres.connect("postgres");
-				var statement = connection.prepareStatement("SELECT datname FROM pg_database WHERE datname LIKE ?")) {
-			statement.setString(1, "drill\\_" + SOURCE + "\\_%");
-			try (var rs = statement.executeQuery()) {
-				while (rs.next()) {
-					names.add(rs.getString(1));
-				}
-			}
-		}
-		catch (java.sql.SQLException ex) {
-			throw new IllegalStateException(ex);
-		}
-		return names;
+		return TestPostgres.databasesLike("drill\\_" + SOURCE + "\\_%");
 	}
+
 
 	private void putDump(byte[] bytes) {
 		s3(s3 -> s3.putObject(r -> r.bucket(BUCKET).key("it/" + dumpKey()), RequestBody.fromBytes(bytes)));

@@ -158,4 +158,27 @@ class RetentionJobTests {
 		return execution.getStepExecutions().iterator().next().getExecutionContext().getString(PruneTasklet.REPORT);
 	}
 
+	@Test
+	void whatAnInterruptedDeletionLeftIsDeletedAndAFolderBeingWrittenIsNot() throws Exception {
+		String leftover = BackupLayout.newBackupId(DAY.minus(Duration.ofDays(400)));
+		String beingWritten = BackupLayout.newBackupId(Instant.now());
+		try (S3Client s3 = TestS3.client()) {
+			// the manifest of an expired backup was deleted, then the process died before its objects went
+			s3.putObject(r -> r.bucket(BUCKET).key("it/" + BackupLayout.folder("daily", SOURCE, leftover) + "dump.pgdump.zst"),
+					RequestBody.fromString("orphan"));
+			// a dump in progress: its object is written before its manifest
+			s3.putObject(r -> r.bucket(BUCKET).key("it/" + BackupLayout.folder("daily", SOURCE, beingWritten) + "dump.pgdump.zst"),
+					RequestBody.fromString("fresh"));
+		}
+
+		JobExecution execution = run(false);
+
+		assertThat(execution.getStatus()).isEqualTo(BatchStatus.COMPLETED);
+		assertThat(TestS3.keys(BUCKET)).noneMatch(key -> key.contains("/" + leftover + "/"))
+			.anyMatch(key -> key.contains("/" + beingWritten + "/"));
+		assertThat(versions(leftover)).isZero();
+		assertThat(execution.getStepExecutions().iterator().next().getExecutionContext().getString(PruneTasklet.REPORT))
+			.contains(leftover + " (no manifest: left by an interrupted deletion)");
+	}
+
 }

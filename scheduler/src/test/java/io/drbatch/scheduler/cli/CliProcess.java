@@ -58,6 +58,20 @@ final class CliProcess {
 		return this;
 	}
 
+	/**
+	 * Configures target {@code index} (1 and up: a secondary) on the S3 server at {@code endpoint}, with every key
+	 * (a list element set from the environment replaces the whole element).
+	 */
+	CliProcess secondary(int index, String name, java.net.URI endpoint, String bucket, String secretKey) {
+		String prefix = "DRBATCH_TARGETS_" + index + "_";
+		return env(prefix + "NAME", name).env(prefix + "ENDPOINT", endpoint.toString())
+			.env(prefix + "BUCKET", bucket)
+			.env(prefix + "PREFIX", "cli")
+			.env(prefix + "PATH_STYLE", "true")
+			.env(prefix + "ACCESS_KEY_ID", "cli-test-key")
+			.env(prefix + "SECRET_ACCESS_KEY", secretKey);
+	}
+
 	CliProcess env(String key, String value) {
 		this.environment.put(key, value);
 		return this;

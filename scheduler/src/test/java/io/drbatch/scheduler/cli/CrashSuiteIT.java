@@ -1,7 +1,6 @@
 package io.drbatch.scheduler.cli;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,7 +33,6 @@ import io.drbatch.manifest.BackupLayout;
 import io.drbatch.manifest.BackupManifest;
 import io.drbatch.store.ObjectInfo;
 import io.drbatch.store.S3ObjectStore;
-import io.drbatch.testing.FaultProxy;
 import io.drbatch.testing.TestPostgres;
 import io.drbatch.testing.TestS3;
 
@@ -51,7 +49,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  * <li>no multipart upload is left open once the job completed;</li>
  * <li>exactly one backup per database and date;</li>
  * <li>the job repository shows the killed execution FAILED and the relaunch COMPLETED, in one job instance;</li>
- * <li>drills: the relaunch PASSES and no scratch database and no spool file is left behind.</li>
+ * <li>drills: the relaunch PASSES and no scratch database and no spool file is left behind;</li>
+ * <li>archive-tiering: the weekly and the monthly copy exist exactly once, verified;</li>
+ * <li>retention: every expired backup is gone whole (manifest and objects), every other one intact;</li>
+ * <li>object-lock-setup: the bucket exists with Object Lock, versioning and the configured default retention.</li>
  * </ul>
  * {@code -Ddrbatch.crash.kills=N} sets the kills per job (CI: 3; the figures in docs/RELIABILITY.md: 20),
  * {@code -Ddrbatch.crash.seed=S} the seed, {@code -Ddrbatch.crash.keep=true} keeps every run's output. The figures
@@ -79,12 +80,11 @@ class CrashSuiteIT {
 
 	private static final String THIRD_BUCKET = TestS3.newBucket(THIRD_SERVER, "crash-3");
 
-	/** Slows each part upload to the second server a little, so that a copy lasts long enough to be killed mid-object. */
-	private static final FaultProxy SLOW_SECOND = new FaultProxy(SECOND_SERVER)
-		.delay(request -> request.method().equals("PUT") && request.query().contains("partNumber="), Duration.ofMillis(150));
-
 	/** Dates of this run's backups: far in the past, different on every run of the suite (the job repository persists). */
 	private static final LocalDate FIRST_DATE = LocalDate.of(1700, 1, 1).plusDays(new Random().nextInt(60_000));
+
+	/** The 15th of a month of this run's tiering dates: random, so that runs of the suite do not share job instances. */
+	private static final LocalDate FIRST_DUE = LocalDate.of(1000, 1, 15).plusMonths(new Random().nextInt(11_000));
 
 	private final Map<String, int[]> figures = new LinkedHashMap<>();
 
@@ -113,7 +113,6 @@ class CrashSuiteIT {
 			.append(f[2]).append('\t').append(f[3]).append('\n'));
 		Files.writeString(Path.of("target", "crash-suite.tsv"), tsv);
 		log.info("Crash suite (seed {}, {} kills per job):\n{}", SEED, KILLS, tsv);
-		SLOW_SECOND.close();
 		TestPostgres.dropDatabase(SOURCE);
 		TestS3.deleteBucket(BUCKET);
 		TestS3.deleteBucket(SECOND_SERVER, SECOND_BUCKET);
@@ -130,21 +129,12 @@ class CrashSuiteIT {
 	private CliProcess cli() {
 		CliProcess cli = new CliProcess(this.workDir).source(SOURCE, SOURCE).bucket(BUCKET)
 			.env("DRBATCH_DRILL_SPOOL_DIR", this.spoolDir.toString());
-		secondary(cli, 1, "second", SLOW_SECOND.endpoint(), SECOND_BUCKET);
-		secondary(cli, 2, "third", THIRD_SERVER, THIRD_BUCKET);
+		cli.secondary(1, "second", SECOND_SERVER, SECOND_BUCKET, "cli-test-secret");
+		cli.secondary(2, "third", THIRD_SERVER, THIRD_BUCKET, "cli-test-secret");
 		return cli;
 	}
 
-	private static void secondary(CliProcess cli, int index, String name, URI endpoint, String bucket) {
-		String prefix = "DRBATCH_TARGETS_" + index + "_";
-		cli.env(prefix + "NAME", name)
-			.env(prefix + "ENDPOINT", endpoint.toString())
-			.env(prefix + "BUCKET", bucket)
-			.env(prefix + "PREFIX", "cli")
-			.env(prefix + "PATH_STYLE", "true")
-			.env(prefix + "ACCESS_KEY_ID", "cli-test-key")
-			.env(prefix + "SECRET_ACCESS_KEY", "cli-test-secret");
-	}
+
 
 	private String nextDate() {
 		return FIRST_DATE.plusDays(this.dates++).toString();
@@ -212,24 +202,169 @@ class CrashSuiteIT {
 		}
 	}
 
+	@Test
+	@Order(4)
+	void archiveTieringSurvivesKillsAtRandomMoments() throws Exception {
+		CliProcess cli = cli();
+		long window = baseline(cli, "archive-tiering", "tier.date=" + seedPromotion(0));
+		Random random = new Random(SEED + 3);
+		for (int i = 0; i < KILLS; i++) {
+			LocalDate due = seedPromotion(1 + i);
+			Kill kill = killAndRelaunch(cli, "archive-tiering", random, window, "tier.date=" + due);
+			LocalDate sunday = due.with(java.time.temporal.TemporalAdjusters.previousOrSame(java.time.DayOfWeek.SUNDAY));
+			String id = BackupLayout.newBackupId(sunday.atTime(2, 0).toInstant(java.time.ZoneOffset.UTC));
+			List<BackupManifest> all = catalog(TestS3.ENDPOINT, BUCKET);
+			for (String tier : List.of("weekly", "monthly")) {
+				assertThat(all.stream().filter(b -> b.tier().equals(tier) && b.backupId().equals(id)))
+					.as(tier + " copy of " + id + " after execution " + kill.executionId()).hasSize(1);
+			}
+			assertTiersIntact();
+			count("archive-tiering", kill);
+		}
+	}
+
+	@Test
+	@Order(5)
+	void retentionSurvivesKillsAtRandomMoments() throws Exception {
+		CliProcess cli = cli();
+		List<String> expired = seedExpired(2000, 3);
+		long window = baseline(cli, "retention", "retention.date=" + nextDate());
+		assertGone(expired);
+		Random random = new Random(SEED + 4);
+		for (int i = 0; i < KILLS; i++) {
+			expired = seedExpired(2100 + 10 * i, 3);
+			Kill kill = killAndRelaunch(cli, "retention", random, window, "retention.date=" + nextDate());
+			assertGone(expired);
+			assertTiersIntact();
+			count("retention", kill);
+		}
+	}
+
+	@Test
+	@Order(6)
+	void objectLockSetupSurvivesKillsAtRandomMoments() throws Exception {
+		long window = baseline(lockedCli(TestS3.unusedBucketName("crash-lock")), "object-lock-setup");
+		Random random = new Random(SEED + 5);
+		for (int i = 0; i < KILLS; i++) {
+			String bucket = TestS3.unusedBucketName("crash-lock");
+			Kill kill = killAndRelaunch(lockedCli(bucket), "object-lock-setup", random, window);
+			try (S3Client s3 = TestS3.client(THIRD_SERVER)) {
+				var lock = s3.getObjectLockConfiguration(r -> r.bucket(bucket)).objectLockConfiguration();
+				assertThat(lock.objectLockEnabledAsString()).as(bucket + " after execution " + kill.executionId()).isEqualTo("Enabled");
+				assertThat(lock.rule().defaultRetention().modeAsString()).isEqualTo("GOVERNANCE");
+				assertThat(lock.rule().defaultRetention().days()).isEqualTo(3);
+				assertThat(s3.getBucketVersioning(r -> r.bucket(bucket)).statusAsString()).isEqualTo("Enabled");
+			}
+			finally {
+				TestS3.deleteVersionedBucket(THIRD_SERVER, bucket);
+			}
+			count("object-lock-setup", kill);
+		}
+	}
+
+	/** The CLI with a locked third target whose bucket {@code bucket} does not exist yet. */
+	private CliProcess lockedCli(String bucket) {
+		return cli().secondary(2, "third", THIRD_SERVER, bucket, "cli-test-secret")
+			.env("DRBATCH_TARGETS_2_LOCK_ENABLED", "true")
+			.env("DRBATCH_TARGETS_2_LOCK_MODE", "GOVERNANCE")
+			.env("DRBATCH_TARGETS_2_LOCK_DAYS", "3");
+	}
+
+	/**
+	 * A daily backup (six 5 MiB parts) on the Sunday before a due date far in the past, alone in its month: the
+	 * weekly and the monthly promotion of that date both copy it. Returns the due date.
+	 */
+	private static LocalDate seedPromotion(int n) {
+		LocalDate due = FIRST_DUE.plusMonths(n);
+		LocalDate sunday = due.with(java.time.temporal.TemporalAdjusters.previousOrSame(java.time.DayOfWeek.SUNDAY));
+		seedDaily(sunday.atTime(2, 0).toInstant(java.time.ZoneOffset.UTC), 6);
+		return due;
+	}
+
+	/** {@code count} daily backups (one part each) from centuries ago, which every retention run deletes. */
+	private static List<String> seedExpired(int n, int count) {
+		List<String> ids = new ArrayList<>();
+		for (int i = 0; i < count; i++) {
+			ids.add(seedDaily(LocalDate.of(1500, 1, 1).plusDays(n + i).atTime(3, 0).toInstant(java.time.ZoneOffset.UTC), 1));
+		}
+		return ids;
+	}
+
+	private static String seedDaily(Instant time, int parts) {
+		String id = BackupLayout.newBackupId(time);
+		String key = BackupLayout.folder("daily", SOURCE, id) + "dump.pgdump.zst";
+		int part = 5 * 1024 * 1024;
+		Random random = new Random(time.getEpochSecond());
+		byte[] bytes = new byte[part];
+		MessageDigest whole = Sha256.newDigest();
+		try (S3ObjectStore store = store(TestS3.ENDPOINT, BUCKET)) {
+			io.drbatch.store.MultipartUpload upload = store.startMultipart(key, "application/octet-stream");
+			List<io.drbatch.store.MultipartUpload.CompletedPart> uploaded = new ArrayList<>();
+			for (int i = 1; i <= parts; i++) {
+				random.nextBytes(bytes);
+				whole.update(bytes);
+				uploaded.add(upload.uploadPart(i, bytes, part, Sha256.of(bytes, 0, part)));
+			}
+			ObjectInfo info = upload.complete(uploaded);
+			BackupManifest manifest = new BackupManifest(1, id, SOURCE, "daily", time,
+					new BackupManifest.Source(SOURCE, "db", 5432, "15", 150000, time, "s"),
+					new BackupManifest.Dump("custom", "pg_dump 15", "zstd", 1, null, (long) parts * part, 1),
+					List.of(new BackupManifest.StoredObject("dump", key, (long) parts * part, Sha256.hex(whole.digest()),
+							info.checksumSha256(), parts, part)),
+					List.of(), null);
+			store.put(BackupLayout.manifestKey("daily", SOURCE, id), io.drbatch.manifest.ManifestJson.write(manifest),
+					"application/json");
+		}
+		return id;
+	}
+
+	/** Every backup of every tier intact, every object in a folder with a manifest, no upload open. */
+	private static void assertTiersIntact() throws IOException {
+		List<BackupManifest> backups = catalog(TestS3.ENDPOINT, BUCKET);
+		assertObjectsIntact(TestS3.ENDPOINT, BUCKET, backups);
+		Set<String> folders = backups.stream()
+			.map(b -> "cli/" + BackupLayout.folder(b.tier(), b.database(), b.backupId()))
+			.collect(Collectors.toSet());
+		assertThat(TestS3.keys(BUCKET).stream()
+			.filter(key -> key.startsWith("cli/daily/") || key.startsWith("cli/weekly/") || key.startsWith("cli/monthly/")))
+			.as("every object of a tier belongs to a backup with a manifest")
+			.allMatch(key -> folders.contains(key.substring(0, key.lastIndexOf('/') + 1)));
+		assertThat(TestS3.openUploads(BUCKET)).as("open multipart uploads").isZero();
+	}
+
+	private static void assertGone(List<String> ids) {
+		List<String> keys = TestS3.keys(BUCKET);
+		for (String id : ids) {
+			assertThat(keys).as("expired backup " + id).noneMatch(key -> key.contains("/" + id + "/"));
+		}
+	}
+
 	/** A kill at a random moment of one run, and what the relaunch gave. */
 	private record Kill(long executionId, boolean killedMidRun, CliProcess.Result relaunch) {
 	}
 
 	/**
-	 * Runs the job once to completion and returns how long it ran once its execution was recorded: the window
-	 * the kills are drawn from.
+	 * Runs the job once to completion and returns how long its execution ran (from being recorded to being
+	 * recorded as ended, not counting the process's exit): the window the kills are drawn from.
 	 */
 	private long baseline(CliProcess cli, String job, String... parameters) throws Exception {
 		long before = lastExecution(job);
 		List<String> args = new ArrayList<>(List.of("run", job));
 		args.addAll(List.of(parameters));
 		CliProcess.Running running = cli.start(args.toArray(String[]::new));
-		awaitExecution(job, before, running);
+		long executionId = awaitExecution(job, before, running);
 		long started = System.nanoTime();
+		long ended = 0;
+		while (running.process().isAlive() && ended == 0) {
+			String status = JobRepositoryQueries.executionsOfInstanceOf(executionId).get(executionId);
+			if (!"STARTED".equals(status) && !"STARTING".equals(status)) {
+				ended = System.nanoTime();
+			}
+			Thread.sleep(10);
+		}
 		CliProcess.Result result = running.await();
 		assertThat(result.exitCode()).as(job + " baseline: " + result.stderr()).isZero();
-		return Math.max(200, (System.nanoTime() - started) / 1_000_000);
+		return Math.max(100, ((ended != 0 ? ended : System.nanoTime()) - started) / 1_000_000);
 	}
 
 	private Kill killAndRelaunch(CliProcess cli, String job, Random random, long windowMillis, String... parameters)
@@ -308,14 +443,7 @@ class CrashSuiteIT {
 					ObjectInfo info = store.head(object.key()).orElseThrow(
 							() -> new AssertionError(object.key() + " of a manifest is missing on " + server));
 					assertThat(info.size()).as(object.key()).isEqualTo(object.size());
-					MessageDigest digest = Sha256.newDigest();
-					try (InputStream in = store.get(object.key())) {
-						byte[] buffer = new byte[1 << 20];
-						for (int n; (n = in.read(buffer)) >= 0;) {
-							digest.update(buffer, 0, n);
-						}
-					}
-					assertThat(Sha256.hex(digest.digest())).as(object.key() + " on " + server).isEqualTo(object.sha256());
+					assertThat(TestS3.sha256(store, object.key())).as(object.key() + " on " + server).isEqualTo(object.sha256());
 				}
 			}
 		}
@@ -339,21 +467,9 @@ class CrashSuiteIT {
 	}
 
 	private static List<String> scratchDatabases() {
-		List<String> names = new ArrayList<>();
-		try (var connection = TestPostgres.connect("postgres");
-				var statement = connection.prepareStatement("SELECT datname FROM pg_database WHERE datname LIKE ?")) {
-			statement.setString(1, "drill\\_" + SOURCE + "\\_%");
-			try (var rs = statement.executeQuery()) {
-				while (rs.next()) {
-					names.add(rs.getString(1));
-				}
-			}
-		}
-		catch (java.sql.SQLException ex) {
-			throw new IllegalStateException(ex);
-		}
-		return names;
+		return TestPostgres.databasesLike("drill\\_" + SOURCE + "\\_%");
 	}
+
 
 	private static List<BackupManifest> catalog(URI server, String bucket) {
 		try (S3ObjectStore store = store(server, bucket)) {

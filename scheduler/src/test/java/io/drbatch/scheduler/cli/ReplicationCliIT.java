@@ -97,21 +97,12 @@ class ReplicationCliIT {
 
 	private CliProcess cli() {
 		CliProcess cli = new CliProcess(this.workDir).source(SOURCE, "postgres").bucket(PRIMARY_BUCKET);
-		secondary(cli, 1, "second", SLOW_SECOND.endpoint(), SECOND_BUCKET);
-		secondary(cli, 2, "third", THIRD_SERVER, THIRD_BUCKET);
+		cli.secondary(1, "second", SLOW_SECOND.endpoint(), SECOND_BUCKET, "cli-test-secret");
+		cli.secondary(2, "third", THIRD_SERVER, THIRD_BUCKET, "cli-test-secret");
 		return cli;
 	}
 
-	private static void secondary(CliProcess cli, int index, String name, URI endpoint, String bucket) {
-		String prefix = "DRBATCH_TARGETS_" + index + "_";
-		cli.env(prefix + "NAME", name)
-			.env(prefix + "ENDPOINT", endpoint.toString())
-			.env(prefix + "BUCKET", bucket)
-			.env(prefix + "PREFIX", "cli")
-			.env(prefix + "PATH_STYLE", "true")
-			.env(prefix + "ACCESS_KEY_ID", "cli-test-key")
-			.env(prefix + "SECRET_ACCESS_KEY", "cli-test-secret");
-	}
+
 
 	@Test
 	void killedMidObjectAndRestartedTheCopyResumesFromItsPartsAndEndsVerifiedOnBoth() throws Exception {
@@ -150,14 +141,8 @@ class ReplicationCliIT {
 		for (URI server : List.of(SECOND_SERVER, THIRD_SERVER)) {
 			String bucket = server.equals(SECOND_SERVER) ? SECOND_BUCKET : THIRD_BUCKET;
 			assertThat(TestS3.openUploads(server, bucket)).isZero();
-			try (S3ObjectStore copy = new S3ObjectStore(TestS3.target("copy", server, bucket, "cli"));
-					var in = copy.get(object.key())) {
-				MessageDigest digest = Sha256.newDigest();
-				byte[] buffer = new byte[1 << 20];
-				for (int n; (n = in.read(buffer)) >= 0;) {
-					digest.update(buffer, 0, n);
-				}
-				assertThat(Sha256.hex(digest.digest())).isEqualTo(object.sha256());
+			try (S3ObjectStore copy = new S3ObjectStore(TestS3.target("copy", server, bucket, "cli"))) {
+				assertThat(TestS3.sha256(copy, object.key())).isEqualTo(object.sha256());
 				assertThat(copy.head(BackupLayout.manifestKey("daily", SOURCE, backup.backupId()))).isPresent();
 			}
 		}

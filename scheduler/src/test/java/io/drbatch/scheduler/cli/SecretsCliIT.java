@@ -61,11 +61,8 @@ class SecretsCliIT {
 		TestPostgres.dropDatabase(SOURCE + "_restored");
 		TestS3.deleteBucket(BUCKET);
 		TestS3.deleteBucket(SECOND_SERVER, SECOND_BUCKET);
-		try (S3Client s3 = TestS3.client(THIRD_SERVER)) {
-			var versions = s3.listObjectVersionsPaginator(r -> r.bucket(THIRD_BUCKET));
-			versions.versions().forEach(v -> s3.deleteObject(r -> r.bucket(THIRD_BUCKET).key(v.key()).versionId(v.versionId())));
-			versions.deleteMarkers().forEach(m -> s3.deleteObject(r -> r.bucket(THIRD_BUCKET).key(m.key()).versionId(m.versionId())));
-			s3.deleteBucket(r -> r.bucket(THIRD_BUCKET));
+		try {
+			TestS3.deleteVersionedBucket(THIRD_SERVER, THIRD_BUCKET);
 		}
 		catch (RuntimeException ex) {
 			// the bucket was never created: object-lock-setup failed, which the test reports
@@ -106,8 +103,11 @@ class SecretsCliIT {
 				.env("DRBATCH_DRILL_WEBHOOK_NOTIFY_ON_SUCCESS", "true")
 				.env("DRBATCH_DUMP_PG_DUMP_PATH", spy("pg_dump", seen).toString())
 				.env("DRBATCH_DRILL_PG_RESTORE_PATH", spy("pg_restore", seen).toString());
-			secondary(cli, 1, "second", SECOND_SERVER, SECOND_BUCKET, false);
-			secondary(cli, 2, "third", THIRD_SERVER, THIRD_BUCKET, true);
+			cli.secondary(1, "second", SECOND_SERVER, SECOND_BUCKET, SECOND_S3_SECRET);
+			cli.secondary(2, "third", THIRD_SERVER, THIRD_BUCKET, SECOND_S3_SECRET)
+				.env("DRBATCH_TARGETS_2_LOCK_ENABLED", "true")
+				.env("DRBATCH_TARGETS_2_LOCK_MODE", "GOVERNANCE")
+				.env("DRBATCH_TARGETS_2_LOCK_DAYS", "1");
 			List<CliProcess.Result> results = new ArrayList<>();
 			String today = java.time.LocalDate.now(java.time.ZoneOffset.UTC).toString();
 			results.add(cli.run("run", "object-lock-setup"));
@@ -153,20 +153,7 @@ class SecretsCliIT {
 		assertThat(documents).as("manifests and reports checked").isGreaterThanOrEqualTo(6);
 	}
 
-	private static void secondary(CliProcess cli, int index, String name, java.net.URI endpoint, String bucket,
-			boolean locked) {
-		String prefix = "DRBATCH_TARGETS_" + index + "_";
-		cli.env(prefix + "NAME", name)
-			.env(prefix + "ENDPOINT", endpoint.toString())
-			.env(prefix + "BUCKET", bucket)
-			.env(prefix + "PREFIX", "cli")
-			.env(prefix + "PATH_STYLE", "true")
-			.env(prefix + "ACCESS_KEY_ID", "cli-test-key")
-			.env(prefix + "SECRET_ACCESS_KEY", SECOND_S3_SECRET);
-		if (locked) {
-			cli.env(prefix + "LOCK_ENABLED", "true").env(prefix + "LOCK_MODE", "GOVERNANCE").env(prefix + "LOCK_DAYS", "1");
-		}
-	}
+
 
 	private static void assertNoSecret(String text) {
 		assertThat(text).doesNotContain(DB_PASSWORD)
