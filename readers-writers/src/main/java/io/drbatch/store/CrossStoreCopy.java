@@ -92,8 +92,9 @@ public final class CrossStoreCopy {
 	 */
 	public Result copy(ObjectStore from, String fromKey, ObjectStore to, String toKey, Expected expected,
 			String storageClass) {
-		if (matches(onDestination(() -> to.head(toKey)), expected) && verified(to, toKey, expected)) {
-			return new Result(onDestination(() -> to.head(toKey)).orElseThrow(), true, 0, 0, 0);
+		Optional<ObjectInfo> existing = onDestination(() -> to.head(toKey));
+		if (existing.isPresent() && verified(to, existing.get(), expected)) {
+			return new Result(existing.get(), true, 0, 0, 0);
 		}
 		List<MultipartUpload.CompletedPart> resumable = new ArrayList<>();
 		long[] bytesReadToVerify = { 0 };
@@ -254,17 +255,15 @@ public final class CrossStoreCopy {
 		});
 	}
 
-	private static boolean matches(Optional<ObjectInfo> existing, Expected expected) {
-		return existing.isPresent() && existing.get().size() == expected.size();
-	}
-
-	/** Whether an existing object of the expected size also has the expected content. */
-	private static boolean verified(ObjectStore to, String key, Expected expected) {
-		ObjectInfo info = onDestination(() -> to.head(key)).orElseThrow();
+	/** Whether an existing object has the expected size and content (its checksum, else its bytes read back). */
+	private static boolean verified(ObjectStore to, ObjectInfo info, Expected expected) {
+		if (info.size() != expected.size()) {
+			return false;
+		}
 		if (info.checksumSha256() != null && expected.s3Checksum() != null) {
 			return info.checksumSha256().equals(expected.s3Checksum());
 		}
-		return sha256Of(to, key).equals(expected.sha256());
+		return sha256Of(to, info.key()).equals(expected.sha256());
 	}
 
 	private static void check(ObjectStore to, String key, Expected expected, MultipartUploadStream.Result result) {

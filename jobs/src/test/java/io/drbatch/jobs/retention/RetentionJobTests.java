@@ -26,7 +26,6 @@ import io.drbatch.manifest.BackupCatalog;
 import io.drbatch.manifest.BackupLayout;
 import io.drbatch.manifest.BackupManifest;
 import io.drbatch.manifest.ManifestJson;
-import io.drbatch.testing.TestPostgres;
 import io.drbatch.testing.TestS3;
 
 import static org.assertj.core.api.Assertions.assertThat;
