@@ -31,12 +31,16 @@ import io.drbatch.failure.FailureKind;
  * the table of contents once the block is in the file;</li>
  * <li>as soon as the table of contents is in the file, {@code pg_restore --section=pre-data} creates the
  * schema;</li>
- * <li>then up to {@code jobs} {@code pg_restore -L} processes load the data blocks already in the file, each
- * taking every block completed so far, while later blocks still arrive;</li>
+ * <li>only with {@code loadDuringDownload}: up to {@code jobs} {@code pg_restore -L} processes load the data
+ * blocks already in the file, each taking every block completed so far, while later blocks still arrive;</li>
  * <li>when the stream has ended and {@code verification} has passed, {@code pg_restore -j jobs} restores
- * everything not loaded yet (sequence values, large objects' data, indexes, constraints, triggers, ACLs,
- * materialized views) from the complete file.</li>
+ * everything not loaded yet (the data, sequence values, large objects' data, indexes, constraints, triggers,
+ * ACLs, materialized views) from the complete file.</li>
  * </ol>
+ * Loading during the download pays off only when the download is slow compared with the restore: a single
+ * {@code pg_restore -j} over all the data builds each table's indexes while other tables still load, which the
+ * early loads cannot (they finish before any index is built), and measured on the benchmark database it is the
+ * faster of the two when the bucket delivers faster than the server restores (docs/BENCHMARKS.md).
  * Splitting a restore into pre-data, data and post-data sections is how pg_restore itself is meant to be used
  * for this, and every statement is still pg_restore's own. An archive the spooler cannot read is restored the
  * ordinary way, with {@code pg_restore -j} once it is wholly in the file. The first failure (a pg_restore exit
@@ -70,6 +74,8 @@ public final class StreamingPgRestore {
 
 	private final int jobs;
 
+	private final boolean loadDuringDownload;
+
 	private final Path spoolFile;
 
 	private final long started = System.nanoTime();
@@ -84,6 +90,8 @@ public final class StreamingPgRestore {
 
 	private final List<Thread> workers = new ArrayList<>();
 
+	private volatile Thread preData;
+
 	private volatile List<CustomArchiveSpooler.TocEntry> entries;
 
 	private volatile long preDataMillis;
@@ -93,13 +101,18 @@ public final class StreamingPgRestore {
 	private int listFiles;
 
 	/**
+	 * @param jobs pg_restore's {@code --jobs}, and the number of loaders during the download
+	 * @param loadDuringDownload load each table's data as soon as its block is in the spool file, rather than all
+	 * of it with {@code pg_restore -j} after the download
 	 * @param spoolFile where the archive is kept while restoring (pg_restore needs a seekable file); the caller
 	 * removes it afterwards, with the list files named after it
 	 */
-	public StreamingPgRestore(String pgRestorePath, PgConnectionSpec target, int jobs, Path spoolFile) {
+	public StreamingPgRestore(String pgRestorePath, PgConnectionSpec target, int jobs, boolean loadDuringDownload,
+			Path spoolFile) {
 		this.pgRestorePath = pgRestorePath;
 		this.target = target;
 		this.jobs = Math.max(1, jobs);
+		this.loadDuringDownload = loadDuringDownload;
 		this.spoolFile = spoolFile;
 	}
 
@@ -158,7 +171,7 @@ public final class StreamingPgRestore {
 		public void tableOfContentsWritten(List<CustomArchiveSpooler.TocEntry> toc) {
 			entries = List.copyOf(toc);
 			log.debug("Table of contents ({} entries) in the spool file at {} ms", toc.size(), elapsedMillis());
-			Thread preData = new Thread(() -> {
+			Thread schema = new Thread(() -> {
 				try {
 					pgRestore(List.of("--section=pre-data"), "restore of the schema (pre-data)");
 					preDataMillis = elapsedMillis();
@@ -167,9 +180,13 @@ public final class StreamingPgRestore {
 					fail(ex);
 				}
 			}, "pg_restore-pre-data");
-			preData.start();
+			preData = schema;
+			schema.start();
+			if (!loadDuringDownload) {
+				return;
+			}
 			for (int i = 0; i < jobs; i++) {
-				Thread worker = new Thread(() -> loadBlocks(preData), "pg_restore-data-" + i);
+				Thread worker = new Thread(() -> loadBlocks(schema), "pg_restore-data-" + i);
 				workers.add(worker);
 				worker.start();
 			}
@@ -179,7 +196,9 @@ public final class StreamingPgRestore {
 		public void dataBlockWritten(CustomArchiveSpooler.TocEntry entry, CustomArchiveSpooler.DataBlock block) {
 			log.debug("{} ({} bytes) in the spool file at {} ms", entry.describe(), block.size(), elapsedMillis());
 			rethrowFailure();
-			readyBlocks.add(new ReadyBlock(entry, block));
+			if (loadDuringDownload) {
+				readyBlocks.add(new ReadyBlock(entry, block));
+			}
 		}
 
 	}
@@ -239,7 +258,11 @@ public final class StreamingPgRestore {
 
 	private void finishLoaders() {
 		this.readyBlocks.add(NO_MORE_BLOCKS);
-		for (Thread worker : this.workers) {
+		List<Thread> threads = new ArrayList<>(this.workers);
+		if (this.preData != null) {
+			threads.add(this.preData);
+		}
+		for (Thread worker : threads) {
 			try {
 				worker.join();
 			}
@@ -315,6 +338,9 @@ public final class StreamingPgRestore {
 		this.running.forEach(ChildProcess::close);
 		this.readyBlocks.clear();
 		this.workers.forEach(Thread::interrupt);
+		if (this.preData != null) {
+			this.preData.interrupt();
+		}
 	}
 
 	private void rethrowFailure() {

@@ -111,19 +111,24 @@ class StreamingPgRestoreTests {
 		assertThat(listing).as("pg_restore reads the spooled archive").contains("TABLE DATA Billing Invoices");
 	}
 
-	@Test
-	void restoresWhileStreamingAndTheDatabaseHoldsWhatTheSourceHeld(@TempDir Path dir) {
+	@org.junit.jupiter.params.ParameterizedTest(name = "load during download: {0}")
+	@org.junit.jupiter.params.provider.ValueSource(booleans = { false, true })
+	void restoresWhileStreamingAndTheDatabaseHoldsWhatTheSourceHeld(boolean loadDuringDownload, @TempDir Path dir) {
 		String target = newTarget();
 		AtomicBoolean verified = new AtomicBoolean();
 		StreamingPgRestore restore = new StreamingPgRestore("pg_restore", TestPostgres.spec(target, target), 2,
-				dir.resolve("spool.pgdump"));
+				loadDuringDownload, dir.resolve("spool.pgdump"));
 
 		StreamingPgRestore.Outcome outcome = restore.restore(slowly(pipedArchive), () -> verified.set(true));
 		restore.deleteListFiles();
 
 		assertThat(verified).isTrue();
 		assertThat(outcome.overlapped()).isTrue();
+		assertThat(outcome.preDataMillis()).as("the schema was restored").isPositive();
 		assertThat(outcome.blocks()).isEqualTo(4);
+		if (!loadDuringDownload) {
+			assertThat(outcome.blocksLoadedWhileStreaming()).isZero();
+		}
 		for (String sql : List.of("SELECT count(*) FROM \"Billing\".\"Invoices\"", "SELECT count(*) FROM public.lines",
 				"SELECT count(*) FROM public.nothing", "SELECT last_value FROM public.numbers",
 				"SELECT invoices FROM public.totals", "SELECT count(*) FROM pg_largeobject_metadata",
@@ -137,7 +142,7 @@ class StreamingPgRestoreTests {
 	@Test
 	void aFailedVerificationStopsTheRestoreBeforeIndexesAndIsThrown(@TempDir Path dir) {
 		String target = newTarget();
-		StreamingPgRestore restore = new StreamingPgRestore("pg_restore", TestPostgres.spec(target, target), 2,
+		StreamingPgRestore restore = new StreamingPgRestore("pg_restore", TestPostgres.spec(target, target), 2, true,
 				dir.resolve("spool.pgdump"));
 
 		assertThatThrownBy(() -> restore.restore(new ByteArrayInputStream(pipedArchive), () -> {
@@ -151,7 +156,7 @@ class StreamingPgRestoreTests {
 	void aPgRestoreFailureNamesWhatFailed(@TempDir Path dir) {
 		String target = newTarget();
 		TestPostgres.execute(target, "CREATE SCHEMA \"Billing\"");
-		StreamingPgRestore restore = new StreamingPgRestore("pg_restore", TestPostgres.spec(target, target), 2,
+		StreamingPgRestore restore = new StreamingPgRestore("pg_restore", TestPostgres.spec(target, target), 2, true,
 				dir.resolve("spool.pgdump"));
 
 		assertThatThrownBy(() -> restore.restore(new ByteArrayInputStream(pipedArchive), () -> {

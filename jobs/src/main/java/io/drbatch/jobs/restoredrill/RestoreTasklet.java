@@ -36,8 +36,9 @@ import io.drbatch.store.ObjectStore;
 /**
  * Restores the chosen backup into a new database (the drill's scratch database or the recovery's target,
  * dropped first when the select step chose to replace it) while downloading it: the custom format through
- * {@link StreamingPgRestore} (schema as soon as the table of contents arrives, each table's data as soon as its
- * block arrives, indexes and constraints with {@code pg_restore -j} after the download is verified), plain SQL
+ * {@link StreamingPgRestore} (schema as soon as the table of contents arrives, data, indexes and constraints with
+ * {@code pg_restore -j} after the download is verified, or each table's data as soon as its block arrives with
+ * {@code drbatch.drill.load-during-download}), plain SQL
  * streamed into {@code psql}. Every stored byte is checked against the manifest; when the check fails the
  * database, which then holds unverified data, is dropped and the step fails naming the object. The spool file
  * is removed whatever happens (a killed attempt's spool files are removed by the relaunch). A relaunch drops the
@@ -135,7 +136,7 @@ class RestoreTasklet implements Tasklet {
 		}
 		Path spool = Files.createTempFile(this.settings.spoolDirOrTemp(), prefix, ".pgdump");
 		StreamingPgRestore restore = new StreamingPgRestore(this.settings.pgRestorePath(), target,
-				this.settings.restoreJobs(), spool);
+				this.settings.restoreJobs(), this.settings.loadDuringDownload(), spool);
 		BackupDownloader.Downloaded[] downloaded = new BackupDownloader.Downloaded[1];
 		try {
 			StreamingPgRestore.Outcome outcome = restore.restore(stream, () -> downloaded[0] = stream.finish(spool));
