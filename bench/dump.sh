@@ -32,6 +32,7 @@ done
 
 a=$(median < "$work/a.t"); b=$(median < "$work/b.t"); c=$(median < "$work/c.t")
 rss=$(sort -n "$work/a.rss" | tail -n1); asize=$(median < "$work/a.size"); csize=$(median < "$work/c.size")
+asize=${asize%.*}; csize=${csize%.*}
 ratio_floor=$(echo "scale=2; $a / $b" | bc); ratio_gzip=$(echo "scale=2; $a / $c" | bc)
 echo
 echo "database $db: $(psql -d "$db" -XAtc "select pg_size_pretty(pg_database_size('$db'))"), $rounds rounds, medians"

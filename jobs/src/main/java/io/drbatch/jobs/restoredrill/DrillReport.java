@@ -87,7 +87,7 @@ public record DrillReport(String result, String database, String backupId, Strin
 		md.append("| phases | ").append(this.coldWaitMillis != null && this.coldWaitMillis > 0
 				? "cold-storage wait " + human(this.coldWaitMillis) + ", " : "")
 			.append("restore ").append(human(this.restoreMillis)).append(" (download + verify ")
-			.append(human(this.downloadMillis)).append(" of it, overlapping)").append(", row counts ").append(human(this.verifyMillis)).append(" |\n\n");
+			.append(human(this.downloadMillis)).append(" of it)").append(", row counts ").append(human(this.verifyMillis)).append(" |\n\n");
 		md.append("| table | manifest rows | restored rows | |\n|---|---:|---:|---|\n");
 		for (TableCheck check : this.tables) {
 			md.append("| ").append(check.schema()).append('.').append(check.table()).append(" | ").append(check.expected())

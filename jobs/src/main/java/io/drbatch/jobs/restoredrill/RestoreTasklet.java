@@ -114,7 +114,7 @@ class RestoreTasklet implements Tasklet {
 		context.putLong(DrillContext.DOWNLOAD_MILLIS, downloaded.duration().toMillis());
 		context.putLong(DrillContext.RESTORE_MILLIS, restoreMillis);
 		log.info("Restored {} into {} in {} ms; {} ({} bytes stored, {} bytes dump) downloaded and verified in {} ms "
-				+ "while restoring", manifest.backupId(), target, restoreMillis, dump.key(), downloaded.storedBytes(),
+				+ "(the schema restored meanwhile)", manifest.backupId(), target, restoreMillis, dump.key(), downloaded.storedBytes(),
 				downloaded.spooledBytes(), downloaded.duration().toMillis());
 		return RepeatStatus.FINISHED;
 	}
