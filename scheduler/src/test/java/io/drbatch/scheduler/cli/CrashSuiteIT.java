@@ -55,7 +55,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * <li>object-lock-setup: the bucket exists with Object Lock, versioning and the configured default retention.</li>
  * </ul>
  * A run that had already finished when the kill came does not count: each job is run until it was killed mid-run
- * {@code -Ddrbatch.crash.kills=N} times (CI: 3; the figures in docs/RELIABILITY.md: 20), or twice as many runs.
+ * {@code -Ddrbatch.crash.kills=N} times (CI: 2; the figures in docs/RELIABILITY.md: 20), or twice as many runs.
  * {@code -Ddrbatch.crash.kills=N} sets that number,
  * {@code -Ddrbatch.crash.seed=S} the seed, {@code -Ddrbatch.crash.keep=true} keeps every run's output. The figures
  * of a run go to {@code target/crash-suite.tsv}.
@@ -66,7 +66,7 @@ class CrashSuiteIT {
 
 	private static final Logger log = LoggerFactory.getLogger(CrashSuiteIT.class);
 
-	private static final int KILLS = Integer.getInteger("drbatch.crash.kills", 3);
+	private static final int KILLS = Integer.getInteger("drbatch.crash.kills", 2);
 
 	private static final long SEED = Long.getLong("drbatch.crash.seed", 20261127L);
 

@@ -46,12 +46,19 @@ class StopCliIT {
 	/** A CLI on a bucket of its own, so that each test counts only its own backups. */
 	private CliProcess cli(String bucket) {
 		BUCKETS.add(bucket);
-		return new CliProcess(this.workDir).source(SOURCE, SOURCE)
-			.bucket(bucket)
+		return fastCli(bucket)
 			// gzip at its slowest level keeps the dump running for several seconds, long enough to act on it
 			.env("DRBATCH_DUMP_PARTS_IN_FLIGHT", "1")
 			.env("DRBATCH_DUMP_COMPRESSION", "gzip")
 			.env("DRBATCH_DUMP_LEVEL", "9");
+	}
+
+	/**
+	 * The same CLI with the default (fast) compression, for the relaunch that completes the stopped dump:
+	 * compression is configuration, not a job parameter, so a relaunch may use another.
+	 */
+	private CliProcess fastCli(String bucket) {
+		return new CliProcess(this.workDir).source(SOURCE, SOURCE).bucket(bucket);
 	}
 
 	@Test
@@ -71,7 +78,7 @@ class StopCliIT {
 		assertThat(JobRepositoryQueries.executions("daily-dump", SOURCE)).containsEntry(id, "STOPPED");
 		assertThat(TestS3.openUploads(bucket)).as("the stopped dump aborted its upload").isZero();
 
-		CliProcess.Result restart = cli.run("restart", String.valueOf(id));
+		CliProcess.Result restart = fastCli(bucket).run("restart", String.valueOf(id));
 		assertThat(restart.exitCode()).as(restart.stdout() + restart.stderr()).isZero();
 		assertThat(manifests(bucket)).isEqualTo(1);
 	}
@@ -94,7 +101,7 @@ class StopCliIT {
 		assertThat(stop.stdout()).contains("STOPPED");
 		assertThat(running.await().exitCode()).isEqualTo(12);
 
-		CliProcess.Result restart = cli.run("restart", String.valueOf(id));
+		CliProcess.Result restart = fastCli(bucket).run("restart", String.valueOf(id));
 		assertThat(restart.exitCode()).as(restart.stdout() + restart.stderr()).isZero();
 		assertThat(restart.stdout()).contains("COMPLETED");
 		assertThat(manifests(bucket)).isEqualTo(1);
