@@ -35,6 +35,11 @@ import io.drbatch.store.ObjectStore;
  * or written to local disk; memory is bounded by {@code partSize x (partsInFlight + 1)} plus the compressor's
  * window.
  *
+ * <p>The configured part size holds up to {@value MultipartUploadStream#MAX_PARTS} parts, S3's limit (156 GiB
+ * stored with 16 MiB parts); for a database whose size on disk would not fit, the part size grows to fit it, with
+ * fewer parts in flight if the heap needs it ({@link #planParts}). A dump that outgrows the limit all the same
+ * fails as soon as it does, naming the setting to raise.
+ *
  * <p>The upload is completed only after pg_dump has exited successfully and the counts are in; on any failure
  * it is aborted and nothing is left in the store by this call (a process killed outright leaves an open
  * upload, which the caller removes on relaunch). Stateless: one instance serves any number of sequential or
@@ -66,6 +71,34 @@ public final class DumpStreamer {
 			MultipartUploadStream.Result upload, Duration duration) {
 	}
 
+	/**
+	 * How a dump is cut into parts.
+	 * @param capped the heap did not allow parts large enough for the database's size on disk
+	 */
+	record PartPlan(int partSize, int partsInFlight, boolean capped) {
+	}
+
+	/**
+	 * The part size and parts in flight for a database of {@code databaseBytes} on disk: the configured ones when
+	 * they fit S3's part limit, else larger parts (whole MiB) with at most {@code configuredInFlight} in flight and
+	 * all buffers within half of {@code heapBytes}; when even two buffers of the needed size do not fit, the
+	 * largest parts that do.
+	 */
+	static PartPlan planParts(long databaseBytes, int configuredPartSize, int configuredInFlight, long heapBytes) {
+		int needed = MultipartUploadStream.partSizeFor(databaseBytes, configuredPartSize);
+		if (needed == configuredPartSize) {
+			return new PartPlan(configuredPartSize, configuredInFlight, false);
+		}
+		long budget = heapBytes / 2;
+		int mib = 1024 * 1024;
+		if ((long) needed * 2 > budget || (long) needed * MultipartUploadStream.MAX_PARTS < databaseBytes) {
+			int largest = (int) Math.max(configuredPartSize, Math.min(needed, budget / 2 / mib * mib));
+			return new PartPlan(largest, 1, true);
+		}
+		int inFlight = (int) Math.max(1, Math.min(configuredInFlight, budget / needed - 1));
+		return new PartPlan(needed, inFlight, false);
+	}
+
 	public Outcome dump(PgConnectionSpec source, ObjectStore store, String key) {
 		long started = System.nanoTime();
 		PgClientTools tools = new PgClientTools(this.settings.pgDump());
@@ -75,9 +108,22 @@ public final class DumpStreamer {
 					snapshot.snapshotId());
 			log.info("Dumping database '{}' ({}) in snapshot {} to {} on target '{}'", source.name(), source.describe(),
 					snapshot.snapshotId(), key, store.name());
+			long databaseBytes = snapshot.databaseSize();
+			PartPlan parts = planParts(databaseBytes, this.settings.partSize(), this.settings.partsInFlight(),
+					Runtime.getRuntime().maxMemory());
+			if (parts.capped()) {
+				log.warn("Database '{}' is {} MiB on disk; a dump of it over {} MiB stored would outgrow S3's {} parts "
+						+ "of {} MiB, the largest drbatch takes with this heap: give it more heap (DRBATCH_JAVA_OPTS -Xmx)",
+						source.name(), databaseBytes >> 20, (long) parts.partSize() * MultipartUploadStream.MAX_PARTS >> 20,
+						MultipartUploadStream.MAX_PARTS, parts.partSize() >> 20);
+			}
+			else if (parts.partSize() != this.settings.partSize()) {
+				log.info("Database '{}' is {} MiB on disk: parts of {} MiB, {} in flight, keep its dump within S3's {} parts",
+						source.name(), databaseBytes >> 20, parts.partSize() >> 20, parts.partsInFlight(),
+						MultipartUploadStream.MAX_PARTS);
+			}
 			MultipartUploadStream upload = new MultipartUploadStream(
-					store.startMultipart(key, "application/octet-stream"), this.settings.partSize(),
-					this.settings.partsInFlight());
+					store.startMultipart(key, "application/octet-stream"), parts.partSize(), parts.partsInFlight());
 			try (ChildProcess pgDump = ChildProcess.start(command, source, false)) {
 				pgDump.stdin().close();
 				CompletableFuture<List<TableRowCount>> counts = CompletableFuture.supplyAsync(snapshot::countRows);
@@ -101,6 +147,14 @@ public final class DumpStreamer {
 			}
 			catch (IOException ex) {
 				upload.abort();
+				MultipartUploadStream.PartLimitExceeded tooLarge = partLimit(ex);
+				if (tooLarge != null) {
+					throw new DrbatchException(FailureKind.BAD_CONFIGURATION, "the dump of '" + source.name()
+							+ "' outgrew " + MultipartUploadStream.MAX_PARTS + " parts of " + (parts.partSize() >> 20)
+							+ " MiB, the most one S3 upload holds: set drbatch.dump.part-size to at least "
+							+ (MultipartUploadStream.partSizeFor(tooLarge.bytesWritten() * 2, parts.partSize()) >> 20)
+							+ "MB (memory: part size x (parts-in-flight + 1)) and relaunch", ex);
+				}
 				throw new DrbatchException(FailureKind.STORE_UNAVAILABLE,
 						"streaming the dump of '" + source.name() + "' to " + key + " failed: " + ex.getMessage(), ex);
 			}
@@ -109,6 +163,15 @@ public final class DumpStreamer {
 				throw ex;
 			}
 		}
+	}
+
+	private static MultipartUploadStream.PartLimitExceeded partLimit(Throwable failure) {
+		for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+			if (cause instanceof MultipartUploadStream.PartLimitExceeded limit) {
+				return limit;
+			}
+		}
+		return null;
 	}
 
 	private static String seconds(long nanos) {

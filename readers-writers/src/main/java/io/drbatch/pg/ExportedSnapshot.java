@@ -81,6 +81,19 @@ public final class ExportedSnapshot implements AutoCloseable {
 		return this.serverVersionNum;
 	}
 
+	/** The database's size on disk (tables, TOAST and indexes): an upper bound for what a compressed dump stores. */
+	public long databaseSize() {
+		try (Statement statement = this.connection.createStatement();
+				java.sql.ResultSet size = statement.executeQuery("SELECT pg_database_size(current_database())")) {
+			size.next();
+			return size.getLong(1);
+		}
+		catch (SQLException ex) {
+			throw new DrbatchException(FailureKind.DATABASE_UNAVAILABLE,
+					"cannot read the size of database '" + this.spec.name() + "': " + PgConnectionSpec.firstLine(ex.getMessage()), ex);
+		}
+	}
+
 	/**
 	 * Counts the rows of every dumped table in this snapshot, in schema and table name order. Parallel query is
 	 * switched off for the counts: they run beside pg_dump, and extra workers would take CPU from the dump.

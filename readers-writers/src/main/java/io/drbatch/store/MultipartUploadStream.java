@@ -34,13 +34,27 @@ import io.drbatch.failure.FailureKind;
  * <p>{@link #resuming} takes up an upload that already holds parts 1..k: what is written becomes parts k+1 on,
  * and a failure leaves the upload open with the parts it holds, so that the next attempt resumes from them.
  *
+ * <p>S3 allows {@value #MAX_PARTS} parts in one upload: a stream that would need one more fails with
+ * {@link PartLimitExceeded} as soon as the byte that needs it is written, not at completion; {@link #partSizeFor}
+ * picks a part size that keeps an object of an expected size under the limit.
+ *
  * <p>Not thread-safe: one writer thread.
  */
 public final class MultipartUploadStream extends OutputStream {
 
+	/** The most parts S3 accepts in one multipart upload. */
+	public static final int MAX_PARTS = 10_000;
+
+	private static final int MIB = 1024 * 1024;
+
+	/** The largest part {@link #partSizeFor} chooses (each buffer is one array in the heap). */
+	public static final int LARGEST_PART = 512 * MIB;
+
 	private final MultipartUpload upload;
 
 	private final int partSize;
+
+	private final int maxParts;
 
 	private final BlockingQueue<byte[]> freeBuffers;
 
@@ -67,7 +81,46 @@ public final class MultipartUploadStream extends OutputStream {
 	private final boolean abortOnFailure;
 
 	public MultipartUploadStream(MultipartUpload upload, int partSize, int partsInFlight) {
-		this(upload, partSize, partsInFlight, List.of(), true);
+		this(upload, partSize, partsInFlight, List.of(), true, MAX_PARTS);
+	}
+
+	/** With a lower part limit than S3's, so that tests reach it. */
+	MultipartUploadStream(MultipartUpload upload, int partSize, int partsInFlight, int maxParts) {
+		this(upload, partSize, partsInFlight, List.of(), true, maxParts);
+	}
+
+	/**
+	 * The part size for an object expected to be at most {@code expectedBytes}: {@code minimum}, or, when that
+	 * would take more than 90% of {@link #MAX_PARTS} parts, the whole number of MiB that takes about that many,
+	 * at most {@link #LARGEST_PART}.
+	 */
+	public static int partSizeFor(long expectedBytes, int minimum) {
+		long parts = MAX_PARTS * 9L / 10;
+		long needed = (expectedBytes + parts - 1) / parts;
+		if (needed <= minimum) {
+			return minimum;
+		}
+		long rounded = (needed + MIB - 1) / MIB * MIB;
+		return (int) Math.min(rounded, LARGEST_PART);
+	}
+
+	/** Thrown by a write that would need more parts than the store allows. */
+	public static final class PartLimitExceeded extends IOException {
+
+		private static final long serialVersionUID = 1L;
+
+		private final long bytesWritten;
+
+		PartLimitExceeded(int maxParts, int partSize, long bytesWritten) {
+			super("the object outgrew " + maxParts + " parts of " + partSize / MIB + " MiB (" + bytesWritten
+					+ " bytes written), the most one multipart upload can hold");
+			this.bytesWritten = bytesWritten;
+		}
+
+		public long bytesWritten() {
+			return this.bytesWritten;
+		}
+
 	}
 
 	/**
@@ -83,16 +136,17 @@ public final class MultipartUploadStream extends OutputStream {
 						+ partSize + " bytes with checksums; part " + part.partNumber() + " is not");
 			}
 		}
-		return new MultipartUploadStream(upload, partSize, partsInFlight, uploaded, false);
+		return new MultipartUploadStream(upload, partSize, partsInFlight, uploaded, false, MAX_PARTS);
 	}
 
 	private MultipartUploadStream(MultipartUpload upload, int partSize, int partsInFlight,
-			List<MultipartUpload.CompletedPart> uploaded, boolean abortOnFailure) {
+			List<MultipartUpload.CompletedPart> uploaded, boolean abortOnFailure, int maxParts) {
 		if (partsInFlight < 1) {
 			throw new IllegalArgumentException("partsInFlight must be at least 1");
 		}
 		this.upload = upload;
 		this.partSize = partSize;
+		this.maxParts = maxParts;
 		this.freeBuffers = new ArrayBlockingQueue<>(partsInFlight + 1);
 		this.uploaders = Executors.newFixedThreadPool(partsInFlight, runnable -> {
 			Thread thread = new Thread(runnable, "part-upload-" + upload.key());
@@ -120,6 +174,9 @@ public final class MultipartUploadStream extends OutputStream {
 	public void write(byte[] b, int off, int len) throws IOException {
 		ensureOpen();
 		while (len > 0) {
+			if (this.filled == 0 && this.parts.size() >= this.maxParts) {
+				throw new PartLimitExceeded(this.maxParts, this.partSize, this.size);
+			}
 			int n = Math.min(len, this.partSize - this.filled);
 			System.arraycopy(b, off, this.current, this.filled, n);
 			this.filled += n;

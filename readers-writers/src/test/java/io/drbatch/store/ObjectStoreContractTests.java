@@ -134,6 +134,27 @@ public abstract class ObjectStoreContractTests {
 	}
 
 	@Test
+	void aStreamFailsAtTheFirstByteThatWouldNeedOnePartMoreThanTheLimit() throws IOException {
+		MultipartUploadStream full = new MultipartUploadStream(this.store.startMultipart("t/full", "application/octet-stream"),
+				MIN_PART, 2, 2);
+		full.write(new byte[2 * MIN_PART]);
+		full.close();
+		assertThat(full.result().partCount()).isEqualTo(2);
+		assertThat(this.store.head("t/full")).get().extracting(ObjectInfo::size).isEqualTo(2L * MIN_PART);
+
+		MultipartUploadStream over = new MultipartUploadStream(this.store.startMultipart("t/over", "application/octet-stream"),
+				MIN_PART, 2, 2);
+		over.write(new byte[2 * MIN_PART]);
+		org.assertj.core.api.Assertions.assertThatThrownBy(() -> over.write(new byte[] { 1 }))
+			.isInstanceOf(MultipartUploadStream.PartLimitExceeded.class)
+			.hasMessageContaining("outgrew 2 parts of 5 MiB")
+			.satisfies(ex -> assertThat(((MultipartUploadStream.PartLimitExceeded) ex).bytesWritten()).isEqualTo(2L * MIN_PART));
+		over.abort();
+		assertThat(this.store.pendingUploads("t/")).isEmpty();
+		assertThat(this.store.head("t/over")).isEmpty();
+	}
+
+	@Test
 	void rangedGetReturnsTheBytesFromTheOffsetToTheEnd() throws IOException {
 		byte[] content = new byte[300_000];
 		new Random(11).nextBytes(content);
