@@ -95,8 +95,7 @@ public final class DumpStreamer {
 			int largest = (int) Math.max(configuredPartSize, Math.min(needed, budget / 2 / mib * mib));
 			return new PartPlan(largest, 1, true);
 		}
-		int inFlight = (int) Math.max(1, Math.min(configuredInFlight, budget / needed - 1));
-		return new PartPlan(needed, inFlight, false);
+		return new PartPlan(needed, MultipartUploadStream.partsInFlightWithin(needed, configuredInFlight, budget), false);
 	}
 
 	public Outcome dump(PgConnectionSpec source, ObjectStore store, String key) {

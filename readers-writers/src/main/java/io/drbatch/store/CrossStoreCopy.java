@@ -19,7 +19,8 @@ import io.drbatch.failure.FailureKind;
 /**
  * Copies one object from one store to another (another cloud, account or region: no server-side copy is
  * possible), streaming: a GET from the source feeds a multipart upload on the destination with several parts in
- * flight, memory bounded by {@code partSize x (partsInFlight + 1)}, never the whole object.
+ * flight, memory bounded by {@code partSize x (partsInFlight + 1)}, never the whole object (fewer parts in flight
+ * when the original's parts are so large that those buffers would take more than half the heap).
  *
  * <p>The copy uses the part size the object was first uploaded with, so the destination's composite checksum
  * equals the one recorded for the original: the end-to-end check holds even when the copy resumed. Verified
@@ -106,7 +107,9 @@ public final class CrossStoreCopy {
 			log.info("Resuming the copy of {} to target '{}' from {} uploaded part(s) ({} bytes)", fromKey, to.name(),
 					resumable.size(), (long) resumable.size() * expected.partSize());
 		}
-		MultipartUploadStream out = MultipartUploadStream.resuming(upload, expected.partSize(), this.partsInFlight,
+		MultipartUploadStream out = MultipartUploadStream.resuming(upload, expected.partSize(),
+				MultipartUploadStream.partsInFlightWithin(expected.partSize(), this.partsInFlight,
+						Runtime.getRuntime().maxMemory() / 2),
 				resumable);
 		long offset = (long) resumable.size() * expected.partSize();
 		try {

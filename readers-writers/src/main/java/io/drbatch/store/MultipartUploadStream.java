@@ -104,6 +104,15 @@ public final class MultipartUploadStream extends OutputStream {
 		return (int) Math.min(rounded, LARGEST_PART);
 	}
 
+	/**
+	 * The parts in flight, at most {@code configured} and at least 1, whose buffers ({@code partSize x (parts + 1)})
+	 * stay within {@code budgetBytes}: an object cut into large parts (a large database's dump) is streamed with
+	 * fewer of them in flight rather than running out of memory.
+	 */
+	public static int partsInFlightWithin(int partSize, int configured, long budgetBytes) {
+		return (int) Math.max(1, Math.min(configured, budgetBytes / partSize - 1));
+	}
+
 	/** Thrown by a write that would need more parts than the store allows. */
 	public static final class PartLimitExceeded extends IOException {
 

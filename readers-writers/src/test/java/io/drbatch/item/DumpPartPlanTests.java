@@ -51,6 +51,14 @@ class DumpPartPlanTests {
 	}
 
 	@Test
+	void partsInFlightNeverDropBelowOneNorExceedTheConfiguredNumber() {
+		assertThat(MultipartUploadStream.partsInFlightWithin(16 * MIB, 4, 80 * MIB)).isEqualTo(4);
+		assertThat(MultipartUploadStream.partsInFlightWithin(35 * MIB, 4, 80 * MIB)).isEqualTo(1);
+		assertThat(MultipartUploadStream.partsInFlightWithin(20 * MIB, 8, 80 * MIB)).isEqualTo(3);
+		assertThat(MultipartUploadStream.partsInFlightWithin(512 * MIB, 4, 80 * MIB)).isEqualTo(1);
+	}
+
+	@Test
 	void aDatabaseBeyondTheLargestPartsIsSaidToBeCappedEvenWithAmpleHeap() {
 		DumpStreamer.PartPlan plan = DumpStreamer.planParts(8192 * GIB, 16 * MIB, 4, 64 * GIB);
 
