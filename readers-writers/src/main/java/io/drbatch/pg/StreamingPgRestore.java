@@ -37,10 +37,11 @@ import io.drbatch.failure.FailureKind;
  * everything not loaded yet (the data, sequence values, large objects' data, indexes, constraints, triggers,
  * ACLs, materialized views) from the complete file.</li>
  * </ol>
- * Loading during the download pays off only when the download is slow compared with the restore: a single
- * {@code pg_restore -j} over all the data builds each table's indexes while other tables still load, which the
- * early loads cannot (they finish before any index is built), and measured on the benchmark database it is the
- * faster of the two when the bucket delivers faster than the server restores (docs/BENCHMARKS.md).
+ * Loading during the download can pay off only when the download is slow compared with the restore (not
+ * measured on such a link): a single {@code pg_restore -j} over all the data builds each table's indexes while
+ * other tables still load, which the early loads cannot (they finish before any index is built), and on the
+ * benchmark database, whose bucket delivers faster than the server restores, it is the faster of the two
+ * (docs/BENCHMARKS.md).
  * Splitting a restore into pre-data, data and post-data sections is how pg_restore itself is meant to be used
  * for this, and every statement is still pg_restore's own. An archive the spooler cannot read is restored the
  * ordinary way, with {@code pg_restore -j} once it is wholly in the file. The first failure (a pg_restore exit

@@ -169,7 +169,7 @@ public record DrbatchProperties(List<Source> sources, List<Target> targets, @Def
 	 * @param rpoTarget the oldest acceptable backup at drill time
 	 * @param restoreJobs pg_restore parallel jobs ({@code -j})
 	 * @param loadDuringDownload load each table's data while the rest of the dump still downloads, instead of
-	 * all of it with {@code pg_restore -j} once the download is verified; faster only when the bucket delivers
+	 * all of it with {@code pg_restore -j} once the download is verified; can be faster only when the bucket delivers
 	 * slower than the drill server restores (a slow or distant link)
 	 * @param spoolDir local folder for the downloaded dump (pg_restore needs a seekable file); removed afterwards
 	 * @param keepOnFailure keep the scratch database of a failed drill for forensics
