@@ -81,8 +81,8 @@ public final class DumpStreamer {
 	/**
 	 * The part size and parts in flight for a database of {@code databaseBytes} on disk: the configured ones when
 	 * they fit S3's part limit, else larger parts (whole MiB) with at most {@code configuredInFlight} in flight and
-	 * all buffers within half of {@code heapBytes}; when even two buffers of the needed size do not fit, the
-	 * largest parts that do.
+	 * all buffers within half of {@code heapBytes}; when even two buffers of the needed size do not fit (or the
+	 * needed size is beyond the largest part), the largest parts that do, as many in flight as fit.
 	 */
 	static PartPlan planParts(long databaseBytes, int configuredPartSize, int configuredInFlight, long heapBytes) {
 		int needed = MultipartUploadStream.partSizeFor(databaseBytes, configuredPartSize);
@@ -93,7 +93,7 @@ public final class DumpStreamer {
 		int mib = 1024 * 1024;
 		if ((long) needed * 2 > budget || (long) needed * MultipartUploadStream.MAX_PARTS < databaseBytes) {
 			int largest = (int) Math.max(configuredPartSize, Math.min(needed, budget / 2 / mib * mib));
-			return new PartPlan(largest, 1, true);
+			return new PartPlan(largest, MultipartUploadStream.partsInFlightWithin(largest, configuredInFlight, budget), true);
 		}
 		return new PartPlan(needed, MultipartUploadStream.partsInFlightWithin(needed, configuredInFlight, budget), false);
 	}

@@ -113,8 +113,8 @@ class RestoreTasklet implements Tasklet {
 		long restoreMillis = (System.nanoTime() - restoreStarted) / 1_000_000;
 		context.putLong(DrillContext.DOWNLOAD_MILLIS, downloaded.duration().toMillis());
 		context.putLong(DrillContext.RESTORE_MILLIS, restoreMillis);
-		log.info("Restored {} into {} in {} ms; {} ({} bytes stored, {} bytes dump) downloaded and verified in {} ms "
-				+ "(the schema restored meanwhile)", manifest.backupId(), target, restoreMillis, dump.key(), downloaded.storedBytes(),
+		log.info("Restored {} into {} in {} ms; {} ({} bytes stored, {} bytes dump) downloaded and verified in {} ms",
+				manifest.backupId(), target, restoreMillis, dump.key(), downloaded.storedBytes(),
 				downloaded.spooledBytes(), downloaded.duration().toMillis());
 		return RepeatStatus.FINISHED;
 	}
