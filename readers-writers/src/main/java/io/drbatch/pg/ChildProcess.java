@@ -23,6 +23,19 @@ public final class ChildProcess implements AutoCloseable {
 	/** Every child process of this JVM that has not been closed yet, for {@link #destroyAll()}. */
 	private static final java.util.Set<ChildProcess> LIVE = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
+	/** Work other than child processes that a stop request ends too, for {@link #destroyAll()}. */
+	private static final java.util.Set<StopAction> STOP_ACTIONS = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+	/** A registration of {@link #onDestroyAll}; closing it removes it. */
+	public interface StopAction extends AutoCloseable {
+
+		void stop();
+
+		@Override
+		void close();
+
+	}
+
 	private final String tool;
 
 	private final Process process;
@@ -46,10 +59,15 @@ public final class ChildProcess implements AutoCloseable {
 	/**
 	 * Kills every child process this JVM started and has not closed: a requested stop ends pg_dump, pg_restore
 	 * and psql at once, and whatever was reading or feeding them fails and cleans up as after any tool failure.
+	 * Work registered with {@link #onDestroyAll} is stopped too.
 	 * @return how many were running
 	 */
 	public static int destroyAll() {
 		int count = 0;
+		for (StopAction action : STOP_ACTIONS) {
+			action.stop();
+			count++;
+		}
 		for (ChildProcess child : LIVE) {
 			if (child.process.isAlive()) {
 				child.process.destroyForcibly();
@@ -57,6 +75,28 @@ public final class ChildProcess implements AutoCloseable {
 			}
 		}
 		return count;
+	}
+
+	/**
+	 * Has {@link #destroyAll()} also run {@code stop} until the returned registration is closed: for work that
+	 * does what a child process would (a table load over JDBC) and must end with them on a stop request.
+	 */
+	public static StopAction onDestroyAll(Runnable stop) {
+		StopAction action = new StopAction() {
+
+			@Override
+			public void stop() {
+				stop.run();
+			}
+
+			@Override
+			public void close() {
+				STOP_ACTIONS.remove(this);
+			}
+
+		};
+		STOP_ACTIONS.add(action);
+		return action;
 	}
 
 	/**

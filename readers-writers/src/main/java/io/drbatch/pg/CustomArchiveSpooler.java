@@ -17,6 +17,10 @@ import java.util.List;
  * unset, which makes {@code pg_restore -j} scan the archive for every table; with them set, pg_restore seeks
  * straight to a block, and can restore it while later blocks are still arriving.
  *
+ * <p>While copying a table's data block it also notes, every {@value #ROW_START_SPACING} bytes or so, where a row
+ * begins ({@link DataBlock#rowStarts()}), so that a large table can be loaded in slices over several connections
+ * ({@link ParallelTableLoader}).
+ *
  * <p>Archive versions 1.12 to 1.16 (pg_dump 9.x to 17) are understood. Any other version, or a structure that does
  * not parse, is still copied byte for byte; the copy then reports {@link Result#indexed()} false and the caller
  * restores it the ordinary way. Not thread-safe: one thread copies; the listener is called on that thread.
@@ -45,6 +49,9 @@ public final class CustomArchiveSpooler {
 
 	private static final int COPY_BUFFER = 1024 * 1024;
 
+	/** Roughly how far apart the row starts noted in a table's data block are. */
+	static final int ROW_START_SPACING = 8 * 1024 * 1024;
+
 	/** Told about the archive's progress into the file; exceptions it throws stop the copy. */
 	public interface Listener {
 
@@ -60,8 +67,15 @@ public final class CustomArchiveSpooler {
 	 * One entry of the archive's table of contents.
 	 * @param section 1 pre-data, 2 data, 3 post-data, 4 none (as pg_dump numbers them)
 	 * @param hasData whether a data block belongs to it (table data, large objects)
+	 * @param copyStatement the {@code COPY ... FROM stdin;} that loads a table's data block, else {@code null}
 	 */
-	public record TocEntry(int dumpId, String desc, String namespace, String tag, int section, boolean hasData) {
+	public record TocEntry(int dumpId, String desc, String namespace, String tag, int section, boolean hasData,
+			String copyStatement) {
+
+		/** Whether this is a table's (or partition's) rows, loadable with {@link #copyStatement()}. */
+		public boolean isTableData() {
+			return "TABLE DATA".equals(this.desc) && this.copyStatement != null && !this.copyStatement.isBlank();
+		}
 
 		/** {@code TABLE DATA public.accounts}, for logs. */
 		public String describe() {
@@ -75,8 +89,11 @@ public final class CustomArchiveSpooler {
 	 * Where one data block lies in the file.
 	 * @param start position of the block header
 	 * @param end position after the block
+	 * @param rowStarts for a table's data block, ascending positions of chunk headers at which a row begins: the
+	 * first chunk (or the block's end marker when it holds no rows), then one about every
+	 * {@value #ROW_START_SPACING} bytes; empty for other blocks
 	 */
-	public record DataBlock(long start, long end) {
+	public record DataBlock(long start, long end, long[] rowStarts) {
 
 		public long size() {
 			return this.end - this.start;
@@ -85,10 +102,20 @@ public final class CustomArchiveSpooler {
 	}
 
 	/**
+	 * What the archive holds, as far as a loader of its data blocks needs to know.
+	 * @param intSize bytes of an integer's magnitude in the archive (chunk lengths)
+	 * @param uncompressedData whether data blocks hold their rows as they are (pg_dump {@code -Z0})
+	 * @param encoding the archive's client encoding (its {@code ENCODING} entry), {@code null} if not read
+	 */
+	public record ArchiveFacts(int intSize, boolean uncompressedData, String encoding) {
+	}
+
+	/**
 	 * @param bytes bytes copied into the file
 	 * @param indexed whether the structure was read to the end, every data block reported and its position set
+	 * @param facts what was read of the header and TOC; {@code null} when they were not understood
 	 */
-	public record Result(long bytes, boolean indexed) {
+	public record Result(long bytes, boolean indexed, ArchiveFacts facts) {
 	}
 
 	private final InputStream in;
@@ -113,6 +140,15 @@ public final class CustomArchiveSpooler {
 	private int intSize;
 
 	private int offsetSize;
+
+	private boolean uncompressedData;
+
+	private String encoding;
+
+	private boolean headerRead;
+
+	/** Whether the last byte copied by {@link #copyBytes} was a newline. */
+	private boolean lastCopiedNewline;
 
 	private final java.util.Map<Integer, Long> offsetFields = new java.util.HashMap<>();
 
@@ -149,7 +185,8 @@ public final class CustomArchiveSpooler {
 			writeThrough(buffer, 0, n);
 		}
 		flush();
-		return new Result(this.position, indexed);
+		ArchiveFacts facts = this.headerRead ? new ArchiveFacts(this.intSize, this.uncompressedData, this.encoding) : null;
+		return new Result(this.position, indexed, facts);
 	}
 
 	private boolean readArchive() throws IOException {
@@ -167,13 +204,15 @@ public final class CustomArchiveSpooler {
 			long blockStart = this.position;
 			writeByte(type);
 			int dumpId = readInt();
+			long[] rowStarts;
 			if (type == BLOCK_DATA) {
-				skipChunks();
+				rowStarts = copyRowChunks();
 			}
 			else if (type == BLOCK_LARGE_OBJECTS) {
 				for (int oid = readInt(); oid != 0; oid = readInt()) {
 					skipChunks();
 				}
+				rowStarts = new long[0];
 			}
 			else {
 				throw new MalformedArchive("unknown data block type " + type);
@@ -185,7 +224,7 @@ public final class CustomArchiveSpooler {
 				throw new MalformedArchive("data block for dump id " + dumpId + " that is not in the TOC");
 			}
 			writeOffset(field, blockStart);
-			this.listener.dataBlockWritten(entry, new DataBlock(blockStart, this.position));
+			this.listener.dataBlockWritten(entry, new DataBlock(blockStart, this.position, rowStarts));
 		}
 	}
 
@@ -208,10 +247,10 @@ public final class CustomArchiveSpooler {
 			throw new MalformedArchive("unexpected integer sizes or format");
 		}
 		if (this.version >= VERSION_1_15) {
-			readByte();
+			this.uncompressedData = readByte() == 0;
 		}
 		else {
-			readInt();
+			this.uncompressedData = readInt() == 0;
 		}
 		for (int i = 0; i < 7; i++) {
 			readInt();
@@ -219,6 +258,7 @@ public final class CustomArchiveSpooler {
 		readString();
 		readString();
 		readString();
+		this.headerRead = true;
 		return true;
 	}
 
@@ -233,9 +273,9 @@ public final class CustomArchiveSpooler {
 			String tag = readString();
 			String desc = readString();
 			int section = readInt();
+			String definition = readString();
 			readString();
-			readString();
-			readString();
+			String copyStatement = readString();
 			String namespace = readString();
 			readString();
 			if (this.version >= VERSION_1_14) {
@@ -253,7 +293,10 @@ public final class CustomArchiveSpooler {
 			int flag = readByte();
 			readBytes(this.offsetSize);
 			boolean hasData = hadDumper && (flag == OFFSET_NOT_SET || flag == OFFSET_SET);
-			TocEntry entry = new TocEntry(dumpId, desc, namespace, tag, section, hasData);
+			if ("ENCODING".equals(desc) && definition != null) {
+				this.encoding = quoted(definition);
+			}
+			TocEntry entry = new TocEntry(dumpId, desc, namespace, tag, section, hasData, copyStatement);
 			entries.add(entry);
 			this.entriesById.put(dumpId, entry);
 			if (hasData) {
@@ -261,6 +304,44 @@ public final class CustomArchiveSpooler {
 			}
 		}
 		return entries;
+	}
+
+	/** {@code UTF8} of {@code SET client_encoding = 'UTF8';}. */
+	private static String quoted(String definition) {
+		int open = definition.indexOf('\'');
+		int close = definition.indexOf('\'', open + 1);
+		return open >= 0 && close > open ? definition.substring(open + 1, close) : null;
+	}
+
+	/**
+	 * Copies a table's data block: chunks up to the zero-length one that ends it. A row of COPY text ends with a
+	 * newline (a newline inside a value is written as {@code \n}), so a chunk that follows one ending with a
+	 * newline begins a row.
+	 */
+	private long[] copyRowChunks() throws IOException {
+		long[] starts = new long[8];
+		int count = 0;
+		long lastNoted = -ROW_START_SPACING;
+		boolean rowBoundary = true;
+		while (true) {
+			long chunkStart = this.position;
+			if (rowBoundary && chunkStart - lastNoted >= ROW_START_SPACING) {
+				if (count == starts.length) {
+					starts = java.util.Arrays.copyOf(starts, count * 2);
+				}
+				starts[count++] = chunkStart;
+				lastNoted = chunkStart;
+			}
+			int length = readInt();
+			if (length == 0) {
+				return java.util.Arrays.copyOf(starts, count);
+			}
+			if (length < 0) {
+				throw new MalformedArchive("negative chunk length");
+			}
+			copyBytes(length);
+			rowBoundary = this.lastCopiedNewline;
+		}
 	}
 
 	private void skipChunks() throws IOException {
@@ -283,6 +364,7 @@ public final class CustomArchiveSpooler {
 			writeThrough(this.input, this.inputPosition, n);
 			this.inputPosition += n;
 			remaining -= n;
+			this.lastCopiedNewline = this.input[this.inputPosition - 1] == '\n';
 		}
 	}
 

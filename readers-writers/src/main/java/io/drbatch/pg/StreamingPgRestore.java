@@ -33,9 +33,11 @@ import io.drbatch.failure.FailureKind;
  * schema;</li>
  * <li>only with {@code loadDuringDownload}: up to {@code jobs} {@code pg_restore -L} processes load the data
  * blocks already in the file, each taking every block completed so far, while later blocks still arrive;</li>
- * <li>when the stream has ended and {@code verification} has passed, {@code pg_restore -j jobs} restores
- * everything not loaded yet (the data, sequence values, large objects' data, indexes, constraints, triggers,
- * ACLs, materialized views) from the complete file.</li>
+ * <li>when the stream has ended and {@code verification} has passed, the tables' rows not loaded yet are loaded
+ * by {@link ParallelTableLoader} over {@code jobs} connections, a large table in slices at once (pg_dump's own
+ * COPY statements and bytes; when the archive is compressed or not UTF8, pg_restore loads them instead), and
+ * then {@code pg_restore -j jobs} restores everything else (sequence values, large objects, indexes,
+ * constraints, triggers, ACLs, materialized views) from the complete file.</li>
  * </ol>
  * Loading during the download can pay off only when the download is slow compared with the restore (not
  * measured on such a link): a single {@code pg_restore -j} over all the data builds each table's indexes while
@@ -43,9 +45,9 @@ import io.drbatch.failure.FailureKind;
  * benchmark database, whose bucket delivers faster than the server restores, it is the faster of the two
  * (docs/BENCHMARKS.md).
  * Splitting a restore into pre-data, data and post-data sections is how pg_restore itself is meant to be used
- * for this, and every statement is still pg_restore's own. An archive the spooler cannot read is restored the
- * ordinary way, with {@code pg_restore -j} once it is wholly in the file. The first failure (a pg_restore exit
- * status, the stream, the verification) stops every process and is thrown. One restore per instance; not
+ * for this; every statement is pg_restore's own or, for table rows, pg_dump's COPY. An archive the spooler
+ * cannot read is restored the ordinary way, with {@code pg_restore -j} once it is wholly in the file. The first
+ * failure (a pg_restore exit status, a COPY, the stream, the verification) stops every process and is thrown. One restore per instance; not
  * thread-safe.
  */
 public final class StreamingPgRestore {
@@ -63,9 +65,11 @@ public final class StreamingPgRestore {
 	 * @param blocksLoadedWhileStreaming data blocks loaded before the stream had ended
 	 * @param blocks data blocks in the archive
 	 * @param overlapped whether the archive could be restored while arriving (else it was restored afterwards)
+	 * @param slices COPY slices in which {@link ParallelTableLoader} loaded tables' rows after the download; 0 when
+	 * pg_restore loaded them
 	 */
 	public record Outcome(long preDataMillis, long streamMillis, long totalMillis, int blocksLoadedWhileStreaming,
-			int blocks, boolean overlapped) {
+			int blocks, boolean overlapped, int slices) {
 	}
 
 	private final String pgRestorePath;
@@ -90,6 +94,9 @@ public final class StreamingPgRestore {
 	private final Set<Integer> loaded = ConcurrentHashMap.newKeySet();
 
 	private final List<Thread> workers = new ArrayList<>();
+
+	/** Every table data block in the file, in archive order (written on the spooling thread only). */
+	private final List<ParallelTableLoader.Table> tableBlocks = new ArrayList<>();
 
 	private volatile Thread preData;
 
@@ -124,10 +131,12 @@ public final class StreamingPgRestore {
 	 */
 	public Outcome restore(InputStream archive, Runnable verification) {
 		boolean indexed;
+		CustomArchiveSpooler.ArchiveFacts facts;
 		try (FileChannel file = FileChannel.open(this.spoolFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
 				StandardOpenOption.TRUNCATE_EXISTING)) {
 			CustomArchiveSpooler.Result spooled = new CustomArchiveSpooler(archive, file, new Listener()).copy();
 			indexed = spooled.indexed();
+			facts = spooled.facts();
 		}
 		catch (IOException | RuntimeException ex) {
 			stopEverything();
@@ -147,23 +156,48 @@ public final class StreamingPgRestore {
 		rethrowFailure();
 		int blocks = this.entries == null ? 0
 				: (int) this.entries.stream().filter(CustomArchiveSpooler.TocEntry::hasData).count();
+		int slices = 0;
 		if (this.entries == null) {
 			log.info("Archive structure not recognised; restoring it after the download");
 			pgRestore(List.of("--jobs=" + this.jobs), "restore");
 		}
 		else {
+			log.info("Stream verified after {} ms; {} of {} data blocks loaded meanwhile{}; restoring the rest with {} jobs",
+					streamMillis, this.loadedWhileStreaming.get(), blocks, indexed ? "" : " (block positions incomplete)",
+					this.jobs);
+			slices = loadTablesInSlices(indexed, facts);
 			List<Integer> rest = this.entries.stream()
 				.map(CustomArchiveSpooler.TocEntry::dumpId)
 				.filter(id -> !this.loaded.contains(id))
 				.toList();
-			log.info("Stream verified after {} ms; {} of {} data blocks loaded meanwhile{}; restoring the rest with {} jobs",
-					streamMillis, this.loadedWhileStreaming.get(), blocks, indexed ? "" : " (block positions incomplete)",
-					this.jobs);
 			pgRestore(List.of("--jobs=" + this.jobs, "--section=data", "--section=post-data",
 					"--use-list=" + listFile(rest)), "restore of indexes, constraints and the remaining data");
 		}
 		return new Outcome(this.preDataMillis, streamMillis, elapsedMillis(), this.loadedWhileStreaming.get(), blocks,
-				this.entries != null);
+				this.entries != null, slices);
+	}
+
+	/**
+	 * Loads the rows of every table not loaded yet with {@link ParallelTableLoader}, when every block's position
+	 * is known and the loader reads the archive's data; returns the slices loaded (0: left to pg_restore).
+	 */
+	private int loadTablesInSlices(boolean indexed, CustomArchiveSpooler.ArchiveFacts facts) {
+		List<ParallelTableLoader.Table> tables = this.tableBlocks.stream()
+			.filter(table -> !this.loaded.contains(table.entry().dumpId()))
+			.toList();
+		String whyNot = indexed ? ParallelTableLoader.whyNot(facts) : "block positions incomplete";
+		if (tables.isEmpty() || whyNot != null) {
+			if (whyNot != null) {
+				log.info("Table rows are left to pg_restore: {}", whyNot);
+			}
+			return 0;
+		}
+		ParallelTableLoader.Outcome loaded = new ParallelTableLoader(this.target, this.spoolFile, facts.intSize(),
+				this.jobs).load(tables);
+		tables.forEach(table -> this.loaded.add(table.entry().dumpId()));
+		log.info("Loaded {} rows of {} tables ({} MB) in {} slices over {} connections in {} ms", loaded.rows(),
+				loaded.tables(), loaded.bytes() / 1_000_000, loaded.slices(), this.jobs, loaded.millis());
+		return loaded.slices();
 	}
 
 	private final class Listener implements CustomArchiveSpooler.Listener {
@@ -197,6 +231,9 @@ public final class StreamingPgRestore {
 		public void dataBlockWritten(CustomArchiveSpooler.TocEntry entry, CustomArchiveSpooler.DataBlock block) {
 			log.debug("{} ({} bytes) in the spool file at {} ms", entry.describe(), block.size(), elapsedMillis());
 			rethrowFailure();
+			if (entry.isTableData() && block.rowStarts().length > 0) {
+				tableBlocks.add(new ParallelTableLoader.Table(entry, block));
+			}
 			if (loadDuringDownload) {
 				readyBlocks.add(new ReadyBlock(entry, block));
 			}

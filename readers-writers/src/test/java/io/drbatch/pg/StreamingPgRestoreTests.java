@@ -128,6 +128,7 @@ class StreamingPgRestoreTests {
 		assertThat(outcome.blocks()).isEqualTo(4);
 		if (!loadDuringDownload) {
 			assertThat(outcome.blocksLoadedWhileStreaming()).isZero();
+			assertThat(outcome.slices()).as("the three tables' rows loaded by COPY, not pg_restore").isEqualTo(3);
 		}
 		for (String sql : List.of("SELECT count(*) FROM \"Billing\".\"Invoices\"", "SELECT count(*) FROM public.lines",
 				"SELECT count(*) FROM public.nothing", "SELECT last_value FROM public.numbers",
