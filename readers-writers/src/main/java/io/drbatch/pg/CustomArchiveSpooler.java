@@ -17,8 +17,9 @@ import java.util.List;
  * unset, which makes {@code pg_restore -j} scan the archive for every table; with them set, pg_restore seeks
  * straight to a block, and can restore it while later blocks are still arriving.
  *
- * <p>While copying a table's data block it also notes, every {@value #ROW_START_SPACING} bytes or so, where a row
- * begins ({@link DataBlock#rowStarts()}), so that a large table can be loaded in slices over several connections
+ * <p>While copying a table's data block it also tells its listener, every {@value #ROW_RANGE_BYTES} bytes or so
+ * and at the block's end, which range of whole rows is now in the file ({@link Listener#rowsWritten}), so that a
+ * table can be loaded in slices over several connections while later rows still arrive
  * ({@link ParallelTableLoader}).
  *
  * <p>Archive versions 1.12 to 1.16 (pg_dump 9.x to 17) are understood. Any other version, or a structure that does
@@ -49,14 +50,22 @@ public final class CustomArchiveSpooler {
 
 	private static final int COPY_BUFFER = 1024 * 1024;
 
-	/** Roughly how far apart the row starts noted in a table's data block are. */
-	static final int ROW_START_SPACING = 8 * 1024 * 1024;
+	/** Roughly how many bytes of rows {@link Listener#rowsWritten} reports at a time. */
+	static final int ROW_RANGE_BYTES = 32 * 1024 * 1024;
 
 	/** Told about the archive's progress into the file; exceptions it throws stop the copy. */
 	public interface Listener {
 
 		/** The header and the whole table of contents are in the file. */
-		void tableOfContentsWritten(List<TocEntry> entries);
+		void tableOfContentsWritten(List<TocEntry> entries, ArchiveFacts facts);
+
+		/**
+		 * The rows of {@code table}'s data block between the chunk headers at {@code from} and {@code to}
+		 * (exclusive) are in the file: each range begins with a row, and the last one of a block ends after the
+		 * block's end marker. Ranges of one block are reported in order, before {@link #dataBlockWritten}.
+		 */
+		default void rowsWritten(TocEntry table, long from, long to) {
+		}
 
 		/** The data block of {@code entry} is wholly in the file, and its position is set in the TOC. */
 		void dataBlockWritten(TocEntry entry, DataBlock block);
@@ -89,11 +98,8 @@ public final class CustomArchiveSpooler {
 	 * Where one data block lies in the file.
 	 * @param start position of the block header
 	 * @param end position after the block
-	 * @param rowStarts for a table's data block, ascending positions of chunk headers at which a row begins: the
-	 * first chunk (or the block's end marker when it holds no rows), then one about every
-	 * {@value #ROW_START_SPACING} bytes; empty for other blocks
 	 */
-	public record DataBlock(long start, long end, long[] rowStarts) {
+	public record DataBlock(long start, long end) {
 
 		public long size() {
 			return this.end - this.start;
@@ -113,9 +119,8 @@ public final class CustomArchiveSpooler {
 	/**
 	 * @param bytes bytes copied into the file
 	 * @param indexed whether the structure was read to the end, every data block reported and its position set
-	 * @param facts what was read of the header and TOC; {@code null} when they were not understood
 	 */
-	public record Result(long bytes, boolean indexed, ArchiveFacts facts) {
+	public record Result(long bytes, boolean indexed) {
 	}
 
 	private final InputStream in;
@@ -123,6 +128,8 @@ public final class CustomArchiveSpooler {
 	private final FileChannel out;
 
 	private final Listener listener;
+
+	private final int rowRangeBytes;
 
 	private final ByteBuffer pending = ByteBuffer.allocate(COPY_BUFFER);
 
@@ -145,8 +152,6 @@ public final class CustomArchiveSpooler {
 
 	private String encoding;
 
-	private boolean headerRead;
-
 	/** Whether the last byte copied by {@link #copyBytes} was a newline. */
 	private boolean lastCopiedNewline;
 
@@ -155,9 +160,14 @@ public final class CustomArchiveSpooler {
 	private final java.util.Map<Integer, TocEntry> entriesById = new java.util.HashMap<>();
 
 	public CustomArchiveSpooler(InputStream in, FileChannel out, Listener listener) {
+		this(in, out, listener, ROW_RANGE_BYTES);
+	}
+
+	CustomArchiveSpooler(InputStream in, FileChannel out, Listener listener, int rowRangeBytes) {
 		this.in = in;
 		this.out = out;
 		this.listener = listener;
+		this.rowRangeBytes = rowRangeBytes;
 	}
 
 	/**
@@ -185,8 +195,7 @@ public final class CustomArchiveSpooler {
 			writeThrough(buffer, 0, n);
 		}
 		flush();
-		ArchiveFacts facts = this.headerRead ? new ArchiveFacts(this.intSize, this.uncompressedData, this.encoding) : null;
-		return new Result(this.position, indexed, facts);
+		return new Result(this.position, indexed);
 	}
 
 	private boolean readArchive() throws IOException {
@@ -195,7 +204,7 @@ public final class CustomArchiveSpooler {
 		}
 		List<TocEntry> entries = readTableOfContents();
 		flush();
-		this.listener.tableOfContentsWritten(entries);
+		this.listener.tableOfContentsWritten(entries, new ArchiveFacts(this.intSize, this.uncompressedData, this.encoding));
 		while (true) {
 			int type = nextByte();
 			if (type < 0) {
@@ -204,27 +213,28 @@ public final class CustomArchiveSpooler {
 			long blockStart = this.position;
 			writeByte(type);
 			int dumpId = readInt();
-			long[] rowStarts;
-			if (type == BLOCK_DATA) {
-				rowStarts = copyRowChunks();
-			}
-			else if (type == BLOCK_LARGE_OBJECTS) {
-				for (int oid = readInt(); oid != 0; oid = readInt()) {
-					skipChunks();
-				}
-				rowStarts = new long[0];
-			}
-			else {
-				throw new MalformedArchive("unknown data block type " + type);
-			}
-			flush();
 			Long field = this.offsetFields.get(dumpId);
 			TocEntry entry = this.entriesById.get(dumpId);
 			if (field == null || entry == null) {
 				throw new MalformedArchive("data block for dump id " + dumpId + " that is not in the TOC");
 			}
+			if (type == BLOCK_DATA && entry.isTableData()) {
+				copyRows(entry);
+			}
+			else if (type == BLOCK_DATA) {
+				skipChunks();
+			}
+			else if (type == BLOCK_LARGE_OBJECTS) {
+				for (int oid = readInt(); oid != 0; oid = readInt()) {
+					skipChunks();
+				}
+			}
+			else {
+				throw new MalformedArchive("unknown data block type " + type);
+			}
+			flush();
 			writeOffset(field, blockStart);
-			this.listener.dataBlockWritten(entry, new DataBlock(blockStart, this.position, rowStarts));
+			this.listener.dataBlockWritten(entry, new DataBlock(blockStart, this.position));
 		}
 	}
 
@@ -258,7 +268,6 @@ public final class CustomArchiveSpooler {
 		readString();
 		readString();
 		readString();
-		this.headerRead = true;
 		return true;
 	}
 
@@ -314,33 +323,28 @@ public final class CustomArchiveSpooler {
 	}
 
 	/**
-	 * Copies a table's data block: chunks up to the zero-length one that ends it. A row of COPY text ends with a
-	 * newline (a newline inside a value is written as {@code \n}), so a chunk that follows one ending with a
-	 * newline begins a row.
+	 * Copies a table's data block (chunks up to the zero-length one that ends it), reporting ranges of whole rows
+	 * as they are in the file. A row of COPY text ends with a newline (a newline inside a value is written as
+	 * {@code \n}), so a chunk that follows one ending with a newline begins a row.
 	 */
-	private long[] copyRowChunks() throws IOException {
-		long[] starts = new long[8];
-		int count = 0;
-		long lastNoted = -ROW_START_SPACING;
-		boolean rowBoundary = true;
+	private void copyRows(TocEntry table) throws IOException {
+		long rangeStart = this.position;
 		while (true) {
-			long chunkStart = this.position;
-			if (rowBoundary && chunkStart - lastNoted >= ROW_START_SPACING) {
-				if (count == starts.length) {
-					starts = java.util.Arrays.copyOf(starts, count * 2);
-				}
-				starts[count++] = chunkStart;
-				lastNoted = chunkStart;
-			}
 			int length = readInt();
 			if (length == 0) {
-				return java.util.Arrays.copyOf(starts, count);
+				flush();
+				this.listener.rowsWritten(table, rangeStart, this.position);
+				return;
 			}
 			if (length < 0) {
 				throw new MalformedArchive("negative chunk length");
 			}
 			copyBytes(length);
-			rowBoundary = this.lastCopiedNewline;
+			if (this.lastCopiedNewline && this.position - rangeStart >= this.rowRangeBytes) {
+				flush();
+				this.listener.rowsWritten(table, rangeStart, this.position);
+				rangeStart = this.position;
+			}
 		}
 	}
 

@@ -12,8 +12,10 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Queue;
-import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.PriorityBlockingQueue;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -24,20 +26,22 @@ import io.drbatch.failure.DrbatchException;
 import io.drbatch.failure.FailureKind;
 
 /**
- * Loads the table data blocks of a spooled pg_dump custom-format archive into a database whose schema is in
- * place, over several connections at once, each row with pg_dump's own {@code COPY ... FROM stdin} of its table
- * and the archive's bytes as they are. Unlike {@code pg_restore -j}, which loads a table on one connection, a
- * table larger than a slice is cut at the row starts {@link CustomArchiveSpooler} noted and its slices load in
- * parallel, so one large table no longer holds back a restore while the other connections idle (two connections
- * load the benchmark's 1.3 GB table in 60% of the time one takes). Slices are taken largest first.
+ * Loads tables' rows from a spooled pg_dump custom-format archive into a database whose schema is in place, over
+ * several connections at once, each slice of rows with pg_dump's own {@code COPY ... FROM stdin} of its table and
+ * the archive's bytes as they are. Slices are the ranges of whole rows {@link CustomArchiveSpooler} reports (about
+ * {@value CustomArchiveSpooler#ROW_RANGE_BYTES} bytes each), so that, unlike {@code pg_restore -j}, which loads a
+ * table on one connection, a large table loads on every connection at once (two connections load the benchmark's
+ * 1.3 GB table in 60% of the time one takes), and loading can start while later rows still arrive. Waiting slices
+ * are taken largest first.
  *
  * <p>Only for archives whose data is uncompressed and UTF8 (what drbatch writes; the JDBC driver speaks UTF8):
  * {@link #whyNot} says when not. Every session is set up as pg_restore sets its own (no statement, lock or idle
  * timeout, empty search path, row security off). Each slice is one COPY in its own transaction; the first
- * failure stops the other connections at their next buffer and is thrown naming the table, and a stop request
- * ({@link ChildProcess#destroyAll()}) ends the load the same way: the caller discards or recreates the database,
- * as after a failed pg_restore. Memory: about 1.3 MiB per connection. One load per instance; it runs its own
- * threads, and {@link #load} is called from one thread.
+ * failure stops the other connections at their next buffer and is thrown by {@link #finish()} naming the table,
+ * and a stop request ({@link ChildProcess#destroyAll()}) ends the load the same way: the caller discards or
+ * recreates the database, as after a failed pg_restore. Memory: about 1.3 MiB per connection plus the waiting
+ * slices' descriptions. Thread-safe: slices may be added from any thread; {@link #start()} and {@link #finish()}
+ * once each.
  */
 public final class ParallelTableLoader {
 
@@ -45,31 +49,24 @@ public final class ParallelTableLoader {
 
 	private static final int SEND_BUFFER = 256 * 1024;
 
-	/** Slices are no smaller than this, so that a small table is one COPY. */
-	private static final long MIN_SLICE = 32L * 1024 * 1024;
+	/** Rows of one table between two chunk headers of the archive ({@code to} exclusive). */
+	public record Slice(CustomArchiveSpooler.TocEntry table, long from, long to) {
 
-	/** A table's data block in the spool file. */
-	public record Table(CustomArchiveSpooler.TocEntry entry, CustomArchiveSpooler.DataBlock block) {
-
-		long dataStart() {
-			return this.block.rowStarts()[0];
+		long bytes() {
+			return this.to - this.from;
 		}
 
 	}
 
 	/**
-	 * Part of a table's rows: the chunks from {@code from} up to {@code to} (exclusive), or to the end of the block
-	 * when {@code to} is {@link Long#MAX_VALUE}.
-	 */
-	record Slice(Table table, long from, long to, long bytes) {
-	}
-
-	/**
 	 * @param rows rows the server reported loaded
-	 * @param bytes bytes of the data blocks loaded
+	 * @param bytes bytes of the archive loaded
 	 */
 	public record Outcome(int tables, int slices, long rows, long bytes, long millis) {
 	}
+
+	/** Tells a worker that no slice is left; ordered after every real slice. */
+	private static final Slice END = new Slice(null, 0, -1);
 
 	private final PgConnectionSpec target;
 
@@ -79,26 +76,34 @@ public final class ParallelTableLoader {
 
 	private final int connections;
 
-	private final long minSlice;
+	private final PriorityBlockingQueue<Slice> queue = new PriorityBlockingQueue<>(64,
+			Comparator.comparingLong(Slice::bytes).reversed().thenComparingLong(Slice::from));
 
 	private final AtomicReference<RuntimeException> failure = new AtomicReference<>();
 
 	private final AtomicLong rows = new AtomicLong();
+
+	private final AtomicLong bytes = new AtomicLong();
+
+	private final Set<Integer> tables = ConcurrentHashMap.newKeySet();
+
+	private final AtomicInteger slices = new AtomicInteger();
+
+	private final List<Thread> workers = new ArrayList<>();
+
+	private ChildProcess.StopAction stopAction;
+
+	private volatile long started;
 
 	/**
 	 * @param intSize the archive's integer size ({@link CustomArchiveSpooler.ArchiveFacts#intSize()})
 	 * @param connections connections loading at once
 	 */
 	public ParallelTableLoader(PgConnectionSpec target, Path archive, int intSize, int connections) {
-		this(target, archive, intSize, connections, MIN_SLICE);
-	}
-
-	ParallelTableLoader(PgConnectionSpec target, Path archive, int intSize, int connections, long minSlice) {
 		this.target = target;
 		this.archive = archive;
 		this.intSize = intSize;
 		this.connections = Math.max(1, connections);
-		this.minSlice = minSlice;
 	}
 
 	/** Why this loader cannot load the data of an archive with these facts, or {@code null} when it can. */
@@ -115,70 +120,114 @@ public final class ParallelTableLoader {
 		return null;
 	}
 
-	/**
-	 * The slices of {@code tables}, largest first: each table's rows cut at its noted row starts into slices of
-	 * at least {@code minSlice} bytes and at least a quarter of an equal share per connection, so that the
-	 * connections finish close together.
-	 */
-	static List<Slice> slices(List<Table> tables, int connections, long minSlice) {
-		long total = tables.stream().mapToLong(table -> table.block().end() - table.dataStart()).sum();
-		long target = connections == 1 ? Long.MAX_VALUE : Math.max(minSlice, total / (connections * 4L));
-		List<Slice> slices = new ArrayList<>();
-		for (Table table : tables) {
-			long[] starts = table.block().rowStarts();
-			long from = starts[0];
-			for (int i = 1; i < starts.length; i++) {
-				if (starts[i] - from >= target && table.block().end() - starts[i] >= target / 2) {
-					slices.add(new Slice(table, from, starts[i], starts[i] - from));
-					from = starts[i];
-				}
-			}
-			slices.add(new Slice(table, from, Long.MAX_VALUE, table.block().end() - from));
-		}
-		slices.sort(Comparator.comparingLong(Slice::bytes).reversed());
-		return slices;
+	/** Queues {@code slice}; it loads once {@link #start()} has been called. */
+	public void add(Slice slice) {
+		this.queue.add(slice);
 	}
 
-	/** Loads every table's rows; throws the first failure. */
-	public Outcome load(List<Table> tables) {
-		long started = System.nanoTime();
-		List<Slice> slices = slices(tables, this.connections, this.minSlice);
-		Queue<Slice> queue = new ConcurrentLinkedQueue<>(slices);
-		List<Thread> workers = new ArrayList<>();
-		try (ChildProcess.StopAction stop = ChildProcess.onDestroyAll(
-				() -> fail(new DrbatchException(FailureKind.TOOL_FAILED, "loading table data stopped on request")))) {
-			for (int i = 0; i < Math.min(this.connections, slices.size()); i++) {
-				Thread worker = new Thread(() -> work(queue), "table-loader-" + i);
-				workers.add(worker);
-				worker.start();
+	/** Opens the connections, which load queued and later slices until {@link #finish()}. */
+	public synchronized void start() {
+		if (this.started != 0) {
+			throw new IllegalStateException("already started");
+		}
+		if (this.failure.get() != null) {
+			return;
+		}
+		this.started = System.nanoTime();
+		this.stopAction = ChildProcess.onDestroyAll(
+				() -> fail(new DrbatchException(FailureKind.TOOL_FAILED, "loading table data stopped on request")));
+		for (int i = 0; i < this.connections; i++) {
+			Thread worker = new Thread(this::work, "table-loader-" + i);
+			this.workers.add(worker);
+			worker.start();
+		}
+	}
+
+	/**
+	 * Waits until every slice added is loaded (starting the connections if that was not done) and throws the first
+	 * failure.
+	 */
+	public Outcome finish() {
+		synchronized (this) {
+			if (this.started == 0) {
+				start();
 			}
-			for (Thread worker : workers) {
+		}
+		this.queue.add(END);
+		join();
+		RuntimeException first = this.failure.get();
+		if (first != null) {
+			throw first;
+		}
+		return new Outcome(this.tables.size(), this.slices.get(), this.rows.get(), this.bytes.get(),
+				(System.nanoTime() - this.started) / 1_000_000);
+	}
+
+	/** Slices loaded so far. */
+	public int slicesLoaded() {
+		return this.slices.get();
+	}
+
+	/** Throws the first failure of a connection, if there was one. */
+	public void rethrowFailure() {
+		RuntimeException first = this.failure.get();
+		if (first != null) {
+			throw first;
+		}
+	}
+
+	/** Stops loading (each connection at its next buffer) for {@code why}, and waits for the connections to end. */
+	public void abort(RuntimeException why) {
+		fail(why);
+		this.queue.clear();
+		this.queue.add(END);
+		join();
+	}
+
+	private void join() {
+		List<Thread> started;
+		ChildProcess.StopAction stop;
+		synchronized (this) {
+			started = List.copyOf(this.workers);
+			stop = this.stopAction;
+		}
+		try {
+			for (Thread worker : started) {
 				worker.join();
 			}
 		}
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
 			fail(new DrbatchException(FailureKind.TOOL_FAILED, "loading table data interrupted", ex));
-			workers.forEach(Thread::interrupt);
 		}
-		RuntimeException first = this.failure.get();
-		if (first != null) {
-			throw first;
+		finally {
+			if (stop != null) {
+				stop.close();
+			}
 		}
-		long bytes = slices.stream().mapToLong(Slice::bytes).sum();
-		return new Outcome(tables.size(), slices.size(), this.rows.get(), bytes, (System.nanoTime() - started) / 1_000_000);
 	}
 
-	private void work(Queue<Slice> queue) {
+	private void work() {
 		Slice slice = null;
 		try (Connection connection = this.target.open("drbatch-restore-load");
 				FileChannel file = FileChannel.open(this.archive, StandardOpenOption.READ)) {
 			prepareSession(connection);
 			ChunkReader reader = new ChunkReader(file);
 			byte[] send = new byte[SEND_BUFFER];
-			while (this.failure.get() == null && (slice = queue.poll()) != null) {
+			while (true) {
+				slice = this.queue.take();
+				if (slice == END || this.failure.get() != null) {
+					this.queue.add(END);
+					return;
+				}
 				this.rows.addAndGet(loadSlice(connection, reader, send, slice));
+				this.bytes.addAndGet(slice.bytes());
+				this.tables.add(slice.table().dumpId());
+				this.slices.incrementAndGet();
 			}
+		}
+		catch (InterruptedException ex) {
+			fail(new DrbatchException(FailureKind.TOOL_FAILED, "loading table data interrupted", ex));
 		}
 		catch (SQLException | IOException | RuntimeException ex) {
 			fail(describeFailure(slice, ex));
@@ -198,7 +247,7 @@ public final class ParallelTableLoader {
 	private long loadSlice(Connection connection, ChunkReader reader, byte[] send, Slice slice)
 			throws SQLException, IOException {
 		reader.seek(slice.from());
-		CopyIn copy = connection.unwrap(PGConnection.class).getCopyAPI().copyIn(slice.table().entry().copyStatement());
+		CopyIn copy = connection.unwrap(PGConnection.class).getCopyAPI().copyIn(slice.table().copyStatement());
 		try {
 			int filled = 0;
 			while (reader.position() < slice.to()) {
@@ -241,16 +290,18 @@ public final class ParallelTableLoader {
 	}
 
 	private RuntimeException describeFailure(Slice slice, Exception ex) {
-		if (ex instanceof DrbatchException drbatch && (slice == null || this.failure.get() == drbatch)) {
+		if (ex instanceof DrbatchException drbatch && (slice == null || slice == END || this.failure.get() == drbatch)) {
 			return drbatch;
 		}
-		String what = slice == null ? "table data" : slice.table().entry().describe() + " (rows from byte " + slice.from() + ")";
+		String what = slice == null || slice == END ? "table data"
+				: slice.table().describe() + " (rows from byte " + slice.from() + ")";
 		return new DrbatchException(FailureKind.TOOL_FAILED, "loading " + what + " into " + this.target.database()
 				+ " failed: " + PgConnectionSpec.firstLine(ex.getMessage()), ex);
 	}
 
 	private void fail(RuntimeException ex) {
 		this.failure.compareAndSet(null, ex);
+		this.queue.add(END);
 	}
 
 	/** Buffered positional reading of the archive's chunk headers and chunk bytes. Not thread-safe. */

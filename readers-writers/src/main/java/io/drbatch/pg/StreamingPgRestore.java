@@ -10,10 +10,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 
@@ -24,56 +24,47 @@ import io.drbatch.failure.DrbatchException;
 import io.drbatch.failure.FailureKind;
 
 /**
- * Restores a pg_dump custom-format archive with {@code pg_restore} while the archive is still arriving, so that
- * download, decompression and restore overlap:
+ * Restores a pg_dump custom-format archive while the archive is still arriving, so that download, decompression
+ * and restore overlap:
  * <ol>
  * <li>the stream is spooled into a file by {@link CustomArchiveSpooler}, which sets each data block's position in
  * the table of contents once the block is in the file;</li>
  * <li>as soon as the table of contents is in the file, {@code pg_restore --section=pre-data} creates the
  * schema;</li>
- * <li>only with {@code loadDuringDownload}: up to {@code jobs} {@code pg_restore -L} processes load the data
- * blocks already in the file, each taking every block completed so far, while later blocks still arrive;</li>
- * <li>when the stream has ended and {@code verification} has passed, the tables' rows not loaded yet are loaded
- * by {@link ParallelTableLoader} over {@code jobs} connections, a large table in slices at once (pg_dump's own
- * COPY statements and bytes; when the archive is compressed or not UTF8, pg_restore loads them instead), and
- * then {@code pg_restore -j jobs} restores everything else (sequence values, large objects, indexes,
- * constraints, triggers, ACLs, materialized views) from the complete file.</li>
+ * <li>tables' rows are loaded by {@link ParallelTableLoader} over {@code jobs} connections, in slices of about
+ * {@value CustomArchiveSpooler#ROW_RANGE_BYTES} bytes, so that a large table loads on every connection at once:
+ * with {@code loadDuringDownload}, each slice as soon as it is in the file (and the schema exists), else all of
+ * them once the stream has ended and {@code verification} has passed;</li>
+ * <li>then {@code pg_restore -j jobs} restores everything else (sequence values, large objects, indexes,
+ * constraints, triggers, ACLs, materialized views) from the complete file, never before the verification has
+ * passed.</li>
  * </ol>
- * Loading during the download can pay off only when the download is slow compared with the restore (not
- * measured on such a link): a single {@code pg_restore -j} over all the data builds each table's indexes while
- * other tables still load, which the early loads cannot (they finish before any index is built), and on the
- * benchmark database, whose bucket delivers faster than the server restores, it is the faster of the two
- * (docs/BENCHMARKS.md).
- * Splitting a restore into pre-data, data and post-data sections is how pg_restore itself is meant to be used
- * for this; every statement is pg_restore's own or, for table rows, pg_dump's COPY. An archive the spooler
- * cannot read is restored the ordinary way, with {@code pg_restore -j} once it is wholly in the file. The first
- * failure (a pg_restore exit status, a COPY, the stream, the verification) stops every process and is thrown. One restore per instance; not
- * thread-safe.
+ * Loading during the download overlaps the slowest part of a restore with the download; rows loaded from bytes
+ * that then fail verification are in a database the caller discards. Splitting a restore into pre-data, data and
+ * post-data sections is how pg_restore itself is meant to be used for this; every statement is pg_restore's own
+ * or, for rows, pg_dump's COPY. An archive whose rows the loader cannot read (compressed data blocks, an encoding
+ * other than UTF8) has them loaded by that last {@code pg_restore -j} instead, and an archive the spooler cannot
+ * read is restored the ordinary way, with {@code pg_restore -j} once it is wholly in the file. The first failure
+ * (a pg_restore exit status, a COPY, the stream, the verification) stops every process and is thrown. One
+ * restore per instance; not thread-safe.
  */
 public final class StreamingPgRestore {
 
 	private static final Logger log = LoggerFactory.getLogger(StreamingPgRestore.class);
 
-	private static final ReadyBlock NO_MORE_BLOCKS = new ReadyBlock(null, null);
-
-	private record ReadyBlock(CustomArchiveSpooler.TocEntry entry, CustomArchiveSpooler.DataBlock block) {
-	}
-
 	/**
 	 * @param preDataMillis from the start until the schema was created
 	 * @param streamMillis from the start until the stream had ended and was verified
-	 * @param blocksLoadedWhileStreaming data blocks loaded before the stream had ended
+	 * @param slicesLoadedWhileStreaming slices of rows loaded before the stream had ended
 	 * @param blocks data blocks in the archive
 	 * @param overlapped whether the archive could be restored while arriving (else it was restored afterwards)
-	 * @param slices COPY slices in which {@link ParallelTableLoader} loaded tables' rows after the download; 0 when
-	 * pg_restore loaded them
+	 * @param slices slices in which {@link ParallelTableLoader} loaded tables' rows; 0 when pg_restore loaded them
 	 */
-	public record Outcome(long preDataMillis, long streamMillis, long totalMillis, int blocksLoadedWhileStreaming,
+	public record Outcome(long preDataMillis, long streamMillis, long totalMillis, int slicesLoadedWhileStreaming,
 			int blocks, boolean overlapped, int slices) {
 	}
 
 	private final String pgRestorePath;
-
 
 	private final PgConnectionSpec target;
 
@@ -89,29 +80,24 @@ public final class StreamingPgRestore {
 
 	private final Set<ChildProcess> running = ConcurrentHashMap.newKeySet();
 
-	private final LinkedBlockingQueue<ReadyBlock> readyBlocks = new LinkedBlockingQueue<>();
-
-	private final Set<Integer> loaded = ConcurrentHashMap.newKeySet();
-
-	private final List<Thread> workers = new ArrayList<>();
-
-	/** Every table data block in the file, in archive order (written on the spooling thread only). */
-	private final List<ParallelTableLoader.Table> tableBlocks = new ArrayList<>();
+	/** Slices reported by the spooler and not handed to the loader yet (spooling thread only). */
+	private final List<ParallelTableLoader.Slice> pendingSlices = new ArrayList<>();
 
 	private volatile Thread preData;
 
 	private volatile List<CustomArchiveSpooler.TocEntry> entries;
 
-	private volatile long preDataMillis;
+	/** Loads the rows, when the archive allows it; {@code null} before the TOC or when it does not. */
+	private volatile ParallelTableLoader loader;
 
-	private final java.util.concurrent.atomic.AtomicInteger loadedWhileStreaming = new java.util.concurrent.atomic.AtomicInteger();
+	private volatile long preDataMillis;
 
 	private int listFiles;
 
 	/**
-	 * @param jobs pg_restore's {@code --jobs}, and the number of loaders during the download
-	 * @param loadDuringDownload load each table's data as soon as its block is in the spool file, rather than all
-	 * of it with {@code pg_restore -j} after the download
+	 * @param jobs pg_restore's {@code --jobs}, and the connections loading rows
+	 * @param loadDuringDownload load rows as soon as they are in the spool file, rather than after the download
+	 * has been verified
 	 * @param spoolFile where the archive is kept while restoring (pg_restore needs a seekable file); the caller
 	 * removes it afterwards, with the list files named after it
 	 */
@@ -126,90 +112,97 @@ public final class StreamingPgRestore {
 
 	/**
 	 * Restores {@code archive} into the target database, which must exist and be empty.
-	 * @param verification run once the stream has ended and before anything but the data is restored; it
-	 * throws when the bytes read were not the backup's (the caller then discards the database)
+	 * @param verification run once the stream has ended and before anything but the schema and rows is restored;
+	 * it throws when the bytes read were not the backup's (the caller then discards the database)
 	 */
 	public Outcome restore(InputStream archive, Runnable verification) {
 		boolean indexed;
-		CustomArchiveSpooler.ArchiveFacts facts;
 		try (FileChannel file = FileChannel.open(this.spoolFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
 				StandardOpenOption.TRUNCATE_EXISTING)) {
-			CustomArchiveSpooler.Result spooled = new CustomArchiveSpooler(archive, file, new Listener()).copy();
-			indexed = spooled.indexed();
-			facts = spooled.facts();
+			indexed = new CustomArchiveSpooler(archive, file, new Listener()).copy().indexed();
 		}
 		catch (IOException | RuntimeException ex) {
-			stopEverything();
+			RuntimeException first = failureOr(ex);
+			stopEverything(first);
 			// a corrupt object explains a broken stream or a failing pg_restore better than they do themselves
 			verification.run();
-			throw failureOr(ex);
+			throw first;
 		}
+		int whileStreaming = this.loader == null ? 0 : this.loader.slicesLoaded();
 		try {
 			verification.run();
 		}
 		catch (RuntimeException ex) {
-			stopEverything();
+			stopEverything(ex);
 			throw ex;
 		}
 		long streamMillis = elapsedMillis();
-		finishLoaders();
+		joinPreData();
 		rethrowFailure();
 		int blocks = this.entries == null ? 0
 				: (int) this.entries.stream().filter(CustomArchiveSpooler.TocEntry::hasData).count();
-		int slices = 0;
 		if (this.entries == null) {
 			log.info("Archive structure not recognised; restoring it after the download");
 			pgRestore(List.of("--jobs=" + this.jobs), "restore");
+			return new Outcome(this.preDataMillis, streamMillis, elapsedMillis(), 0, 0, false, 0);
+		}
+		if (this.loader != null && !indexed) {
+			// the bytes are the backup's (verified), but not all of them were understood
+			this.loader.abort(new DrbatchException(FailureKind.TOOL_FAILED, "archive structure not read to its end"));
+			if (this.loader.slicesLoaded() > 0) {
+				throw new DrbatchException(FailureKind.TOOL_FAILED, "the archive's structure could not be read to its "
+						+ "end after rows had been loaded from it; restore it without load-during-download");
+			}
+			this.loader = null;
+		}
+		Set<Integer> loaded = new HashSet<>();
+		int slices = 0;
+		if (this.loader != null) {
+			log.info("Stream verified after {} ms with {} slices of rows loaded meanwhile; loading the rest over {} "
+					+ "connections", streamMillis, whileStreaming, this.jobs);
+			this.pendingSlices.forEach(this.loader::add);
+			ParallelTableLoader.Outcome rows = this.loader.finish();
+			log.info("Loaded {} rows of {} tables ({} MB) in {} slices over {} connections, done after {} ms",
+					rows.rows(), rows.tables(), rows.bytes() / 1_000_000, rows.slices(), this.jobs, elapsedMillis());
+			this.entries.stream()
+				.filter(CustomArchiveSpooler.TocEntry::isTableData)
+				.map(CustomArchiveSpooler.TocEntry::dumpId)
+				.forEach(loaded::add);
+			slices = rows.slices();
 		}
 		else {
-			log.info("Stream verified after {} ms; {} of {} data blocks loaded meanwhile{}; restoring the rest with {} jobs",
-					streamMillis, this.loadedWhileStreaming.get(), blocks, indexed ? "" : " (block positions incomplete)",
-					this.jobs);
-			slices = loadTablesInSlices(indexed, facts);
-			List<Integer> rest = this.entries.stream()
-				.map(CustomArchiveSpooler.TocEntry::dumpId)
-				.filter(id -> !this.loaded.contains(id))
-				.toList();
-			pgRestore(List.of("--jobs=" + this.jobs, "--section=data", "--section=post-data",
-					"--use-list=" + listFile(rest)), "restore of indexes, constraints and the remaining data");
+			log.info("Stream verified after {} ms{}; restoring the data with {} jobs", streamMillis,
+					indexed ? "" : " (block positions incomplete)", this.jobs);
 		}
-		return new Outcome(this.preDataMillis, streamMillis, elapsedMillis(), this.loadedWhileStreaming.get(), blocks,
-				this.entries != null, slices);
-	}
-
-	/**
-	 * Loads the rows of every table not loaded yet with {@link ParallelTableLoader}, when every block's position
-	 * is known and the loader reads the archive's data; returns the slices loaded (0: left to pg_restore).
-	 */
-	private int loadTablesInSlices(boolean indexed, CustomArchiveSpooler.ArchiveFacts facts) {
-		List<ParallelTableLoader.Table> tables = this.tableBlocks.stream()
-			.filter(table -> !this.loaded.contains(table.entry().dumpId()))
+		List<Integer> rest = this.entries.stream()
+			.map(CustomArchiveSpooler.TocEntry::dumpId)
+			.filter(id -> !loaded.contains(id))
 			.toList();
-		String whyNot = indexed ? ParallelTableLoader.whyNot(facts) : "block positions incomplete";
-		if (tables.isEmpty() || whyNot != null) {
-			if (whyNot != null) {
-				log.info("Table rows are left to pg_restore: {}", whyNot);
-			}
-			return 0;
-		}
-		ParallelTableLoader.Outcome loaded = new ParallelTableLoader(this.target, this.spoolFile, facts.intSize(),
-				this.jobs).load(tables);
-		tables.forEach(table -> this.loaded.add(table.entry().dumpId()));
-		log.info("Loaded {} rows of {} tables ({} MB) in {} slices over {} connections in {} ms", loaded.rows(),
-				loaded.tables(), loaded.bytes() / 1_000_000, loaded.slices(), this.jobs, loaded.millis());
-		return loaded.slices();
+		pgRestore(List.of("--jobs=" + this.jobs, "--section=data", "--section=post-data", "--use-list=" + listFile(rest)),
+				"restore of indexes, constraints and the remaining data");
+		return new Outcome(this.preDataMillis, streamMillis, elapsedMillis(), whileStreaming, blocks, true, slices);
 	}
 
 	private final class Listener implements CustomArchiveSpooler.Listener {
 
 		@Override
-		public void tableOfContentsWritten(List<CustomArchiveSpooler.TocEntry> toc) {
+		public void tableOfContentsWritten(List<CustomArchiveSpooler.TocEntry> toc, CustomArchiveSpooler.ArchiveFacts facts) {
 			entries = List.copyOf(toc);
 			log.debug("Table of contents ({} entries) in the spool file at {} ms", toc.size(), elapsedMillis());
+			String whyNot = ParallelTableLoader.whyNot(facts);
+			if (whyNot == null) {
+				loader = new ParallelTableLoader(target, spoolFile, facts.intSize(), jobs);
+			}
+			else {
+				log.info("Table rows are left to pg_restore: {}", whyNot);
+			}
 			Thread schema = new Thread(() -> {
 				try {
 					pgRestore(List.of("--section=pre-data"), "restore of the schema (pre-data)");
 					preDataMillis = elapsedMillis();
+					if (loader != null && loadDuringDownload && failure.get() == null) {
+						loader.start();
+					}
 				}
 				catch (RuntimeException ex) {
 					fail(ex);
@@ -217,13 +210,21 @@ public final class StreamingPgRestore {
 			}, "pg_restore-pre-data");
 			preData = schema;
 			schema.start();
-			if (!loadDuringDownload) {
+		}
+
+		@Override
+		public void rowsWritten(CustomArchiveSpooler.TocEntry table, long from, long to) {
+			rethrowFailure();
+			if (loader == null) {
 				return;
 			}
-			for (int i = 0; i < jobs; i++) {
-				Thread worker = new Thread(() -> loadBlocks(schema), "pg_restore-data-" + i);
-				workers.add(worker);
-				worker.start();
+			ParallelTableLoader.Slice slice = new ParallelTableLoader.Slice(table, from, to);
+			if (loadDuringDownload) {
+				loader.rethrowFailure();
+				loader.add(slice);
+			}
+			else {
+				pendingSlices.add(slice);
 			}
 		}
 
@@ -231,84 +232,22 @@ public final class StreamingPgRestore {
 		public void dataBlockWritten(CustomArchiveSpooler.TocEntry entry, CustomArchiveSpooler.DataBlock block) {
 			log.debug("{} ({} bytes) in the spool file at {} ms", entry.describe(), block.size(), elapsedMillis());
 			rethrowFailure();
-			if (entry.isTableData() && block.rowStarts().length > 0) {
-				tableBlocks.add(new ParallelTableLoader.Table(entry, block));
-			}
-			if (loadDuringDownload) {
-				readyBlocks.add(new ReadyBlock(entry, block));
-			}
 		}
 
 	}
 
-	private void loadBlocks(Thread preData) {
+	private void joinPreData() {
+		Thread schema = this.preData;
+		if (schema == null) {
+			return;
+		}
 		try {
-			preData.join();
-			while (this.failure.get() == null) {
-				ReadyBlock first = this.readyBlocks.take();
-				if (first == NO_MORE_BLOCKS) {
-					this.readyBlocks.add(NO_MORE_BLOCKS);
-					return;
-				}
-				List<ReadyBlock> batch = new ArrayList<>(List.of(first));
-				this.readyBlocks.drainTo(batch);
-				boolean last = batch.remove(NO_MORE_BLOCKS);
-				if (last) {
-					// the marker stays for the other workers
-					this.readyBlocks.add(NO_MORE_BLOCKS);
-				}
-				List<CustomArchiveSpooler.TocEntry> whole = batch.stream().map(ReadyBlock::entry).toList();
-				if (!whole.isEmpty()) {
-					long loadStarted = System.nanoTime();
-					pgRestore(List.of("--use-list=" + listFile(whole.stream().map(CustomArchiveSpooler.TocEntry::dumpId).toList())),
-							"load of " + describe(whole));
-					log.info("Loaded {} at {} ms in {} ms", describe(whole), elapsedMillis(),
-							(System.nanoTime() - loadStarted) / 1_000_000);
-					markLoaded(whole, last);
-				}
-				if (last) {
-					return;
-				}
-			}
+			schema.join();
 		}
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
-		}
-		catch (RuntimeException ex) {
-			fail(ex);
-		}
-	}
-
-	private void markLoaded(List<CustomArchiveSpooler.TocEntry> entries, boolean afterStream) {
-		entries.forEach(entry -> this.loaded.add(entry.dumpId()));
-		if (!afterStream) {
-			this.loadedWhileStreaming.addAndGet(entries.size());
-		}
-	}
-
-	private static String describe(List<CustomArchiveSpooler.TocEntry> batch) {
-		if (batch.isEmpty()) {
-			return "nothing";
-		}
-		String names = batch.stream().limit(3).map(CustomArchiveSpooler.TocEntry::describe).collect(Collectors.joining(", "));
-		return batch.size() > 3 ? names + " and " + (batch.size() - 3) + " more" : names;
-	}
-
-	private void finishLoaders() {
-		this.readyBlocks.add(NO_MORE_BLOCKS);
-		List<Thread> threads = new ArrayList<>(this.workers);
-		if (this.preData != null) {
-			threads.add(this.preData);
-		}
-		for (Thread worker : threads) {
-			try {
-				worker.join();
-			}
-			catch (InterruptedException ex) {
-				Thread.currentThread().interrupt();
-				stopEverything();
-				throw new DrbatchException(FailureKind.TOOL_FAILED, "restore interrupted", ex);
-			}
+			stopEverything(new DrbatchException(FailureKind.TOOL_FAILED, "restore interrupted", ex));
+			throw new DrbatchException(FailureKind.TOOL_FAILED, "restore interrupted", ex);
 		}
 	}
 
@@ -368,16 +307,20 @@ public final class StreamingPgRestore {
 
 	private void fail(RuntimeException ex) {
 		if (this.failure.compareAndSet(null, ex)) {
-			stopEverything();
+			this.running.forEach(ChildProcess::close);
 		}
 	}
 
-	private void stopEverything() {
+	/** Ends the child processes and the loader after {@code why}, and waits for them. */
+	private void stopEverything(RuntimeException why) {
+		this.failure.compareAndSet(null, why);
 		this.running.forEach(ChildProcess::close);
-		this.readyBlocks.clear();
-		this.workers.forEach(Thread::interrupt);
 		if (this.preData != null) {
 			this.preData.interrupt();
+		}
+		ParallelTableLoader rows = this.loader;
+		if (rows != null) {
+			rows.abort(this.failure.get());
 		}
 	}
 

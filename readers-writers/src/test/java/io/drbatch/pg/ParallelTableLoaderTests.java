@@ -69,63 +69,43 @@ class ParallelTableLoaderTests {
 	}
 
 	@Test
-	void slicesCoverEveryTableContiguouslyLargestFirst() {
-		CustomArchiveSpooler.TocEntry big = new CustomArchiveSpooler.TocEntry(1, "TABLE DATA", "public", "big", 2, true,
-				"COPY public.big (id) FROM stdin;\n");
-		CustomArchiveSpooler.TocEntry small = new CustomArchiveSpooler.TocEntry(2, "TABLE DATA", "public", "small", 2,
-				true, "COPY public.small (id) FROM stdin;\n");
-		ParallelTableLoader.Table bigTable = new ParallelTableLoader.Table(big,
-				new CustomArchiveSpooler.DataBlock(0, 1006, new long[] { 6, 106, 206, 306, 406, 506, 606, 706, 806, 906 }));
-		ParallelTableLoader.Table smallTable = new ParallelTableLoader.Table(small,
-				new CustomArchiveSpooler.DataBlock(1006, 1106, new long[] { 1012 }));
+	void theSpoolerReportsEveryTablesRowsAsContiguousRangesOfWholeRows(@TempDir Path dir) throws Exception {
+		Path file = dir.resolve("archive.pgdump");
+		Spooled spooled = spool(file);
+		assertThat(ParallelTableLoader.whyNot(spooled.facts)).isNull();
 
-		// 1094 bytes of rows over 2 connections: slices of at least 1094 / 8 = 136 bytes
-		List<ParallelTableLoader.Slice> slices = ParallelTableLoader.slices(List.of(smallTable, bigTable), 2, 1);
-
-		assertThat(slices).extracting(ParallelTableLoader.Slice::bytes).isSortedAccordingTo((a, b) -> Long.compare(b, a));
-		List<ParallelTableLoader.Slice> ofBig = slices.stream()
-			.filter(slice -> slice.table() == bigTable)
-			.sorted((a, b) -> Long.compare(a.from(), b.from()))
+		List<ParallelTableLoader.Slice> events = spooled.slices.stream()
+			.filter(slice -> slice.table().tag().equals("events"))
 			.toList();
-		assertThat(ofBig).hasSizeGreaterThan(3);
-		assertThat(ofBig.get(0).from()).isEqualTo(6);
-		for (int i = 1; i < ofBig.size(); i++) {
-			assertThat(ofBig.get(i).from()).as("slice %d starts where the one before ends", i).isEqualTo(ofBig.get(i - 1).to());
-			assertThat(ofBig.get(i - 1).bytes()).isGreaterThanOrEqualTo(136);
+		assertThat(events).as("ranges of about 1 MiB of a 30 MB block").hasSizeGreaterThan(20);
+		CustomArchiveSpooler.DataBlock block = spooled.blocks.get("events");
+		// the block header: type byte, then the dump id as a sign byte and intSize bytes
+		assertThat(events.get(0).from()).isEqualTo(block.start() + 2 + spooled.facts.intSize());
+		assertThat(events.get(events.size() - 1).to()).isEqualTo(block.end());
+		try (RandomAccessFile bytes = new RandomAccessFile(file.toFile(), "r")) {
+			for (int i = 1; i < events.size(); i++) {
+				assertThat(events.get(i).from()).as("range %d starts where the one before ends", i)
+					.isEqualTo(events.get(i - 1).to());
+				bytes.seek(events.get(i).from() - 1);
+				assertThat(bytes.read()).as("the byte before range %d ends a row", i).isEqualTo('\n');
+			}
 		}
-		assertThat(ofBig.get(ofBig.size() - 1).to()).isEqualTo(Long.MAX_VALUE);
-		assertThat(ofBig.stream().mapToLong(ParallelTableLoader.Slice::bytes).sum()).isEqualTo(1000);
-		assertThat(slices).filteredOn(slice -> slice.table() == smallTable).singleElement()
-			.satisfies(slice -> assertThat(slice.from()).isEqualTo(1012));
-
-		assertThat(ParallelTableLoader.slices(List.of(smallTable, bigTable), 1, 1)).as("one connection: no cuts")
-			.hasSize(2);
 	}
 
 	@Test
 	void aTableLoadedInSlicesHoldsExactlyTheSourceRows(@TempDir Path dir) throws Exception {
 		Path file = dir.resolve("archive.pgdump");
-		List<ParallelTableLoader.Table> tables = new ArrayList<>();
-		CustomArchiveSpooler.Result spooled = spool(file, tables);
-		assertThat(ParallelTableLoader.whyNot(spooled.facts())).isNull();
-		ParallelTableLoader.Table events = tables.stream()
-			.filter(table -> table.entry().tag().equals("events"))
-			.findFirst()
-			.orElseThrow();
-		assertThat(events.block().rowStarts()).as("row starts noted in a 30 MB block").hasSizeGreaterThanOrEqualTo(3);
-		try (RandomAccessFile bytes = new RandomAccessFile(file.toFile(), "r")) {
-			for (int i = 1; i < events.block().rowStarts().length; i++) {
-				bytes.seek(events.block().rowStarts()[i] - 1);
-				assertThat(bytes.read()).as("the byte before a noted row start ends a row").isEqualTo('\n');
-			}
-		}
+		Spooled spooled = spool(file);
 		String target = schemaOnly(file);
+		ParallelTableLoader loader = new ParallelTableLoader(TestPostgres.spec(target, target), file,
+				spooled.facts.intSize(), 3);
 
-		ParallelTableLoader.Outcome outcome = new ParallelTableLoader(TestPostgres.spec(target, target), file,
-				spooled.facts().intSize(), 3, 1).load(tables);
+		loader.start();
+		spooled.slices.forEach(loader::add);
+		ParallelTableLoader.Outcome outcome = loader.finish();
 
 		assertThat(outcome.tables()).isEqualTo(2);
-		assertThat(outcome.slices()).isGreaterThanOrEqualTo(events.block().rowStarts().length);
+		assertThat(outcome.slices()).isEqualTo(spooled.slices.size()).isGreaterThan(20);
 		assertThat(outcome.rows()).isEqualTo(150_003);
 		assertThat(TestPostgres.queryLong(target, "SELECT count(*) FROM public.events")).isEqualTo(150_000);
 		assertThat(TestPostgres.queryLong(target, "SELECT count(*) FROM public.little")).isEqualTo(3);
@@ -135,17 +115,33 @@ class ParallelTableLoaderTests {
 	@Test
 	void aRejectedRowFailsTheLoadNamingTheTable(@TempDir Path dir) throws Exception {
 		Path file = dir.resolve("archive.pgdump");
-		List<ParallelTableLoader.Table> tables = new ArrayList<>();
-		CustomArchiveSpooler.Result spooled = spool(file, tables);
+		Spooled spooled = spool(file);
 		String target = schemaOnly(file);
 		TestPostgres.execute(target, "ALTER TABLE public.events ADD CONSTRAINT few CHECK (id < 100000)");
+		ParallelTableLoader loader = new ParallelTableLoader(TestPostgres.spec(target, target), file,
+				spooled.facts.intSize(), 2);
+		spooled.slices.forEach(loader::add);
 
-		assertThatThrownBy(() -> new ParallelTableLoader(TestPostgres.spec(target, target), file,
-				spooled.facts().intSize(), 2, 1).load(tables))
-			.isInstanceOf(DrbatchException.class)
+		assertThatThrownBy(loader::finish).isInstanceOf(DrbatchException.class)
 			.hasMessageContaining("TABLE DATA public.events")
 			.hasMessageContaining("few")
 			.satisfies(ex -> assertThat(((DrbatchException) ex).kind()).isEqualTo(FailureKind.TOOL_FAILED));
+	}
+
+	@Test
+	void aStopRequestEndsTheLoad(@TempDir Path dir) throws Exception {
+		Path file = dir.resolve("archive.pgdump");
+		Spooled spooled = spool(file);
+		String target = schemaOnly(file);
+		ParallelTableLoader loader = new ParallelTableLoader(TestPostgres.spec(target, target), file,
+				spooled.facts.intSize(), 2);
+		loader.start();
+
+		assertThat(ChildProcess.destroyAll()).as("the running load counts as stopped").isPositive();
+		spooled.slices.forEach(loader::add);
+
+		assertThatThrownBy(loader::finish).isInstanceOf(DrbatchException.class).hasMessageContaining("stopped on request");
+		assertThat(TestPostgres.queryLong(target, "SELECT count(*) FROM public.events")).isZero();
 	}
 
 	@Test
@@ -157,24 +153,45 @@ class ParallelTableLoaderTests {
 		assertThat(ParallelTableLoader.whyNot(null)).isNotNull();
 	}
 
-	private static CustomArchiveSpooler.Result spool(Path file, List<ParallelTableLoader.Table> tables)
-			throws IOException {
+	/** What spooling the archive reported. */
+	private static final class Spooled {
+
+		CustomArchiveSpooler.ArchiveFacts facts;
+
+		final List<ParallelTableLoader.Slice> slices = new ArrayList<>();
+
+		final java.util.Map<String, CustomArchiveSpooler.DataBlock> blocks = new java.util.HashMap<>();
+
+	}
+
+	/** Spools the archive, reporting rows in ranges of about 1 MiB. */
+	private static Spooled spool(Path file) throws IOException {
+		Spooled spooled = new Spooled();
 		try (FileChannel out = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
-			return new CustomArchiveSpooler(new ByteArrayInputStream(archive), out, new CustomArchiveSpooler.Listener() {
+			CustomArchiveSpooler.Result result = new CustomArchiveSpooler(new ByteArrayInputStream(archive), out,
+					new CustomArchiveSpooler.Listener() {
 
-				@Override
-				public void tableOfContentsWritten(List<CustomArchiveSpooler.TocEntry> entries) {
-				}
+						@Override
+						public void tableOfContentsWritten(List<CustomArchiveSpooler.TocEntry> entries,
+								CustomArchiveSpooler.ArchiveFacts facts) {
+							spooled.facts = facts;
+						}
 
-				@Override
-				public void dataBlockWritten(CustomArchiveSpooler.TocEntry entry, CustomArchiveSpooler.DataBlock block) {
-					if (entry.isTableData()) {
-						tables.add(new ParallelTableLoader.Table(entry, block));
-					}
-				}
+						@Override
+						public void rowsWritten(CustomArchiveSpooler.TocEntry table, long from, long to) {
+							spooled.slices.add(new ParallelTableLoader.Slice(table, from, to));
+						}
 
-			}).copy();
+						@Override
+						public void dataBlockWritten(CustomArchiveSpooler.TocEntry entry,
+								CustomArchiveSpooler.DataBlock block) {
+							spooled.blocks.put(entry.tag(), block);
+						}
+
+					}, 1024 * 1024).copy();
+			assertThat(result.indexed()).isTrue();
 		}
+		return spooled;
 	}
 
 	/** A new database with the archive's schema and no rows. */

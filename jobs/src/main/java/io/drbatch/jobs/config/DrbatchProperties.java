@@ -167,10 +167,10 @@ public record DrbatchProperties(List<Source> sources, List<Target> targets, @Def
 	 * @param database a fixed scratch database name instead of the generated one (refused when it is the source)
 	 * @param rtoTarget the longest acceptable restore (download, verify, restore, counts)
 	 * @param rpoTarget the oldest acceptable backup at drill time
-	 * @param restoreJobs pg_restore parallel jobs ({@code -j})
-	 * @param loadDuringDownload load each table's data while the rest of the dump still downloads, instead of
-	 * all of it with {@code pg_restore -j} once the download is verified; can be faster only when the bucket delivers
-	 * slower than the drill server restores (a slow or distant link)
+	 * @param restoreJobs connections loading tables' rows, and pg_restore parallel jobs ({@code -j})
+	 * @param loadDuringDownload load tables' rows as they arrive, while the rest of the dump still downloads (rows
+	 * from bytes that then fail verification are in a database that is dropped); {@code false} loads nothing but the
+	 * schema before the download is verified
 	 * @param spoolDir local folder for the downloaded dump (pg_restore needs a seekable file); removed afterwards
 	 * @param keepOnFailure keep the scratch database of a failed drill for forensics
 	 * @param checks custom SQL checks run in the restored database
@@ -186,7 +186,7 @@ public record DrbatchProperties(List<Source> sources, List<Target> targets, @Def
 	public record Drill(@DefaultValue("127.0.0.1") String host, @DefaultValue("5432") int port,
 			@DefaultValue("postgres") String username, String password, Path passwordFile, String database,
 			@DefaultValue("1h") java.time.Duration rtoTarget, @DefaultValue("24h") java.time.Duration rpoTarget,
-			@DefaultValue("2") int restoreJobs, @DefaultValue("false") boolean loadDuringDownload, Path spoolDir, @DefaultValue("false") boolean keepOnFailure,
+			@DefaultValue("2") int restoreJobs, @DefaultValue("true") boolean loadDuringDownload, Path spoolDir, @DefaultValue("false") boolean keepOnFailure,
 			@DefaultValue("pg_restore") String pgRestorePath, @DefaultValue("psql") String psqlPath, List<Check> checks,
 			@DefaultValue Webhook webhook, @DefaultValue("12h") java.time.Duration coldRestoreTimeout,
 			@DefaultValue("30s") java.time.Duration coldRestorePoll, @DefaultValue("2") int coldRestoreDays,

@@ -36,9 +36,10 @@ import io.drbatch.store.ObjectStore;
 /**
  * Restores the chosen backup into a new database (the drill's scratch database or the recovery's target,
  * dropped first when the select step chose to replace it) while downloading it: the custom format through
- * {@link StreamingPgRestore} (schema as soon as the table of contents arrives, data, indexes and constraints with
- * {@code pg_restore -j} after the download is verified, or each table's data as soon as its block arrives with
- * {@code drbatch.drill.load-during-download}), plain SQL
+ * {@link StreamingPgRestore} (schema as soon as the table of contents arrives; tables' rows in slices over
+ * {@code drbatch.drill.restore-jobs} connections, as they arrive with {@code drbatch.drill.load-during-download},
+ * else after the download is verified; indexes, constraints and the rest with {@code pg_restore -j} after the
+ * download is verified), plain SQL
  * streamed into {@code psql}. Every stored byte is checked against the manifest; when the check fails the
  * database, which then holds unverified data, is dropped and the step fails naming the object. The spool file
  * is removed whatever happens (a killed attempt's spool files are removed by the relaunch). A relaunch drops the
@@ -140,9 +141,9 @@ class RestoreTasklet implements Tasklet {
 		BackupDownloader.Downloaded[] downloaded = new BackupDownloader.Downloaded[1];
 		try {
 			StreamingPgRestore.Outcome outcome = restore.restore(stream, () -> downloaded[0] = stream.finish(spool));
-			log.info("pg_restore: schema after {} ms, stream verified after {} ms with {} of {} data blocks loaded, "
-					+ "done after {} ms", outcome.preDataMillis(), outcome.streamMillis(),
-					outcome.blocksLoadedWhileStreaming(), outcome.blocks(), outcome.totalMillis());
+			log.info("Restore: schema after {} ms, stream verified after {} ms with {} slices of rows loaded meanwhile "
+					+ "({} in all; 0: rows left to pg_restore), done after {} ms", outcome.preDataMillis(),
+					outcome.streamMillis(), outcome.slicesLoadedWhileStreaming(), outcome.slices(), outcome.totalMillis());
 			return downloaded[0];
 		}
 		finally {
