@@ -36,7 +36,8 @@ import io.drbatch.failure.FailureKind;
  *
  * <p>Only for archives whose data is uncompressed and UTF8 (what drbatch writes; the JDBC driver speaks UTF8):
  * {@link #whyNot} says when not. Every session is set up as pg_restore sets its own (no statement, lock or idle
- * timeout, empty search path, row security off). Each slice is one COPY in its own transaction; the first
+ * timeout, empty search path, row security off), and with no idle session timeout either, since a connection
+ * waits for the next slice while a slow download goes on. Each slice is one COPY in its own transaction; the first
  * failure stops the other connections at their next buffer and is thrown by {@link #finish()} naming the table,
  * and a stop request ({@link ChildProcess#destroyAll()}) ends the load the same way: the caller discards or
  * recreates the database, as after a failed pg_restore. Memory: about 1.3 MiB per connection plus the waiting
@@ -239,6 +240,9 @@ public final class ParallelTableLoader {
 			statement.execute("SET statement_timeout = 0");
 			statement.execute("SET lock_timeout = 0");
 			statement.execute("SET idle_in_transaction_session_timeout = 0");
+			if (connection.getMetaData().getDatabaseMajorVersion() >= 14) {
+				statement.execute("SET idle_session_timeout = 0");
+			}
 			statement.execute("SELECT pg_catalog.set_config('search_path', '', false)");
 			statement.execute("SET row_security = off");
 		}

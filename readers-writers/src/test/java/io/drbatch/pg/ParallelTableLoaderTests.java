@@ -56,10 +56,7 @@ class ParallelTableLoaderTests {
 				CREATE TABLE public.little (id int);
 				INSERT INTO public.little VALUES (1), (2), (3);
 				""");
-		Process dump = new ProcessBuilder("pg_dump", "-Fc", "-Z0", "-h", TestPostgres.HOST, "-p",
-				String.valueOf(TestPostgres.PORT), "-U", TestPostgres.USER, "-d", SOURCE).start();
-		archive = dump.getInputStream().readAllBytes();
-		assertThat(dump.waitFor()).isZero();
+		archive = TestPostgres.dumpCustomFormat(SOURCE);
 	}
 
 	@AfterAll
@@ -97,8 +94,7 @@ class ParallelTableLoaderTests {
 		Path file = dir.resolve("archive.pgdump");
 		Spooled spooled = spool(file);
 		String target = schemaOnly(file);
-		ParallelTableLoader loader = new ParallelTableLoader(TestPostgres.spec(target, target), file,
-				spooled.facts.intSize(), 3);
+		ParallelTableLoader loader = loader(target, file, spooled, 3);
 
 		loader.start();
 		spooled.slices.forEach(loader::add);
@@ -118,8 +114,7 @@ class ParallelTableLoaderTests {
 		Spooled spooled = spool(file);
 		String target = schemaOnly(file);
 		TestPostgres.execute(target, "ALTER TABLE public.events ADD CONSTRAINT few CHECK (id < 100000)");
-		ParallelTableLoader loader = new ParallelTableLoader(TestPostgres.spec(target, target), file,
-				spooled.facts.intSize(), 2);
+		ParallelTableLoader loader = loader(target, file, spooled, 2);
 		spooled.slices.forEach(loader::add);
 
 		assertThatThrownBy(loader::finish).isInstanceOf(DrbatchException.class)
@@ -133,8 +128,7 @@ class ParallelTableLoaderTests {
 		Path file = dir.resolve("archive.pgdump");
 		Spooled spooled = spool(file);
 		String target = schemaOnly(file);
-		ParallelTableLoader loader = new ParallelTableLoader(TestPostgres.spec(target, target), file,
-				spooled.facts.intSize(), 2);
+		ParallelTableLoader loader = loader(target, file, spooled, 2);
 		loader.start();
 
 		assertThat(ChildProcess.destroyAll()).as("the running load counts as stopped").isPositive();
@@ -192,6 +186,10 @@ class ParallelTableLoaderTests {
 			assertThat(result.indexed()).isTrue();
 		}
 		return spooled;
+	}
+
+	private static ParallelTableLoader loader(String target, Path file, Spooled spooled, int connections) {
+		return new ParallelTableLoader(TestPostgres.spec(target, target), file, spooled.facts.intSize(), connections);
 	}
 
 	/** A new database with the archive's schema and no rows. */

@@ -51,10 +51,7 @@ class StreamingPgRestoreTests {
 				CREATE MATERIALIZED VIEW public.totals AS SELECT count(*) AS invoices FROM "Billing"."Invoices";
 				SELECT lo_from_bytea(0, convert_to('large object restored while streaming', 'UTF8'));
 				""");
-		Process dump = new ProcessBuilder("pg_dump", "-Fc", "-Z0", "-h", TestPostgres.HOST, "-p",
-				String.valueOf(TestPostgres.PORT), "-U", TestPostgres.USER, "-d", SOURCE).start();
-		pipedArchive = dump.getInputStream().readAllBytes();
-		assertThat(dump.waitFor()).isZero();
+		pipedArchive = TestPostgres.dumpCustomFormat(SOURCE);
 	}
 
 	@AfterAll

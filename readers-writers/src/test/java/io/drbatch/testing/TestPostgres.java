@@ -44,6 +44,20 @@ public final class TestPostgres {
 		return new PgConnectionSpec(name, HOST, PORT, database, USER, null, null);
 	}
 
+	/**
+	 * {@code database} as {@code pg_dump -Fc -Z0} writes it to a pipe (the way drbatch runs it: no data block
+	 * positions in the table of contents).
+	 */
+	public static byte[] dumpCustomFormat(String database) throws IOException, InterruptedException {
+		Process dump = new ProcessBuilder("pg_dump", "-Fc", "-Z0", "-h", HOST, "-p", String.valueOf(PORT), "-U", USER,
+				"-d", database).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+		byte[] archive = dump.getInputStream().readAllBytes();
+		if (dump.waitFor() != 0) {
+			throw new IOException("pg_dump of " + database + " exited with status " + dump.exitValue());
+		}
+		return archive;
+	}
+
 	/** Creates an empty database with a unique name starting with {@code prefix}. */
 	public static String newDatabase(String prefix) {
 		String name = (prefix + "_" + UUID.randomUUID().toString().substring(0, 8)).toLowerCase(Locale.ROOT);
