@@ -53,6 +53,14 @@ public final class CustomArchiveSpooler {
 	/** Roughly how many bytes of rows {@link Listener#rowsWritten} reports at a time. */
 	static final int ROW_RANGE_BYTES = 32 * 1024 * 1024;
 
+	public static final int SECTION_NONE = 1;
+
+	public static final int SECTION_PRE_DATA = 2;
+
+	public static final int SECTION_DATA = 3;
+
+	public static final int SECTION_POST_DATA = 4;
+
 	/** Told about the archive's progress into the file; exceptions it throws stop the copy. */
 	public interface Listener {
 
@@ -74,12 +82,14 @@ public final class CustomArchiveSpooler {
 
 	/**
 	 * One entry of the archive's table of contents.
-	 * @param section 1 pre-data, 2 data, 3 post-data, 4 none (as pg_dump numbers them)
+	 * @param section {@link #SECTION_NONE}, {@link #SECTION_PRE_DATA}, {@link #SECTION_DATA} or
+	 * {@link #SECTION_POST_DATA}, as pg_dump numbers them
 	 * @param hasData whether a data block belongs to it (table data, large objects)
 	 * @param copyStatement the {@code COPY ... FROM stdin;} that loads a table's data block, else {@code null}
+	 * @param dependencies dump ids of the entries this one depends on
 	 */
 	public record TocEntry(int dumpId, String desc, String namespace, String tag, int section, boolean hasData,
-			String copyStatement) {
+			String copyStatement, List<Integer> dependencies) {
 
 		/** Whether this is a table's (or partition's) rows, loadable with {@link #copyStatement()}. */
 		public boolean isTableData() {
@@ -295,8 +305,14 @@ public final class CustomArchiveSpooler {
 			}
 			readString();
 			readString();
-			while (readString() != null) {
-				// dependencies: not needed to schedule data blocks
+			List<Integer> dependencies = new ArrayList<>();
+			for (String dependency = readString(); dependency != null; dependency = readString()) {
+				try {
+					dependencies.add(Integer.valueOf(dependency.strip()));
+				}
+				catch (NumberFormatException ex) {
+					throw new MalformedArchive("dependency '" + dependency + "' is not a dump id");
+				}
 			}
 			long offsetField = this.position;
 			int flag = readByte();
@@ -305,7 +321,8 @@ public final class CustomArchiveSpooler {
 			if ("ENCODING".equals(desc) && definition != null) {
 				this.encoding = quoted(definition);
 			}
-			TocEntry entry = new TocEntry(dumpId, desc, namespace, tag, section, hasData, copyStatement);
+			TocEntry entry = new TocEntry(dumpId, desc, namespace, tag, section, hasData, copyStatement,
+					List.copyOf(dependencies));
 			entries.add(entry);
 			this.entriesById.put(dumpId, entry);
 			if (hasData) {

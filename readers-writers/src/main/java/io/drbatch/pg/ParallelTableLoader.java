@@ -9,12 +9,14 @@ import java.nio.file.StandardOpenOption;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.PriorityBlockingQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -31,8 +33,10 @@ import io.drbatch.failure.FailureKind;
  * the archive's bytes as they are. Slices are the ranges of whole rows {@link CustomArchiveSpooler} reports (about
  * {@value CustomArchiveSpooler#ROW_RANGE_BYTES} bytes each), so that, unlike {@code pg_restore -j}, which loads a
  * table on one connection, a large table loads on every connection at once (two connections load the benchmark's
- * 1.3 GB table in 60% of the time one takes), and loading can start while later rows still arrive. Waiting slices
- * are taken largest first.
+ * 1.3 GB table in 60% of the time one takes), and loading can start while later rows still arrive. A connection
+ * takes the next waiting slice of the table with the most rows reported so far, so that the largest table, whose
+ * indexes take longest to build, is loaded first, and the caller can build them while the others still load
+ * ({@link SliceListener}).
  *
  * <p>Only for archives whose data is uncompressed and UTF8 (what drbatch writes; the JDBC driver speaks UTF8):
  * {@link #whyNot} says when not. Every session is set up as pg_restore sets its own (no statement, lock or idle
@@ -42,7 +46,7 @@ import io.drbatch.failure.FailureKind;
  * and a stop request ({@link ChildProcess#destroyAll()}) ends the load the same way: the caller discards or
  * recreates the database, as after a failed pg_restore. Memory: about 1.3 MiB per connection plus the waiting
  * slices' descriptions. Thread-safe: slices may be added from any thread; {@link #start()} and {@link #finish()}
- * once each.
+ * once each; the listener is called on the loading threads.
  */
 public final class ParallelTableLoader {
 
@@ -66,8 +70,13 @@ public final class ParallelTableLoader {
 	public record Outcome(int tables, int slices, long rows, long bytes, long millis) {
 	}
 
-	/** Tells a worker that no slice is left; ordered after every real slice. */
-	private static final Slice END = new Slice(null, 0, -1);
+	/** Told of every slice once its rows are committed, on the thread that loaded it. */
+	@FunctionalInterface
+	public interface SliceListener {
+
+		void loaded(Slice slice);
+
+	}
 
 	private final PgConnectionSpec target;
 
@@ -77,8 +86,17 @@ public final class ParallelTableLoader {
 
 	private final int connections;
 
-	private final PriorityBlockingQueue<Slice> queue = new PriorityBlockingQueue<>(64,
-			Comparator.comparingLong(Slice::bytes).reversed().thenComparingLong(Slice::from));
+	private final SliceListener listener;
+
+	/** Guards {@link #waiting}, {@link #bytesReported} and {@link #ended}; waited on by idle connections. */
+	private final Object queueLock = new Object();
+
+	/** Slices not taken yet, per table (dump id of its TABLE DATA entry), each table's in order. */
+	private final Map<Integer, ArrayDeque<Slice>> waiting = new LinkedHashMap<>();
+
+	private final Map<Integer, Long> bytesReported = new HashMap<>();
+
+	private boolean ended;
 
 	private final AtomicReference<RuntimeException> failure = new AtomicReference<>();
 
@@ -100,11 +118,13 @@ public final class ParallelTableLoader {
 	 * @param intSize the archive's integer size ({@link CustomArchiveSpooler.ArchiveFacts#intSize()})
 	 * @param connections connections loading at once
 	 */
-	public ParallelTableLoader(PgConnectionSpec target, Path archive, int intSize, int connections) {
+	public ParallelTableLoader(PgConnectionSpec target, Path archive, int intSize, int connections,
+			SliceListener listener) {
 		this.target = target;
 		this.archive = archive;
 		this.intSize = intSize;
 		this.connections = Math.max(1, connections);
+		this.listener = listener;
 	}
 
 	/** Why this loader cannot load the data of an archive with these facts, or {@code null} when it can. */
@@ -123,7 +143,51 @@ public final class ParallelTableLoader {
 
 	/** Queues {@code slice}; it loads once {@link #start()} has been called. */
 	public void add(Slice slice) {
-		this.queue.add(slice);
+		synchronized (this.queueLock) {
+			this.waiting.computeIfAbsent(slice.table().dumpId(), id -> new ArrayDeque<>()).add(slice);
+			this.bytesReported.merge(slice.table().dumpId(), slice.bytes(), Long::sum);
+			this.queueLock.notifyAll();
+		}
+	}
+
+	/**
+	 * The next slice of the table with the most bytes reported (the first such table on a tie); waits while none is
+	 * waiting and more may come; {@code null} when none will (ended or failed).
+	 */
+	private Slice take() throws InterruptedException {
+		synchronized (this.queueLock) {
+			while (true) {
+				if (this.failure.get() != null) {
+					return null;
+				}
+				ArrayDeque<Slice> next = null;
+				long largest = -1;
+				for (Map.Entry<Integer, ArrayDeque<Slice>> table : this.waiting.entrySet()) {
+					long reported = this.bytesReported.get(table.getKey());
+					if (!table.getValue().isEmpty() && reported > largest) {
+						next = table.getValue();
+						largest = reported;
+					}
+				}
+				if (next != null) {
+					return next.poll();
+				}
+				if (this.ended) {
+					return null;
+				}
+				this.queueLock.wait();
+			}
+		}
+	}
+
+	private void endQueue(boolean discardWaiting) {
+		synchronized (this.queueLock) {
+			this.ended = true;
+			if (discardWaiting) {
+				this.waiting.clear();
+			}
+			this.queueLock.notifyAll();
+		}
 	}
 
 	/** Opens the connections, which load queued and later slices until {@link #finish()}. */
@@ -154,7 +218,7 @@ public final class ParallelTableLoader {
 				start();
 			}
 		}
-		this.queue.add(END);
+		endQueue(false);
 		join();
 		RuntimeException first = this.failure.get();
 		if (first != null) {
@@ -179,10 +243,14 @@ public final class ParallelTableLoader {
 
 	/** Stops loading (each connection at its next buffer) for {@code why}, and waits for the connections to end. */
 	public void abort(RuntimeException why) {
-		fail(why);
-		this.queue.clear();
-		this.queue.add(END);
+		cancel(why);
 		join();
+	}
+
+	/** Stops loading (each connection at its next buffer) for {@code why}, without waiting. */
+	public void cancel(RuntimeException why) {
+		fail(why);
+		endQueue(true);
 	}
 
 	private void join() {
@@ -215,16 +283,12 @@ public final class ParallelTableLoader {
 			prepareSession(connection);
 			ChunkReader reader = new ChunkReader(file);
 			byte[] send = new byte[SEND_BUFFER];
-			while (true) {
-				slice = this.queue.take();
-				if (slice == END || this.failure.get() != null) {
-					this.queue.add(END);
-					return;
-				}
+			for (slice = take(); slice != null; slice = take()) {
 				this.rows.addAndGet(loadSlice(connection, reader, send, slice));
 				this.bytes.addAndGet(slice.bytes());
 				this.tables.add(slice.table().dumpId());
 				this.slices.incrementAndGet();
+				this.listener.loaded(slice);
 			}
 		}
 		catch (InterruptedException ex) {
@@ -294,10 +358,10 @@ public final class ParallelTableLoader {
 	}
 
 	private RuntimeException describeFailure(Slice slice, Exception ex) {
-		if (ex instanceof DrbatchException drbatch && (slice == null || slice == END || this.failure.get() == drbatch)) {
+		if (ex instanceof DrbatchException drbatch && (slice == null || this.failure.get() == drbatch)) {
 			return drbatch;
 		}
-		String what = slice == null || slice == END ? "table data"
+		String what = slice == null ? "table data"
 				: slice.table().describe() + " (rows from byte " + slice.from() + ")";
 		return new DrbatchException(FailureKind.TOOL_FAILED, "loading " + what + " into " + this.target.database()
 				+ " failed: " + PgConnectionSpec.firstLine(ex.getMessage()), ex);
@@ -305,7 +369,9 @@ public final class ParallelTableLoader {
 
 	private void fail(RuntimeException ex) {
 		this.failure.compareAndSet(null, ex);
-		this.queue.add(END);
+		synchronized (this.queueLock) {
+			this.queueLock.notifyAll();
+		}
 	}
 
 	/** Buffered positional reading of the archive's chunk headers and chunk bytes. Not thread-safe. */

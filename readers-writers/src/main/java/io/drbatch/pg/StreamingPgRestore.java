@@ -10,10 +10,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 
@@ -35,9 +38,12 @@ import io.drbatch.failure.FailureKind;
  * {@value CustomArchiveSpooler#ROW_RANGE_BYTES} bytes, so that a large table loads on every connection at once:
  * with {@code loadDuringDownload}, each slice as soon as it is in the file (and the schema exists), else all of
  * them once the stream has ended and {@code verification} has passed;</li>
- * <li>then {@code pg_restore -j jobs} restores everything else (sequence values, large objects, indexes,
- * constraints, triggers, ACLs, materialized views) from the complete file, never before the verification has
- * passed.</li>
+ * <li>once the verification has passed, each table's own indexes and constraints (those that depend on nothing
+ * but the table and the schema) are built by {@code pg_restore -L} as soon as all its rows are in, one such
+ * pg_restore at a time, while other tables still load: the largest table, loaded first, has its index built
+ * beside the others' loads instead of after them;</li>
+ * <li>then {@code pg_restore -j jobs} restores everything else (sequence values, large objects, the other indexes
+ * and constraints, foreign keys, triggers, ACLs, materialized views) from the complete file.</li>
  * </ol>
  * Loading during the download overlaps the slowest part of a restore with the download; rows loaded from bytes
  * that then fail verification are in a database the caller discards. Splitting a restore into pre-data, data and
@@ -59,9 +65,10 @@ public final class StreamingPgRestore {
 	 * @param blocks data blocks in the archive
 	 * @param overlapped whether the archive could be restored while arriving (else it was restored afterwards)
 	 * @param slices slices in which {@link ParallelTableLoader} loaded tables' rows; 0 when pg_restore loaded them
+	 * @param builtWhileLoading indexes and constraints built as soon as their table was loaded
 	 */
 	public record Outcome(long preDataMillis, long streamMillis, long totalMillis, int slicesLoadedWhileStreaming,
-			int blocks, boolean overlapped, int slices) {
+			int blocks, boolean overlapped, int slices, int builtWhileLoading) {
 	}
 
 	private final String pgRestorePath;
@@ -89,6 +96,9 @@ public final class StreamingPgRestore {
 
 	/** Loads the rows, when the archive allows it; {@code null} before the TOC or when it does not. */
 	private volatile ParallelTableLoader loader;
+
+	/** Builds loaded tables' indexes; set with {@link #loader}. */
+	private volatile TableIndexes tableIndexes;
 
 	private volatile long preDataMillis;
 
@@ -144,7 +154,7 @@ public final class StreamingPgRestore {
 		if (this.entries == null) {
 			log.info("Archive structure not recognised; restoring it after the download");
 			pgRestore(List.of("--jobs=" + this.jobs), "restore");
-			return new Outcome(this.preDataMillis, streamMillis, elapsedMillis(), 0, 0, false, 0);
+			return new Outcome(this.preDataMillis, streamMillis, elapsedMillis(), 0, 0, false, 0, 0);
 		}
 		if (this.loader != null && !indexed) {
 			// the bytes are the backup's (verified), but not all of them were understood
@@ -157,13 +167,28 @@ public final class StreamingPgRestore {
 		}
 		Set<Integer> loaded = new HashSet<>();
 		int slices = 0;
+		int builtWhileLoading = 0;
 		if (this.loader != null) {
 			log.info("Stream verified after {} ms with {} slices of rows loaded meanwhile; loading the rest over {} "
 					+ "connections", streamMillis, whileStreaming, this.jobs);
+			this.tableIndexes.start();
 			this.pendingSlices.forEach(this.loader::add);
-			ParallelTableLoader.Outcome rows = this.loader.finish();
+			ParallelTableLoader.Outcome rows;
+			try {
+				rows = this.loader.finish();
+			}
+			catch (RuntimeException ex) {
+				stopEverything(ex);
+				throw this.failure.get();
+			}
 			log.info("Loaded {} rows of {} tables ({} MB) in {} slices over {} connections, done after {} ms",
 					rows.rows(), rows.tables(), rows.bytes() / 1_000_000, rows.slices(), this.jobs, elapsedMillis());
+			Set<Integer> built = this.tableIndexes.finish();
+			rethrowFailure();
+			log.info("{} indexes and constraints built as their tables were loaded, done after {} ms", built.size(),
+					elapsedMillis());
+			loaded.addAll(built);
+			builtWhileLoading = built.size();
 			this.entries.stream()
 				.filter(CustomArchiveSpooler.TocEntry::isTableData)
 				.map(CustomArchiveSpooler.TocEntry::dumpId)
@@ -180,7 +205,8 @@ public final class StreamingPgRestore {
 			.toList();
 		pgRestore(List.of("--jobs=" + this.jobs, "--section=data", "--section=post-data", "--use-list=" + listFile(rest)),
 				"restore of indexes, constraints and the remaining data");
-		return new Outcome(this.preDataMillis, streamMillis, elapsedMillis(), whileStreaming, blocks, true, slices);
+		return new Outcome(this.preDataMillis, streamMillis, elapsedMillis(), whileStreaming, blocks, true, slices,
+				builtWhileLoading);
 	}
 
 	private final class Listener implements CustomArchiveSpooler.Listener {
@@ -191,7 +217,10 @@ public final class StreamingPgRestore {
 			log.debug("Table of contents ({} entries) in the spool file at {} ms", toc.size(), elapsedMillis());
 			String whyNot = ParallelTableLoader.whyNot(facts);
 			if (whyNot == null) {
-				loader = new ParallelTableLoader(target, spoolFile, facts.intSize(), jobs);
+				TableIndexes indexes = new TableIndexes(toc);
+				tableIndexes = indexes;
+				loader = new ParallelTableLoader(target, spoolFile, facts.intSize(), jobs,
+						slice -> indexes.loaded(slice.table().dumpId()));
 			}
 			else {
 				log.info("Table rows are left to pg_restore: {}", whyNot);
@@ -219,6 +248,7 @@ public final class StreamingPgRestore {
 				return;
 			}
 			ParallelTableLoader.Slice slice = new ParallelTableLoader.Slice(table, from, to);
+			tableIndexes.reported(table.dumpId());
 			if (loadDuringDownload) {
 				loader.rethrowFailure();
 				loader.add(slice);
@@ -232,6 +262,148 @@ public final class StreamingPgRestore {
 		public void dataBlockWritten(CustomArchiveSpooler.TocEntry entry, CustomArchiveSpooler.DataBlock block) {
 			log.debug("{} ({} bytes) in the spool file at {} ms", entry.describe(), block.size(), elapsedMillis());
 			rethrowFailure();
+			if (tableIndexes != null && entry.isTableData()) {
+				tableIndexes.complete(entry.dumpId());
+			}
+		}
+
+	}
+
+	/**
+	 * Builds each table's own indexes and constraints with {@code pg_restore -L} once all its rows are loaded: the
+	 * post-data {@code INDEX} and {@code CONSTRAINT} entries that depend on one table with rows in the archive and
+	 * otherwise only on pre-data entries (foreign keys, partition index attachments and the like are left to the
+	 * last pg_restore). Up to {@code jobs} pg_restore processes at a time, each taking every table ready by then, so
+	 * that a small table's key does not wait for a large one's; none before {@link #start()}, which comes after the
+	 * download is verified. Thread-safe.
+	 */
+	private final class TableIndexes {
+
+		private static final List<Integer> NO_MORE = List.of();
+
+		/** Post-data entries per TABLE DATA dump id, removed once queued. */
+		private final Map<Integer, List<Integer>> byTableData = new HashMap<>();
+
+		/** Per TABLE DATA dump id: slices reported, slices loaded, 1 when its block is complete. */
+		private final Map<Integer, int[]> progress = new HashMap<>();
+
+		private final LinkedBlockingQueue<List<Integer>> ready = new LinkedBlockingQueue<>();
+
+		private final Set<Integer> built = ConcurrentHashMap.newKeySet();
+
+		private final List<Thread> builders = new ArrayList<>();
+
+		TableIndexes(List<CustomArchiveSpooler.TocEntry> toc) {
+			Map<Integer, CustomArchiveSpooler.TocEntry> byId = new HashMap<>();
+			toc.forEach(entry -> byId.put(entry.dumpId(), entry));
+			Map<Integer, Integer> tableDataByTable = new HashMap<>();
+			for (CustomArchiveSpooler.TocEntry entry : toc) {
+				if (entry.isTableData()) {
+					entry.dependencies().stream()
+						.filter(id -> byId.containsKey(id) && "TABLE".equals(byId.get(id).desc()))
+						.forEach(table -> tableDataByTable.put(table, entry.dumpId()));
+				}
+			}
+			for (CustomArchiveSpooler.TocEntry entry : toc) {
+				if (entry.section() != CustomArchiveSpooler.SECTION_POST_DATA || !("INDEX".equals(entry.desc()) || "CONSTRAINT".equals(entry.desc()))) {
+					continue;
+				}
+				List<Integer> tables = entry.dependencies().stream().filter(tableDataByTable::containsKey).toList();
+				boolean restPreData = entry.dependencies().stream()
+					.filter(id -> !tableDataByTable.containsKey(id))
+					.allMatch(id -> byId.containsKey(id) && byId.get(id).section() == CustomArchiveSpooler.SECTION_PRE_DATA);
+				if (tables.size() == 1 && restPreData) {
+					this.byTableData.computeIfAbsent(tableDataByTable.get(tables.get(0)), id -> new ArrayList<>())
+						.add(entry.dumpId());
+				}
+			}
+		}
+
+		synchronized void reported(int tableData) {
+			this.progress.computeIfAbsent(tableData, id -> new int[3])[0]++;
+		}
+
+		synchronized void loaded(int tableData) {
+			this.progress.computeIfAbsent(tableData, id -> new int[3])[1]++;
+			queueIfLoaded(tableData);
+		}
+
+		synchronized void complete(int tableData) {
+			this.progress.computeIfAbsent(tableData, id -> new int[3])[2] = 1;
+			queueIfLoaded(tableData);
+		}
+
+		private void queueIfLoaded(int tableData) {
+			int[] table = this.progress.get(tableData);
+			if (table[2] == 1 && table[0] == table[1]) {
+				List<Integer> entries = this.byTableData.remove(tableData);
+				if (entries != null) {
+					this.ready.add(entries);
+				}
+			}
+		}
+
+		synchronized void start() {
+			for (int i = 0; i < jobs; i++) {
+				Thread thread = new Thread(this::build, "pg_restore-table-indexes-" + i);
+				this.builders.add(thread);
+				thread.start();
+			}
+		}
+
+		private void build() {
+			try {
+				while (true) {
+					List<List<Integer>> batch = new ArrayList<>(List.of(this.ready.take()));
+					this.ready.drainTo(batch);
+					boolean last = batch.remove(NO_MORE);
+					if (last) {
+						this.ready.add(NO_MORE);
+					}
+					List<Integer> entries = batch.stream().flatMap(List::stream).toList();
+					if (!entries.isEmpty() && failure.get() == null) {
+						long buildStarted = elapsedMillis();
+						pgRestore(List.of("--section=post-data", "--use-list=" + listFile(entries)),
+								"build of " + entries.size() + " indexes and constraints of loaded tables");
+						this.built.addAll(entries);
+						log.info("Built {} indexes and constraints of {} loaded tables from {} ms to {} ms", entries.size(),
+								batch.size(), buildStarted, elapsedMillis());
+					}
+					if (last || failure.get() != null) {
+						return;
+					}
+				}
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+			}
+			catch (RuntimeException ex) {
+				fail(ex);
+			}
+		}
+
+		/** Waits for the builds queued so far; returns the entries built. */
+		Set<Integer> finish() {
+			this.ready.add(NO_MORE);
+			try {
+				for (Thread thread : startedBuilders()) {
+					thread.join();
+				}
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				fail(new DrbatchException(FailureKind.TOOL_FAILED, "restore interrupted", ex));
+			}
+			return Set.copyOf(this.built);
+		}
+
+		void stop() {
+			this.ready.add(NO_MORE);
+			startedBuilders().forEach(Thread::interrupt);
+		}
+
+		private synchronized List<Thread> startedBuilders() {
+			return List.copyOf(this.builders);
 		}
 
 	}
@@ -308,6 +480,10 @@ public final class StreamingPgRestore {
 	private void fail(RuntimeException ex) {
 		if (this.failure.compareAndSet(null, ex)) {
 			this.running.forEach(ChildProcess::close);
+			ParallelTableLoader rows = this.loader;
+			if (rows != null) {
+				rows.cancel(ex);
+			}
 		}
 	}
 
@@ -321,6 +497,10 @@ public final class StreamingPgRestore {
 		ParallelTableLoader rows = this.loader;
 		if (rows != null) {
 			rows.abort(this.failure.get());
+		}
+		TableIndexes indexes = this.tableIndexes;
+		if (indexes != null) {
+			indexes.stop();
 		}
 	}
 

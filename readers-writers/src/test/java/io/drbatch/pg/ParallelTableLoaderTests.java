@@ -102,10 +102,32 @@ class ParallelTableLoaderTests {
 
 		assertThat(outcome.tables()).isEqualTo(2);
 		assertThat(outcome.slices()).isEqualTo(spooled.slices.size()).isGreaterThan(20);
+		assertThat(spooled.loaded).as("the listener heard of every slice").containsExactlyInAnyOrderElementsOf(spooled.slices);
 		assertThat(outcome.rows()).isEqualTo(150_003);
 		assertThat(TestPostgres.queryLong(target, "SELECT count(*) FROM public.events")).isEqualTo(150_000);
 		assertThat(TestPostgres.queryLong(target, "SELECT count(*) FROM public.little")).isEqualTo(3);
 		assertThat(digest(target)).isEqualTo(digest(SOURCE));
+	}
+
+	@Test
+	void theTableWithTheMostRowsLoadsFirstAndEachTablesSlicesInOrder(@TempDir Path dir) throws Exception {
+		Path file = dir.resolve("archive.pgdump");
+		Spooled spooled = spool(file);
+		List<ParallelTableLoader.Slice> little = spooled.slices.stream()
+			.filter(slice -> slice.table().tag().equals("little"))
+			.toList();
+		List<ParallelTableLoader.Slice> events = spooled.slices.stream()
+			.filter(slice -> slice.table().tag().equals("events"))
+			.toList();
+		ParallelTableLoader loader = loader(schemaOnly(file), file, spooled, 1);
+		little.forEach(loader::add);
+		events.forEach(loader::add);
+
+		loader.finish();
+
+		List<ParallelTableLoader.Slice> expected = new ArrayList<>(events);
+		expected.addAll(little);
+		assertThat(spooled.loaded).containsExactlyElementsOf(expected);
 	}
 
 	@Test
@@ -154,6 +176,8 @@ class ParallelTableLoaderTests {
 
 		final List<ParallelTableLoader.Slice> slices = new ArrayList<>();
 
+		final List<ParallelTableLoader.Slice> loaded = java.util.Collections.synchronizedList(new ArrayList<>());
+
 		final java.util.Map<String, CustomArchiveSpooler.DataBlock> blocks = new java.util.HashMap<>();
 
 	}
@@ -189,7 +213,8 @@ class ParallelTableLoaderTests {
 	}
 
 	private static ParallelTableLoader loader(String target, Path file, Spooled spooled, int connections) {
-		return new ParallelTableLoader(TestPostgres.spec(target, target), file, spooled.facts.intSize(), connections);
+		return new ParallelTableLoader(TestPostgres.spec(target, target), file, spooled.facts.intSize(), connections,
+				slice -> spooled.loaded.add(slice));
 	}
 
 	/** A new database with the archive's schema and no rows. */

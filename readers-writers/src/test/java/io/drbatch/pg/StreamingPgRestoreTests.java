@@ -128,6 +128,8 @@ class StreamingPgRestoreTests {
 			assertThat(outcome.slicesLoadedWhileStreaming()).isZero();
 		}
 		assertThat(outcome.slices()).as("the three tables' rows loaded by COPY, not pg_restore").isEqualTo(3);
+		assertThat(outcome.builtWhileLoading()).as("the invoices' key and the lines' index, not the foreign key")
+			.isEqualTo(2);
 		for (String sql : List.of("SELECT count(*) FROM \"Billing\".\"Invoices\"", "SELECT count(*) FROM public.lines",
 				"SELECT count(*) FROM public.nothing", "SELECT last_value FROM public.numbers",
 				"SELECT invoices FROM public.totals", "SELECT count(*) FROM pg_largeobject_metadata",

@@ -38,8 +38,8 @@ import io.drbatch.store.ObjectStore;
  * dropped first when the select step chose to replace it) while downloading it: the custom format through
  * {@link StreamingPgRestore} (schema as soon as the table of contents arrives; tables' rows in slices over
  * {@code drbatch.drill.restore-jobs} connections, as they arrive with {@code drbatch.drill.load-during-download},
- * else after the download is verified; indexes, constraints and the rest with {@code pg_restore -j} after the
- * download is verified), plain SQL
+ * else after the download is verified; once it is verified, each table's own indexes as soon as its rows are in,
+ * and the rest with {@code pg_restore -j}), plain SQL
  * streamed into {@code psql}. Every stored byte is checked against the manifest; when the check fails the
  * database, which then holds unverified data, is dropped and the step fails naming the object. The spool file
  * is removed whatever happens (a killed attempt's spool files are removed by the relaunch). A relaunch drops the
