@@ -39,9 +39,9 @@ import io.drbatch.failure.FailureKind;
  * with {@code loadDuringDownload}, each slice as soon as it is in the file (and the schema exists), else all of
  * them once the stream has ended and {@code verification} has passed;</li>
  * <li>once the verification has passed, each table's own indexes and constraints (those that depend on nothing
- * but the table and the schema) are built by {@code pg_restore -L} as soon as all its rows are in, one such
- * pg_restore at a time, while other tables still load: the largest table, loaded first, has its index built
- * beside the others' loads instead of after them;</li>
+ * but the table and the schema) are built by {@code pg_restore -L} as soon as all its rows are in, up to
+ * {@code jobs} such pg_restores at a time, while other tables still load: the largest table, loaded first, has its
+ * index built beside the others' loads instead of after them;</li>
  * <li>then {@code pg_restore -j jobs} restores everything else (sequence values, large objects, the other indexes
  * and constraints, foreign keys, triggers, ACLs, materialized views) from the complete file.</li>
  * </ol>
