@@ -27,13 +27,21 @@ public class StopSignal {
 
 	/** Records the request and kills the running child processes; later calls only kill again. */
 	public void request(String why) {
-		if (this.reason == null) {
-			this.reason = why;
-			log.warn("Stopping: {}", why);
-		}
+		record(why);
 		int killed = ChildProcess.destroyAll();
 		if (killed > 0) {
 			log.warn("Stopped {} running child process(es)", killed);
+		}
+	}
+
+	/**
+	 * Records the request without killing anything yet: the caller first marks the execution STOPPING in the job
+	 * repository, so that the job's own updates, which follow the kill, do not race with that one.
+	 */
+	public synchronized void record(String why) {
+		if (this.reason == null) {
+			this.reason = why;
+			log.warn("Stopping: {}", why);
 		}
 	}
 

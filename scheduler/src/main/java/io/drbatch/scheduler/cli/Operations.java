@@ -215,10 +215,14 @@ class Operations {
 				+ wait.toSeconds() + " s; it is marked STOPPING and stops at its next step boundary");
 	}
 
-	/** SIGTERM: asks the jobs this process runs, if any, to stop, and kills their child processes. */
+	/**
+	 * SIGTERM: asks the jobs this process runs, if any, to stop, and kills their child processes, in that order: a
+	 * step whose child process dies at once updates its execution in the job repository, which must not race with
+	 * marking the execution STOPPING (a lost race ends it UNKNOWN, not restartable).
+	 */
 	void stopRunningJobs() {
 		java.util.Collection<JobExecution> running = this.heartbeat.running();
-		this.stopSignal.request("termination signal");
+		this.stopSignal.record("termination signal");
 		for (JobExecution execution : running) {
 			try {
 				this.jobOperator.stop(execution);
@@ -227,6 +231,7 @@ class Operations {
 				log.warn("Could not mark execution {} STOPPING: {}", execution.getId(), ex.getMessage());
 			}
 		}
+		this.stopSignal.request("termination signal");
 	}
 
 	ExitCode lockStatus() {
