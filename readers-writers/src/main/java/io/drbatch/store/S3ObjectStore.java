@@ -74,11 +74,26 @@ public final class S3ObjectStore implements ObjectStore, BucketProtection {
 			.httpClientBuilder(ApacheHttpClient.builder()
 				.maxConnections(Math.max(4, config.maxConnections()))
 				.connectionTimeout(Duration.ofSeconds(10))
-				.socketTimeout(Duration.ofSeconds(120)));
+				.socketTimeout(Duration.ofSeconds(120)))
+			.overrideConfiguration(o -> o.retryStrategy(retry -> retry.retryOnException(S3ObjectStore::isBrokenResponseBody)));
 		if (config.endpoint() != null) {
 			builder.endpointOverride(config.endpoint());
 		}
 		this.s3 = builder.build();
+	}
+
+	/**
+	 * Whether a call failed because the response's body broke off: the SDK retries a connection that breaks, but
+	 * not a listing whose XML ends early, which it reports as a parse error (seen behind a faulty proxy).
+	 */
+	static boolean isBrokenResponseBody(Throwable failure) {
+		for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+			if (cause instanceof javax.xml.stream.XMLStreamException || (cause.getMessage() != null
+					&& cause.getMessage().contains("Premature end of Content-Length delimited message body"))) {
+				return true;
+			}
+		}
+		return false;
 	}
 
 	/**
