@@ -11,6 +11,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
+import org.springframework.util.FileSystemUtils;
+
 import io.drbatch.testing.TestPostgres;
 import io.drbatch.testing.TestS3;
 
@@ -161,7 +163,7 @@ final class CliProcess {
 			String stamp = Files.size(jar) + " " + Files.getLastModifiedTime(jar).toMillis();
 			Path source = app.resolve("source");
 			if (!Files.isRegularFile(archive) || !Files.isRegularFile(source) || !Files.readString(source).equals(stamp)) {
-				deleteRecursively(app);
+				FileSystemUtils.deleteRecursively(app);
 				if (runQuietly(List.of(javaBinary(), "-Djarmode=tools", "-jar", jar.toString(), "extract",
 						"--destination", app.toString())) != 0) {
 					return fallback;
@@ -201,17 +203,6 @@ final class CliProcess {
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
 			throw new IOException(ex);
-		}
-	}
-
-	private static void deleteRecursively(Path directory) throws IOException {
-		if (!Files.exists(directory)) {
-			return;
-		}
-		try (var paths = Files.walk(directory)) {
-			for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-				Files.delete(path);
-			}
 		}
 	}
 
