@@ -141,8 +141,8 @@ final class CliProcess {
 	/**
 	 * {@code java} and its options up to the arguments: the jar extracted once per build into
 	 * {@code target/drbatch-it-app} with a class-data-sharing archive recorded by a {@code warmup} run, as
-	 * {@code bin/drbatch} and the container image run it (a start-up of about 2.4 s instead of 5 s, for the
-	 * hundreds of processes these tests start); the packaged jar as it is if that cannot be prepared.
+	 * {@code bin/drbatch} and the container image run it (a start-up of about 2.4 s instead of 5 s, for each of
+	 * the many processes these tests start); the packaged jar as it is if that cannot be prepared.
 	 */
 	private static synchronized List<String> launchCommand() {
 		if (launch == null) {
@@ -156,9 +156,7 @@ final class CliProcess {
 		Path app = jar.resolveSibling("drbatch-it-app");
 		Path archive = app.resolve("app.jsa");
 		Path extracted = app.resolve("drbatch.jar");
-		List<String> fallback = new ArrayList<>(List.of(javaBinary()));
-		fallback.addAll(JVM_OPTIONS);
-		fallback.addAll(List.of("-jar", jar.toString()));
+		List<String> fallback = javaCommand("-jar", jar.toString());
 		try {
 			String stamp = Files.size(jar) + " " + Files.getLastModifiedTime(jar).toMillis();
 			Path source = app.resolve("source");
@@ -168,10 +166,7 @@ final class CliProcess {
 						"--destination", app.toString())) != 0) {
 					return fallback;
 				}
-				List<String> training = new ArrayList<>(List.of(javaBinary()));
-				training.addAll(JVM_OPTIONS);
-				training.addAll(List.of("-XX:ArchiveClassesAtExit=" + archive, "-jar", extracted.toString(), "warmup"));
-				runQuietly(training);
+				runQuietly(javaCommand("-XX:ArchiveClassesAtExit=" + archive, "-jar", extracted.toString(), "warmup"));
 				if (!Files.isRegularFile(archive)) {
 					return fallback;
 				}
@@ -181,9 +176,14 @@ final class CliProcess {
 		catch (IOException ex) {
 			return fallback;
 		}
+		return javaCommand("-XX:SharedArchiveFile=" + archive, "-Xshare:auto", "-jar", extracted.toString());
+	}
+
+	/** {@code java} with the tests' JVM options, then {@code rest}. */
+	private static List<String> javaCommand(String... rest) {
 		List<String> command = new ArrayList<>(List.of(javaBinary()));
 		command.addAll(JVM_OPTIONS);
-		command.addAll(List.of("-XX:SharedArchiveFile=" + archive, "-Xshare:auto", "-jar", extracted.toString()));
+		command.addAll(List.of(rest));
 		return List.copyOf(command);
 	}
 
