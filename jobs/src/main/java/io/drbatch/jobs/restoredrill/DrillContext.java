@@ -45,6 +45,9 @@ public final class DrillContext {
 
 	public static final String REPORT_KEY = "drbatch.drill.report";
 
+	/** Why the drill or restore failed, as its report says ("; " between reasons); absent when it passed. */
+	static final String FAILURES = "drbatch.drill.failures";
+
 	private DrillContext() {
 	}
 

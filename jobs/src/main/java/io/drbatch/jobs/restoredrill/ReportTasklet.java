@@ -32,7 +32,9 @@ import io.drbatch.store.ObjectStore;
  * not name, custom checks, and for a drill RTO and RPO against their targets (a recovery reports both but is
  * not failed by them: its database is restored either way). Writes the report to the bucket and the job
  * repository, drops a drill's scratch database (kept after a failure when configured; a recovery's database
- * is always kept), and fails the job when the verdict is FAILED, so that a CronJob fails visibly.
+ * is always kept), and fails the job when the verdict is FAILED, so that a CronJob fails visibly. The verdict is
+ * saved in the job repository before the drop: a relaunch after a kill at that point finishes the cleanup with
+ * that verdict instead of judging again a database that may already be gone.
  */
 class ReportTasklet implements Tasklet {
 
@@ -46,7 +48,11 @@ class ReportTasklet implements Tasklet {
 
 	private final Clock clock;
 
-	ReportTasklet(StoreTargets targets, RestoreDestination destination, DrbatchProperties.Drill settings, Clock clock) {
+	private final org.springframework.batch.core.repository.JobRepository jobRepository;
+
+	ReportTasklet(StoreTargets targets, RestoreDestination destination, DrbatchProperties.Drill settings, Clock clock,
+			org.springframework.batch.core.repository.JobRepository jobRepository) {
+		this.jobRepository = jobRepository;
 		this.targets = targets;
 		this.destination = destination;
 		this.settings = settings;
@@ -62,6 +68,12 @@ class ReportTasklet implements Tasklet {
 		BackupManifest manifest = new BackupCatalog(backupStore).read(context.getString(DrillContext.MANIFEST_KEY));
 		String scratch = context.getString(DrillContext.TARGET_DATABASE);
 		boolean drill = this.destination.isDrill();
+		if (context.containsKey(DrillContext.REPORT_KEY)) {
+			log.info("Report {} was written by an interrupted attempt; finishing with its verdict {}",
+					context.getString(DrillContext.REPORT_KEY), context.getString(DrillContext.RESULT));
+			return finish(job, manifest, scratch, DrillReport.PASSED.equals(context.getString(DrillContext.RESULT)),
+					context.getString(DrillContext.FAILURES, ""));
+		}
 		List<TableCheck> checks = TableCheckWriter.read(context.getString(DrillContext.TABLE_CHECKS, "[]"));
 		Instant started = Instant.ofEpochMilli(context.getLong(DrillContext.STARTED_MILLIS));
 		Instant finished = this.clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
@@ -97,18 +109,27 @@ class ReportTasklet implements Tasklet {
 		context.putLong(DrillContext.RTO_MILLIS, rto);
 		context.putLong(DrillContext.RPO_MILLIS, rpo);
 		context.putString(DrillContext.REPORT_KEY, reportKey);
+		if (!report.passed()) {
+			context.putString(DrillContext.FAILURES, String.join("; ", failures));
+		}
+		this.jobRepository.updateExecutionContext(job);
 		log.info("Report {}:\n{}", reportKey.replace(".json", ".md"), report.markdown());
+		return finish(job, manifest, scratch, report.passed(), String.join("; ", failures));
+	}
 
-		if (drill && (report.passed() || !this.settings.keepOnFailure())) {
+	/** Drops a drill's scratch database (unless kept for forensics) and fails the job when the verdict is FAILED. */
+	private RepeatStatus finish(JobExecution job, BackupManifest manifest, String scratch, boolean passed,
+			String failures) {
+		boolean drill = this.destination.isDrill();
+		if (drill && (passed || !this.settings.keepOnFailure())) {
 			this.destination.server(job).drop(scratch);
 		}
 		else if (drill) {
 			log.warn("Keeping scratch database {} of the failed drill for forensics", scratch);
 		}
-		if (!report.passed()) {
+		if (!passed) {
 			throw new DrbatchException(FailureKind.INTEGRITY, this.destination.purpose().noun() + " of "
-					+ manifest.database() + " backup "
-					+ manifest.backupId() + " FAILED: " + String.join("; ", failures));
+					+ manifest.database() + " backup " + manifest.backupId() + " FAILED: " + failures);
 		}
 		return RepeatStatus.FINISHED;
 	}

@@ -142,7 +142,7 @@ class RestoreDrillJobConfiguration {
 			.tasklet(new ChecksTasklet(targets, destination, drill.checks()), noTransaction)
 			.build();
 		Step report = new StepBuilder(name + ".report", jobRepository)
-			.tasklet(new ReportTasklet(targets, destination, drill, clock), noTransaction)
+			.tasklet(new ReportTasklet(targets, destination, drill, clock, jobRepository), noTransaction)
 			.build();
 		// after-job listeners run in reverse order: the failure report is written before the notification
 		return new JobBuilder(name, jobRepository).listener(heartbeat)

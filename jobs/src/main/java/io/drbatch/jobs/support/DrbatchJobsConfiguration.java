@@ -25,6 +25,13 @@ public class DrbatchJobsConfiguration {
 		return new DrbatchPropertiesValidator();
 	}
 
+	/** Every step saves the job's context before it is recorded complete ({@link JobContextCheckpoint}). */
+	@Bean
+	static JobContextCheckpoint jobContextCheckpoint(
+			org.springframework.beans.factory.ObjectProvider<org.springframework.batch.core.repository.JobRepository> jobRepository) {
+		return new JobContextCheckpoint(jobRepository);
+	}
+
 	@Bean
 	Clock clock() {
 		return Clock.systemUTC();
