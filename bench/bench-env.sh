@@ -23,4 +23,6 @@ export DRBATCH_TARGETS_0_NAME=primary DRBATCH_TARGETS_0_ENDPOINT=http://127.0.0.
 
 now() { date +%s.%N; }
 # the median of the numbers on standard input (the mean of the middle two for an even count), never in e-notation
+# the values of one named column of a `drbatch ... --format tsv` listing, one per row
+column_of() { awk -F'\t' -v name="$1" 'NR == 1 {for (i = 1; i <= NF; i++) if ($i == name) c = i; next} c {print $c}'; }
 median() { sort -n | awk '{a[NR]=$1} END {printf "%.3f\n", (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }

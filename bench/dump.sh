@@ -20,7 +20,7 @@ for i in $(seq 1 "$rounds"); do
     || { cat "$work/a.log"; exit 1; }
   t1=$(now); echo "$t1 - $t0" | bc >> "$work/a.t"; cat "$work/rss" >> "$work/a.rss"
   # newest backup first: line 3 of the listing, column STORED
-  bin/drbatch backups bench 2>/dev/null | awk 'NR == 3 {print $6}' >> "$work/a.size"
+  bin/drbatch backups bench --format tsv 2>/dev/null | column_of stored_bytes | head -1 >> "$work/a.size"
 
   t0=$(now); pg_dump -Fc -Z0 -d "$db" > /dev/null; t1=$(now); echo "$t1 - $t0" | bc >> "$work/b.t"
 

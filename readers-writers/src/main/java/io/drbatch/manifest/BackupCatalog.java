@@ -31,8 +31,8 @@ public final class BackupCatalog {
 	 */
 	public List<BackupManifest> list(String database) {
 		List<BackupManifest> manifests = new ArrayList<>();
-		for (String tier : List.of("daily", "weekly", "monthly")) {
-			String prefix = tier + "/" + (database != null ? database + "/" : "");
+		for (Tier tier : Tier.values()) {
+			String prefix = tier.id() + "/" + (database != null ? database + "/" : "");
 			for (ObjectInfo object : this.store.list(prefix)) {
 				if (isManifestKey(object.key())) {
 					manifests.add(read(object.key()));

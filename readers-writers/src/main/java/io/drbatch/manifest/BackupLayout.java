@@ -31,15 +31,15 @@ public final class BackupLayout {
 	}
 
 	/** The folder of one backup, with a trailing slash. */
-	public static String folder(String tier, String database, String backupId) {
-		return tier + "/" + database + "/" + backupId + "/";
+	public static String folder(Tier tier, String database, String backupId) {
+		return tier.id() + "/" + database + "/" + backupId + "/";
 	}
 
-	public static String manifestKey(String tier, String database, String backupId) {
+	public static String manifestKey(Tier tier, String database, String backupId) {
 		return folder(tier, database, backupId) + MANIFEST;
 	}
 
-	public static String dumpKey(String tier, String database, String backupId, DumpFormat format,
+	public static String dumpKey(Tier tier, String database, String backupId, DumpFormat format,
 			Compression compression) {
 		return folder(tier, database, backupId) + "dump." + format.extension() + compression.suffix();
 	}

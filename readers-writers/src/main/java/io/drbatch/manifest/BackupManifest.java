@@ -11,16 +11,16 @@ import java.util.List;
  * @param formatVersion manifest schema version, {@value #FORMAT_VERSION} for this class
  * @param backupId the backup's folder name, {@code yyyyMMdd'T'HHmmss'Z'}
  * @param database the configured source name (bucket keys and job parameters use it)
- * @param tier {@code daily}, {@code weekly} or {@code monthly}
+ * @param tier the tier, written as {@code daily}, {@code weekly} or {@code monthly}
  * @param createdAt when the manifest was written
  */
-public record BackupManifest(int formatVersion, String backupId, String database, String tier, Instant createdAt,
+public record BackupManifest(int formatVersion, String backupId, String database, Tier tier, Instant createdAt,
 		Source source, Dump dump, List<StoredObject> objects, List<TableRows> tables, Job job, Instant retainUntil) {
 
 	public static final int FORMAT_VERSION = 1;
 
 	/** A manifest of a backup whose objects carry no Object Lock retention. */
-	public BackupManifest(int formatVersion, String backupId, String database, String tier, Instant createdAt,
+	public BackupManifest(int formatVersion, String backupId, String database, Tier tier, Instant createdAt,
 			Source source, Dump dump, List<StoredObject> objects, List<TableRows> tables, Job job) {
 		this(formatVersion, backupId, database, tier, createdAt, source, dump, objects, tables, job, null);
 	}

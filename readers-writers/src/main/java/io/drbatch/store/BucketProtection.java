@@ -14,15 +14,15 @@ public interface BucketProtection {
 	/**
 	 * What the bucket says about itself.
 	 * @param versioning {@code Enabled}, {@code Suspended}, or {@code null} when never set
-	 * @param lockMode default retention mode ({@code COMPLIANCE} or {@code GOVERNANCE}), {@code null} for none
+	 * @param lockMode default retention mode, {@code null} for none
 	 * @param lockDays default retention in days, {@code null} for none
 	 */
-	record State(boolean exists, String versioning, boolean lockEnabled, String lockMode, Integer lockDays,
+	record State(boolean exists, String versioning, boolean lockEnabled, LockMode lockMode, Integer lockDays,
 			Integer abortIncompleteUploadsDays, Integer noncurrentVersionExpirationDays) {
 	}
 
 	/** The retention of one object version. */
-	record Retention(String versionId, String mode, Instant retainUntil) {
+	record Retention(String versionId, LockMode mode, Instant retainUntil) {
 	}
 
 	/** One stored version of a key ({@code versionId} is {@code null} in a bucket that never had versioning). */
@@ -49,26 +49,16 @@ public interface BucketProtection {
 	 * Sets the bucket's default retention. Fails with {@code BAD_CONFIGURATION} naming the target when the bucket
 	 * was created without Object Lock (it cannot be enabled on an existing bucket through the S3 API everywhere).
 	 */
-	void putDefaultRetention(String mode, int days);
+	void putDefaultRetention(LockMode mode, int days);
 
 	/** Lifecycle rules for the whole bucket; {@code null} leaves a rule out. */
 	void putLifecycle(Integer abortIncompleteUploadsDays, Integer noncurrentVersionExpirationDays);
 
 	/** Locks the current version of {@code key} until {@code until}; returns what the store read back. */
-	Retention retain(String key, String mode, Instant until);
+	Retention retain(String key, LockMode mode, Instant until);
 
 	/** The retention of the current version of {@code key}, if it has one. */
 	Optional<Retention> retention(String key);
-
-	/**
-	 * The restore state of an object in a cold storage class, as the store reports it ({@code x-amz-restore}:
-	 * {@code ongoing-request="true"} while it is being restored, {@code ongoing-request="false", expiry-date=...}
-	 * once readable); empty when no restore was requested.
-	 */
-	Optional<String> restoreStatus(String key);
-
-	/** Asks the store to make a cold object readable for {@code days}; a request already in progress is fine. */
-	void requestRestore(String key, int days);
 
 	/** The retention of one version of {@code key}, if it has one. */
 	Optional<Retention> retention(String key, String versionId);

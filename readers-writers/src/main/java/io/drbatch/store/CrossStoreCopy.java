@@ -92,14 +92,14 @@ public final class CrossStoreCopy {
 	 * ({@code null}: the destination's configured class).
 	 */
 	public Result copy(ObjectStore from, String fromKey, ObjectStore to, String toKey, Expected expected,
-			String storageClass) {
+			StorageClass storageClass) {
 		Optional<ObjectInfo> existing = onDestination(() -> to.head(toKey));
 		if (existing.isPresent() && verified(to, existing.get(), expected)) {
 			return new Result(existing.get(), true, 0, 0, 0);
 		}
-		List<MultipartUpload.CompletedPart> resumable = new ArrayList<>();
+		List<UploadedPart> resumable = new ArrayList<>();
 		long[] bytesReadToVerify = { 0 };
-		MultipartUpload upload = takeUpPendingUpload(from, fromKey, to, toKey, expected, resumable, bytesReadToVerify);
+		UploadSession upload = takeUpPendingUpload(from, fromKey, to, toKey, expected, resumable, bytesReadToVerify);
 		if (upload == null) {
 			upload = onDestination(() -> to.startMultipart(toKey, CONTENT_TYPE, storageClass));
 		}
@@ -183,13 +183,13 @@ public final class CrossStoreCopy {
 	 * afresh, since some S3-compatible servers drop the parts of every upload of a key, or the completed object
 	 * itself, when one upload of that key is aborted.
 	 */
-	private MultipartUpload takeUpPendingUpload(ObjectStore from, String fromKey, ObjectStore to, String key,
-			Expected expected, List<MultipartUpload.CompletedPart> parts, long[] bytesReadToVerify) {
+	private UploadSession takeUpPendingUpload(ObjectStore from, String fromKey, ObjectStore to, String key,
+			Expected expected, List<UploadedPart> parts, long[] bytesReadToVerify) {
 		List<ObjectStore.PendingUpload> pending = onDestination(() -> to.pendingUploads(key)).stream()
 			.filter(upload -> upload.key().equals(key))
 			.toList();
 		if (pending.size() == 1) {
-			List<MultipartUpload.CompletedPart> usable = usablePrefix(from, fromKey,
+			List<UploadedPart> usable = usablePrefix(from, fromKey,
 					onDestination(() -> to.uploadedParts(pending.get(0))), expected, bytesReadToVerify);
 			if (!usable.isEmpty()) {
 				parts.addAll(usable);
@@ -205,13 +205,13 @@ public final class CrossStoreCopy {
 	 * check proves them), or, where the store lists none (some S3-compatible servers), whose ETag is the MD5 of
 	 * the original's bytes at that place, read from the source (read again, not sent again).
 	 */
-	private static List<MultipartUpload.CompletedPart> usablePrefix(ObjectStore from, String fromKey,
-			List<MultipartUpload.CompletedPart> uploaded, Expected expected, long[] bytesReadToVerify) {
-		List<MultipartUpload.CompletedPart> sorted = new ArrayList<>(uploaded);
-		sorted.sort(Comparator.comparingInt(MultipartUpload.CompletedPart::partNumber));
-		List<MultipartUpload.CompletedPart> usable = new ArrayList<>();
+	private static List<UploadedPart> usablePrefix(ObjectStore from, String fromKey,
+			List<UploadedPart> uploaded, Expected expected, long[] bytesReadToVerify) {
+		List<UploadedPart> sorted = new ArrayList<>(uploaded);
+		sorted.sort(Comparator.comparingInt(UploadedPart::partNumber));
+		List<UploadedPart> usable = new ArrayList<>();
 		long maxParts = expected.size() / expected.partSize();
-		for (MultipartUpload.CompletedPart part : sorted) {
+		for (UploadedPart part : sorted) {
 			if (part.partNumber() != usable.size() + 1 || part.size() != expected.partSize() || usable.size() >= maxParts) {
 				break;
 			}
@@ -224,7 +224,7 @@ public final class CrossStoreCopy {
 			if (part.eTag() == null || !part.eTag().replace("\"", "").equalsIgnoreCase(digests[0])) {
 				break;
 			}
-			usable.add(new MultipartUpload.CompletedPart(part.partNumber(), part.eTag(), digests[1], part.size()));
+			usable.add(new UploadedPart(part.partNumber(), part.eTag(), digests[1], part.size()));
 		}
 		return usable;
 	}

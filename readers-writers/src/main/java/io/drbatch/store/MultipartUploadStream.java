@@ -50,7 +50,7 @@ public final class MultipartUploadStream extends OutputStream {
 	/** The largest part {@link #partSizeFor} chooses (each buffer is one array in the heap). */
 	public static final int LARGEST_PART = 512 * MIB;
 
-	private final MultipartUpload upload;
+	private final UploadSession upload;
 
 	private final int partSize;
 
@@ -60,7 +60,7 @@ public final class MultipartUploadStream extends OutputStream {
 
 	private final ExecutorService uploaders;
 
-	private final List<CompletableFuture<MultipartUpload.CompletedPart>> parts = new ArrayList<>();
+	private final List<CompletableFuture<UploadedPart>> parts = new ArrayList<>();
 
 	private final MessageDigest wholeDigest = Sha256.newDigest();
 
@@ -80,12 +80,12 @@ public final class MultipartUploadStream extends OutputStream {
 
 	private final boolean abortOnFailure;
 
-	public MultipartUploadStream(MultipartUpload upload, int partSize, int partsInFlight) {
+	public MultipartUploadStream(UploadSession upload, int partSize, int partsInFlight) {
 		this(upload, partSize, partsInFlight, List.of(), true, MAX_PARTS);
 	}
 
 	/** With a lower part limit than S3's, so that tests reach it. */
-	MultipartUploadStream(MultipartUpload upload, int partSize, int partsInFlight, int maxParts) {
+	MultipartUploadStream(UploadSession upload, int partSize, int partsInFlight, int maxParts) {
 		this(upload, partSize, partsInFlight, List.of(), true, maxParts);
 	}
 
@@ -136,10 +136,10 @@ public final class MultipartUploadStream extends OutputStream {
 	 * A stream that adds parts to {@code upload}, which already holds {@code uploaded} (parts 1..k, each of
 	 * {@code partSize} bytes, with their SHA-256 checksums). A failure does not abort the upload.
 	 */
-	public static MultipartUploadStream resuming(MultipartUpload upload, int partSize, int partsInFlight,
-			List<MultipartUpload.CompletedPart> uploaded) {
+	public static MultipartUploadStream resuming(UploadSession upload, int partSize, int partsInFlight,
+			List<UploadedPart> uploaded) {
 		for (int i = 0; i < uploaded.size(); i++) {
-			MultipartUpload.CompletedPart part = uploaded.get(i);
+			UploadedPart part = uploaded.get(i);
 			if (part.partNumber() != i + 1 || part.size() != partSize || part.checksumSha256() == null) {
 				throw new IllegalArgumentException("parts to resume from must be 1.." + uploaded.size() + " of "
 						+ partSize + " bytes with checksums; part " + part.partNumber() + " is not");
@@ -148,8 +148,8 @@ public final class MultipartUploadStream extends OutputStream {
 		return new MultipartUploadStream(upload, partSize, partsInFlight, uploaded, false, MAX_PARTS);
 	}
 
-	private MultipartUploadStream(MultipartUpload upload, int partSize, int partsInFlight,
-			List<MultipartUpload.CompletedPart> uploaded, boolean abortOnFailure, int maxParts) {
+	private MultipartUploadStream(UploadSession upload, int partSize, int partsInFlight,
+			List<UploadedPart> uploaded, boolean abortOnFailure, int maxParts) {
 		if (partsInFlight < 1) {
 			throw new IllegalArgumentException("partsInFlight must be at least 1");
 		}
@@ -166,7 +166,7 @@ public final class MultipartUploadStream extends OutputStream {
 			this.freeBuffers.add(new byte[partSize]);
 		}
 		this.current = new byte[partSize];
-		for (MultipartUpload.CompletedPart part : uploaded) {
+		for (UploadedPart part : uploaded) {
 			this.parts.add(CompletableFuture.completedFuture(part));
 			this.size += part.size();
 		}
@@ -231,16 +231,16 @@ public final class MultipartUploadStream extends OutputStream {
 	}
 
 	private void failFastOnPartError() throws IOException {
-		for (CompletableFuture<MultipartUpload.CompletedPart> part : this.parts) {
+		for (CompletableFuture<UploadedPart> part : this.parts) {
 			if (part.isCompletedExceptionally()) {
 				awaitParts();
 			}
 		}
 	}
 
-	private List<MultipartUpload.CompletedPart> awaitParts() throws IOException {
-		List<MultipartUpload.CompletedPart> done = new ArrayList<>();
-		for (CompletableFuture<MultipartUpload.CompletedPart> part : this.parts) {
+	private List<UploadedPart> awaitParts() throws IOException {
+		List<UploadedPart> done = new ArrayList<>();
+		for (CompletableFuture<UploadedPart> part : this.parts) {
 			try {
 				done.add(part.get());
 			}
@@ -255,7 +255,7 @@ public final class MultipartUploadStream extends OutputStream {
 				throw new IOException("part upload of " + this.upload.key() + " failed", ex.getCause());
 			}
 		}
-		done.sort(Comparator.comparingInt(MultipartUpload.CompletedPart::partNumber));
+		done.sort(Comparator.comparingInt(UploadedPart::partNumber));
 		return done;
 	}
 
@@ -276,7 +276,7 @@ public final class MultipartUploadStream extends OutputStream {
 				failFastOnPartError();
 			}
 			this.closed = true;
-			List<MultipartUpload.CompletedPart> completed = awaitParts();
+			List<UploadedPart> completed = awaitParts();
 			ObjectInfo info = this.upload.complete(completed);
 			String composite = Sha256.composite(
 					completed.stream().map(part -> Base64.getDecoder().decode(part.checksumSha256())).toList());

@@ -59,7 +59,7 @@ public interface ObjectStore extends AutoCloseable {
 	void delete(String key);
 
 	/** Starts a multipart upload of {@code key}; see {@link MultipartUploadStream} for streaming into it. */
-	default MultipartUpload startMultipart(String key, String contentType) {
+	default UploadSession startMultipart(String key, String contentType) {
 		return startMultipart(key, contentType, null);
 	}
 
@@ -67,16 +67,16 @@ public interface ObjectStore extends AutoCloseable {
 	 * Starts a multipart upload of {@code key} in {@code storageClass} ({@code null}: the target's configured
 	 * class).
 	 */
-	MultipartUpload startMultipart(String key, String contentType, String storageClass);
+	UploadSession startMultipart(String key, String contentType, StorageClass storageClass);
 
 	/**
 	 * The parts of a pending upload that the store holds, in part-number order, each with its size and, where
 	 * the upload was started with SHA-256 checksums, the part's checksum (ListParts, all pages).
 	 */
-	List<MultipartUpload.CompletedPart> uploadedParts(PendingUpload upload);
+	List<UploadedPart> uploadedParts(PendingUpload upload);
 
 	/** Takes up a pending upload again, to add parts to it and complete it (or abort it). */
-	MultipartUpload reopen(PendingUpload upload);
+	UploadSession reopen(PendingUpload upload);
 
 	/**
 	 * Copies {@code fromKey} to {@code toKey} inside the store (server-side: no byte passes through drbatch),
@@ -84,12 +84,22 @@ public interface ObjectStore extends AutoCloseable {
 	 * with the same composite checksum; works for objects over 5 GiB, which a single copy cannot. The copy gets
 	 * {@code storageClass} ({@code null}: the target's configured class). Aborted on failure.
 	 */
-	ObjectInfo copy(String fromKey, String toKey, long size, long partSize, String storageClass);
+	ObjectInfo copy(String fromKey, String toKey, long size, long partSize, StorageClass storageClass);
 
 	/** Multipart uploads started under {@code prefix} and neither completed nor aborted. */
 	List<PendingUpload> pendingUploads(String prefix);
 
 	void abort(PendingUpload upload);
+
+	/** This target's versioning and Object Lock operations, when the store has them. */
+	default Optional<BucketProtection> protection() {
+		return Optional.empty();
+	}
+
+	/** Restores of objects in cold storage classes, when the store has them. */
+	default Optional<ColdObjectRestore> coldObjects() {
+		return Optional.empty();
+	}
 
 	@Override
 	void close();

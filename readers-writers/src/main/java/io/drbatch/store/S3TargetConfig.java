@@ -4,52 +4,72 @@ import java.net.URI;
 import java.nio.file.Path;
 
 /**
- * Where and how to reach one S3-compatible bucket. Carries credentials only as references: either the names
- * of environment variables or a credentials file (AWS shared-credentials format); with neither, the AWS SDK's
- * default provider chain applies (environment, profile, container and instance roles).
+ * Where and how to reach one S3-compatible bucket.
  *
  * @param name target name used in messages and job output
  * @param endpoint endpoint override for S3-compatible stores (GCS, R2, MinIO); {@code null} for AWS S3
  * @param prefix key prefix inside the bucket, without leading or trailing slash; may be empty
+ * @param credentials where the access key comes from; the caller has already chosen one source
  * @param storageClass storage class for new objects, or {@code null} for the bucket's default
- * @param serverSideEncryption {@code AES256}, {@code aws:kms}, or {@code null} for none
+ * @param serverSideEncryption server-side encryption of new objects, or {@code null} for none
+ * @param maxConnections HTTP connections the client keeps open at most
  */
 public record S3TargetConfig(String name, URI endpoint, String region, String bucket, String prefix,
-		boolean pathStyle, Credentials credentials, String storageClass, String serverSideEncryption,
-		String kmsKeyId, int maxConnections) {
+		boolean pathStyle, Credentials credentials, StorageClass storageClass,
+		ServerSideEncryption serverSideEncryption, String kmsKeyId, int maxConnections) {
 
 	/**
-	 * Credential references. A literal key pair is accepted for local test servers only through
-	 * {@link #literal}, which callers obtain from environment-bound configuration, never job parameters.
+	 * The one place an access key comes from. Which of them a configured target uses is decided by the
+	 * configuration layer, not here; {@link #describe()} says where the key came from without any secret.
 	 */
-	public record Credentials(String accessKeyIdEnv, String secretAccessKeyEnv, Path file, String profile,
-			String literalAccessKeyId, String literalSecretAccessKey) {
+	public sealed interface Credentials {
 
-		public static Credentials defaultChain() {
-			return new Credentials(null, null, null, null, null, null);
-		}
+		/** Where the credentials come from, for messages; never the key or the secret. */
+		String describe();
 
-		public static Credentials literal(String accessKeyId, String secretAccessKey) {
-			return new Credentials(null, null, null, null, accessKeyId, secretAccessKey);
-		}
+		/** The AWS SDK's default provider chain: environment, profile, container and instance roles. */
+		record DefaultChain() implements Credentials {
 
-		@Override
-		public String toString() {
-			return "Credentials[" + describe() + "]";
-		}
-
-		/** Where the credentials come from, without any secret. */
-		public String describe() {
-			if (this.accessKeyIdEnv != null) {
-				return "environment " + this.accessKeyIdEnv + "/" + this.secretAccessKeyEnv;
+			@Override
+			public String describe() {
+				return "AWS default provider chain";
 			}
-			if (this.file != null) {
+
+		}
+
+		/** A key pair read from two named environment variables when the client is built. */
+		record FromEnvironment(String accessKeyIdVariable, String secretAccessKeyVariable) implements Credentials {
+
+			@Override
+			public String describe() {
+				return "environment " + this.accessKeyIdVariable + "/" + this.secretAccessKeyVariable;
+			}
+
+		}
+
+		/** A profile of an AWS shared-credentials file ({@code default} when {@code profile} is null). */
+		record ProfileFile(Path file, String profile) implements Credentials {
+
+			@Override
+			public String describe() {
 				return "file " + this.file + (this.profile != null ? " profile " + this.profile : "");
 			}
-			if (this.literalAccessKeyId != null) {
+
+		}
+
+		/** A key pair from environment-bound configuration (never from job parameters). */
+		record Literal(String accessKeyId, String secretAccessKey) implements Credentials {
+
+			@Override
+			public String describe() {
 				return "configured key pair";
 			}
-			return "AWS default provider chain";
+
+			@Override
+			public String toString() {
+				return "Literal[" + describe() + "]";
+			}
+
 		}
 
 	}
@@ -61,6 +81,11 @@ public record S3TargetConfig(String name, URI endpoint, String region, String bu
 	public String relative(String fullKey) {
 		String head = this.prefix == null || this.prefix.isEmpty() ? "" : this.prefix + "/";
 		return fullKey.startsWith(head) ? fullKey.substring(head.length()) : fullKey;
+	}
+
+	/** Bucket and prefix, e.g. {@code s3://drbatch/backups}. */
+	public String location() {
+		return "s3://" + this.bucket + (this.prefix == null || this.prefix.isEmpty() ? "" : "/" + this.prefix);
 	}
 
 }

@@ -17,7 +17,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class ManifestJsonTests {
 
 	static BackupManifest sample() {
-		return new BackupManifest(1, "20261126T020000Z", "omnihub", "daily", Instant.parse("2026-11-26T02:01:00Z"),
+		return new BackupManifest(1, "20261126T020000Z", "omnihub", Tier.DAILY, Instant.parse("2026-11-26T02:01:00Z"),
 				new BackupManifest.Source("omnihub", "db", 5432, "15.20", 150020, Instant.parse("2026-11-26T02:00:00.5Z"),
 						"00000003-1"),
 				new BackupManifest.Dump("custom", "pg_dump (PostgreSQL) 15.20", "zstd", 3, null, 1000, 42),
@@ -52,11 +52,11 @@ class ManifestJsonTests {
 
 	@Test
 	void layoutPutsEveryObjectOfABackupInOneFolder() {
-		assertThat(BackupLayout.dumpKey("daily", "omnihub", "20261126T020000Z", DumpFormat.CUSTOM, Compression.ZSTD))
+		assertThat(BackupLayout.dumpKey(Tier.DAILY, "omnihub", "20261126T020000Z", DumpFormat.CUSTOM, Compression.ZSTD))
 			.isEqualTo("daily/omnihub/20261126T020000Z/dump.pgdump.zst");
-		assertThat(BackupLayout.dumpKey("daily", "omnihub", "20261126T020000Z", DumpFormat.PLAIN, Compression.GZIP))
+		assertThat(BackupLayout.dumpKey(Tier.DAILY, "omnihub", "20261126T020000Z", DumpFormat.PLAIN, Compression.GZIP))
 			.isEqualTo("daily/omnihub/20261126T020000Z/dump.sql.gz");
-		assertThat(BackupLayout.manifestKey("daily", "omnihub", "20261126T020000Z"))
+		assertThat(BackupLayout.manifestKey(Tier.DAILY, "omnihub", "20261126T020000Z"))
 			.isEqualTo("daily/omnihub/20261126T020000Z/manifest.json");
 		assertThat(BackupLayout.newBackupId(Instant.parse("2026-11-26T02:00:00.789Z"))).isEqualTo("20261126T020000Z");
 	}

@@ -80,7 +80,7 @@ class CrossStoreCopyTests {
 
 	@Test
 	void anInterruptedCopyResumesFromTheUploadedPartsAndSendsOnlyTheRest() throws IOException {
-		MultipartUpload interrupted = this.destination.startMultipart("daily/db/b1/dump", "application/octet-stream");
+		UploadSession interrupted = this.destination.startMultipart("daily/db/b1/dump", "application/octet-stream");
 		for (int part = 1; part <= 3; part++) {
 			byte[] bytes = Arrays.copyOfRange(this.content, (part - 1) * PART, part * PART);
 			interrupted.uploadPart(part, bytes, PART, Sha256.of(bytes, 0, PART));
@@ -98,7 +98,7 @@ class CrossStoreCopyTests {
 
 	@Test
 	void uploadedPartsThatAreNotTheOriginalsBytesAreNotKept() throws IOException {
-		MultipartUpload wrong = this.destination.startMultipart("daily/db/b1/dump", "application/octet-stream");
+		UploadSession wrong = this.destination.startMultipart("daily/db/b1/dump", "application/octet-stream");
 		byte[] other = new byte[PART];
 		new Random(99).nextBytes(other);
 		wrong.uploadPart(1, other, PART, Sha256.of(other, 0, PART));

@@ -113,7 +113,7 @@ public abstract class ObjectStoreContractTests {
 
 	@Test
 	void anOpenUploadIsListedAndAbortRemovesIt() {
-		MultipartUpload upload = this.store.startMultipart("p/dump", "application/octet-stream");
+		UploadSession upload = this.store.startMultipart("p/dump", "application/octet-stream");
 		byte[] part = new byte[MIN_PART];
 		upload.uploadPart(1, part, part.length, Sha256.of(part, 0, part.length));
 
@@ -168,20 +168,20 @@ public abstract class ObjectStoreContractTests {
 	void aPendingUploadListsItsPartsAndCanBeReopenedAndCompleted() throws IOException {
 		byte[] content = new byte[2 * MIN_PART + 777];
 		new Random(13).nextBytes(content);
-		MultipartUpload first = this.store.startMultipart("u/dump", "application/octet-stream");
+		UploadSession first = this.store.startMultipart("u/dump", "application/octet-stream");
 		first.uploadPart(1, content, MIN_PART, Sha256.of(content, 0, MIN_PART));
 		byte[] second = java.util.Arrays.copyOfRange(content, MIN_PART, 2 * MIN_PART);
 		first.uploadPart(2, second, MIN_PART, Sha256.of(second, 0, MIN_PART));
 
 		ObjectStore.PendingUpload pending = this.store.pendingUploads("u/").get(0);
-		List<MultipartUpload.CompletedPart> parts = this.store.uploadedParts(pending);
-		assertThat(parts).extracting(MultipartUpload.CompletedPart::partNumber).containsExactly(1, 2);
-		assertThat(parts).extracting(MultipartUpload.CompletedPart::size).containsOnly((long) MIN_PART);
+		List<UploadedPart> parts = this.store.uploadedParts(pending);
+		assertThat(parts).extracting(UploadedPart::partNumber).containsExactly(1, 2);
+		assertThat(parts).extracting(UploadedPart::size).containsOnly((long) MIN_PART);
 		assertThat(parts.get(1).checksumSha256()).isIn(null, Sha256.base64(Sha256.of(second, 0, MIN_PART)));
 		// stores that list no part checksums (the test server): the caller supplies them
-		List<MultipartUpload.CompletedPart> withChecksums = List.of(
-				new MultipartUpload.CompletedPart(1, parts.get(0).eTag(), Sha256.base64(Sha256.of(content, 0, MIN_PART)), MIN_PART),
-				new MultipartUpload.CompletedPart(2, parts.get(1).eTag(), Sha256.base64(Sha256.of(second, 0, MIN_PART)), MIN_PART));
+		List<UploadedPart> withChecksums = List.of(
+				new UploadedPart(1, parts.get(0).eTag(), Sha256.base64(Sha256.of(content, 0, MIN_PART)), MIN_PART),
+				new UploadedPart(2, parts.get(1).eTag(), Sha256.base64(Sha256.of(second, 0, MIN_PART)), MIN_PART));
 
 		MultipartUploadStream rest = MultipartUploadStream.resuming(this.store.reopen(pending), MIN_PART, 2, withChecksums);
 		rest.write(content, 2 * MIN_PART, 777);

@@ -17,16 +17,16 @@ class S3BrokenResponseTests {
 		SdkClientException parseError = SdkClientException.create("Unable to unmarshall response",
 				new XMLStreamException("ParseError at [row,col]:[1,447]"));
 
-		assertThat(S3ObjectStore.isBrokenResponseBody(parseError)).isTrue();
-		assertThat(S3ObjectStore.isBrokenResponseBody(SdkClientException.create(
+		assertThat(S3Clients.isBrokenResponseBody(parseError)).isTrue();
+		assertThat(S3Clients.isBrokenResponseBody(SdkClientException.create(
 				"Premature end of Content-Length delimited message body (expected: 911; received: 455)"))).isTrue();
 	}
 
 	@Test
 	void aRefusalOrAnotherClientErrorIsLeftToTheSdksRules() {
-		assertThat(S3ObjectStore.isBrokenResponseBody(S3Exception.builder().statusCode(403).message("Access Denied").build()))
+		assertThat(S3Clients.isBrokenResponseBody(S3Exception.builder().statusCode(403).message("Access Denied").build()))
 			.isFalse();
-		assertThat(S3ObjectStore.isBrokenResponseBody(SdkClientException.create("Unable to load credentials"))).isFalse();
+		assertThat(S3Clients.isBrokenResponseBody(SdkClientException.create("Unable to load credentials"))).isFalse();
 	}
 
 }

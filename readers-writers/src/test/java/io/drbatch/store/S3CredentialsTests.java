@@ -27,8 +27,8 @@ class S3CredentialsTests {
 				aws_access_key_id = AKIABACKUP
 				aws_secret_access_key = backup-secret
 				""");
-		AwsCredentials credentials = S3ObjectStore
-			.credentialsProvider(new S3TargetConfig.Credentials(null, null, file, "backup", null, null))
+		AwsCredentials credentials = S3Clients
+			.credentialsProvider(new S3TargetConfig.Credentials.ProfileFile(file, "backup"))
 			.resolveCredentials();
 		assertThat(credentials.accessKeyId()).isEqualTo("AKIABACKUP");
 		assertThat(credentials.secretAccessKey()).isEqualTo("backup-secret");
@@ -36,8 +36,8 @@ class S3CredentialsTests {
 
 	@Test
 	void missingEnvironmentVariablesAreAConfigurationErrorNamingThem() {
-		assertThatThrownBy(() -> S3ObjectStore.credentialsProvider(
-				new S3TargetConfig.Credentials("DRBATCH_TEST_NO_SUCH_KEY_ID", "DRBATCH_TEST_NO_SUCH_SECRET", null, null, null, null)))
+		assertThatThrownBy(() -> S3Clients.credentialsProvider(
+				new S3TargetConfig.Credentials.FromEnvironment("DRBATCH_TEST_NO_SUCH_KEY_ID", "DRBATCH_TEST_NO_SUCH_SECRET")))
 			.isInstanceOf(DrbatchException.class)
 			.hasMessageContaining("DRBATCH_TEST_NO_SUCH_KEY_ID")
 			.satisfies(ex -> assertThat(((DrbatchException) ex).kind()).isEqualTo(FailureKind.BAD_CONFIGURATION));
@@ -45,7 +45,7 @@ class S3CredentialsTests {
 
 	@Test
 	void describingCredentialsNeverShowsTheSecret() {
-		S3TargetConfig.Credentials literal = S3TargetConfig.Credentials.literal("AKIALITERAL", "literal-secret");
+		S3TargetConfig.Credentials literal = new S3TargetConfig.Credentials.Literal("AKIALITERAL", "literal-secret");
 		assertThat(literal.toString()).doesNotContain("literal-secret").doesNotContain("AKIALITERAL");
 		assertThat(literal.describe()).isEqualTo("configured key pair");
 	}

@@ -97,7 +97,7 @@ class S3ObjectStoreIntegrationTests extends ObjectStoreContractTests {
 	void configuredStorageClassIsAppliedToPutsAndMultipartUploads() throws IOException {
 		S3TargetConfig base = TestS3.target("cold", this.bucket, "classes");
 		try (S3ObjectStore infrequent = new S3ObjectStore(new S3TargetConfig(base.name(), base.endpoint(), base.region(),
-				base.bucket(), base.prefix(), true, base.credentials(), "STANDARD_IA", null, null, 4))) {
+				base.bucket(), base.prefix(), true, base.credentials(), StorageClass.STANDARD_IA, null, null, 4))) {
 			infrequent.put("small", new byte[] { 1 }, "application/octet-stream");
 			MultipartUploadStream out = new MultipartUploadStream(infrequent.startMultipart("big", "application/octet-stream"),
 					MIN_PART, 1);

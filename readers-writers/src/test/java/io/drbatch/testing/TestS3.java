@@ -77,7 +77,7 @@ public final class TestS3 {
 
 	public static S3TargetConfig target(String name, URI endpoint, String bucket, String prefix) {
 		return new S3TargetConfig(name, endpoint, "us-east-1", bucket, prefix, true,
-				S3TargetConfig.Credentials.literal("test", "test"), null, null, null, 8);
+				new S3TargetConfig.Credentials.Literal("test", "test"), null, null, null, 8);
 	}
 
 	public static S3ObjectStore store(String bucket, String prefix) {

@@ -9,7 +9,11 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.util.unit.DataSize;
 
 import io.drbatch.codec.Compression;
+import io.drbatch.manifest.Tier;
 import io.drbatch.pg.DumpFormat;
+import io.drbatch.store.LockMode;
+import io.drbatch.store.ServerSideEncryption;
+import io.drbatch.store.StorageClass;
 
 /**
  * Everything drbatch is configured with, under the prefix {@code drbatch}. Bound from {@code application.yml}
@@ -62,12 +66,13 @@ public record DrbatchProperties(List<Source> sources, List<Target> targets, @Def
 	 * @param endpoint endpoint of an S3-compatible store; empty for AWS S3
 	 * @param prefix key prefix inside the bucket
 	 * @param storageClass storage class for backups, e.g. STANDARD, STANDARD_IA; empty for the bucket default
-	 * @param serverSideEncryption AES256 or aws:kms; empty for none
+	 * @param serverSideEncryption {@code AES256} or {@code aws:kms}; empty for none
 	 */
 	public record Target(String name, URI endpoint, @DefaultValue("us-east-1") String region, String bucket,
 			@DefaultValue("") String prefix, @DefaultValue("false") boolean pathStyle, String accessKeyIdEnv,
 			String secretAccessKeyEnv, String accessKeyId, String secretAccessKey, Path credentialsFile,
-			String profile, String storageClass, String serverSideEncryption, String kmsKeyId, @DefaultValue Lock lock,
+			String profile, StorageClass storageClass, ServerSideEncryption serverSideEncryption, String kmsKeyId,
+			@DefaultValue Lock lock,
 			@DefaultValue Encryption encryption) {
 
 		@Override
@@ -99,7 +104,7 @@ public record DrbatchProperties(List<Source> sources, List<Target> targets, @Def
 	 * @param noncurrentVersionExpirationDays lifecycle rule: expire overwritten or deleted versions after this long,
 	 * once their lock has passed (empty: no rule)
 	 */
-	public record Lock(@DefaultValue("false") boolean enabled, @DefaultValue("COMPLIANCE") String mode,
+	public record Lock(@DefaultValue("false") boolean enabled, @DefaultValue("COMPLIANCE") LockMode mode,
 			@DefaultValue("30") int days, @DefaultValue("7") Integer abortIncompleteUploadsDays,
 			Integer noncurrentVersionExpirationDays) {
 	}
@@ -109,7 +114,8 @@ public record DrbatchProperties(List<Source> sources, List<Target> targets, @Def
 	 * month's first daily backup into the monthly tier, as server-side copies in the given storage classes.
 	 */
 	public record Tiering(@DefaultValue("SUNDAY") java.time.DayOfWeek weeklyDay,
-			@DefaultValue("STANDARD_IA") String weeklyStorageClass, @DefaultValue("GLACIER") String monthlyStorageClass) {
+			@DefaultValue("STANDARD_IA") StorageClass weeklyStorageClass,
+			@DefaultValue("GLACIER") StorageClass monthlyStorageClass) {
 	}
 
 	/**
@@ -117,24 +123,23 @@ public record DrbatchProperties(List<Source> sources, List<Target> targets, @Def
 	 * time) go, except the newest {@code min-count} of the tier, and never the newest one.
 	 * Defaults: daily 30 days / 7, weekly 90 days / 4, monthly 2555 days (7 years) / 12.
 	 */
-	public record Retention(@DefaultValue Tier daily, @DefaultValue Tier weekly, @DefaultValue Tier monthly) {
+	public record Retention(@DefaultValue Keep daily, @DefaultValue Keep weekly, @DefaultValue Keep monthly) {
 
-		public Tier of(String tier) {
+		public Keep of(Tier tier) {
 			return switch (tier) {
-				case "daily" -> this.daily.withDefaults(30, 7);
-				case "weekly" -> this.weekly.withDefaults(90, 4);
-				case "monthly" -> this.monthly.withDefaults(2555, 12);
-				default -> throw new IllegalArgumentException("unknown tier " + tier);
+				case DAILY -> this.daily.withDefaults(30, 7);
+				case WEEKLY -> this.weekly.withDefaults(90, 4);
+				case MONTHLY -> this.monthly.withDefaults(2555, 12);
 			};
 		}
 
 	}
 
 	/** @param days keep backups this many days; @param minCount keep at least this many of the newest */
-	public record Tier(Integer days, Integer minCount) {
+	public record Keep(Integer days, Integer minCount) {
 
-		Tier withDefaults(int defaultDays, int defaultMinCount) {
-			return new Tier(this.days != null ? this.days : defaultDays, this.minCount != null ? this.minCount : defaultMinCount);
+		Keep withDefaults(int defaultDays, int defaultMinCount) {
+			return new Keep(this.days != null ? this.days : defaultDays, this.minCount != null ? this.minCount : defaultMinCount);
 		}
 
 	}

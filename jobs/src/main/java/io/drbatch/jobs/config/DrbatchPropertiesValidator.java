@@ -11,6 +11,7 @@ import org.springframework.validation.Errors;
 import org.springframework.validation.Validator;
 
 import io.drbatch.codec.Compression;
+import io.drbatch.manifest.Tier;
 
 /**
  * Startup checks of {@link DrbatchProperties}. Registered as Spring Boot's {@code configurationPropertiesValidator},
@@ -37,8 +38,8 @@ public class DrbatchPropertiesValidator implements Validator {
 		DrbatchProperties properties = (DrbatchProperties) target;
 		validateSources(properties.sources(), errors);
 		validateTargets(properties.targets(), errors);
-		for (String tier : List.of("daily", "weekly", "monthly")) {
-			DrbatchProperties.Tier settings = properties.retention().of(tier);
+		for (Tier tier : Tier.values()) {
+			DrbatchProperties.Keep settings = properties.retention().of(tier);
 			if (settings.days() < 1) {
 				reject(errors, "retention." + tier + ".days", "must be at least 1");
 			}
@@ -73,7 +74,7 @@ public class DrbatchPropertiesValidator implements Validator {
 				continue;
 			}
 			try {
-				io.drbatch.jobs.support.EncryptionKeys.load(encryption, "drbatch." + key);
+				Secrets.encryptionKey(encryption, "drbatch." + key);
 			}
 			catch (io.drbatch.failure.DrbatchException ex) {
 				reject(errors, key + (fromEnv ? ".key-env" : ".key-file"), ex.getMessage());
@@ -169,14 +170,7 @@ public class DrbatchPropertiesValidator implements Validator {
 			if (target.credentialsFile() != null && !Files.isReadable(target.credentialsFile())) {
 				reject(errors, key + ".credentials-file", "file is missing or not readable");
 			}
-			if (target.serverSideEncryption() != null
-					&& !List.of("AES256", "aws:kms").contains(target.serverSideEncryption())) {
-				reject(errors, key + ".server-side-encryption", "must be AES256 or aws:kms");
-			}
 			DrbatchProperties.Lock lock = target.lock();
-			if (!List.of("COMPLIANCE", "GOVERNANCE").contains(lock.mode())) {
-				reject(errors, key + ".lock.mode", "must be COMPLIANCE or GOVERNANCE");
-			}
 			if (lock.days() < 1) {
 				reject(errors, key + ".lock.days", "must be at least 1");
 			}

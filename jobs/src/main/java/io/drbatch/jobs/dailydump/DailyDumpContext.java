@@ -1,5 +1,7 @@
 package io.drbatch.jobs.dailydump;
 
+import io.drbatch.manifest.Tier;
+
 /**
  * Keys daily-dump keeps in its job execution context. Spring Batch carries the job execution context over to
  * a relaunch, so the backup id chosen by the first attempt is reused by every later one: one job instance
@@ -24,7 +26,7 @@ final class DailyDumpContext {
 
 	static final String TABLES = "drbatch.tables";
 
-	static final String TIER = "daily";
+	static final Tier TIER = Tier.DAILY;
 
 	private DailyDumpContext() {
 	}

@@ -12,14 +12,14 @@ import org.springframework.batch.infrastructure.support.transaction.Resourceless
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
-import io.drbatch.item.DumpStreamer;
+import io.drbatch.transfer.DumpStreamer;
 import io.drbatch.jobs.config.DrbatchProperties;
-import io.drbatch.jobs.support.EncryptionKeys;
-import io.drbatch.jobs.support.ExecutionHeartbeat;
-import io.drbatch.jobs.support.JobDescriptor;
-import io.drbatch.jobs.support.SourceDatabases;
-import io.drbatch.jobs.support.StopSignal;
-import io.drbatch.jobs.support.StoreTargets;
+import io.drbatch.jobs.wiring.EncryptionKeys;
+import io.drbatch.jobs.runcontrol.ExecutionHeartbeat;
+import io.drbatch.jobs.runcontrol.JobDescriptor;
+import io.drbatch.jobs.wiring.SourceDatabases;
+import io.drbatch.jobs.runcontrol.StopSignal;
+import io.drbatch.jobs.wiring.StoreTargets;
 
 /**
  * daily-dump: preflight (database, pg_dump, bucket; re-run on every attempt) -> dump (snapshot, row counts,

@@ -11,10 +11,10 @@ import org.springframework.batch.core.step.tasklet.Tasklet;
 import org.springframework.batch.infrastructure.item.ExecutionContext;
 import org.springframework.batch.infrastructure.repeat.RepeatStatus;
 
-import io.drbatch.item.DumpStreamer;
+import io.drbatch.transfer.DumpStreamer;
 import io.drbatch.jobs.config.DrbatchProperties;
-import io.drbatch.jobs.support.SourceDatabases;
-import io.drbatch.jobs.support.StoreTargets;
+import io.drbatch.jobs.wiring.SourceDatabases;
+import io.drbatch.jobs.wiring.StoreTargets;
 import io.drbatch.manifest.BackupCatalog;
 import io.drbatch.manifest.BackupLayout;
 import io.drbatch.manifest.BackupManifest;
@@ -41,10 +41,10 @@ class DumpTasklet implements Tasklet {
 
 	private final DrbatchProperties.Dump settings;
 
-	private final io.drbatch.jobs.support.EncryptionKeys keys;
+	private final io.drbatch.jobs.wiring.EncryptionKeys keys;
 
 	DumpTasklet(SourceDatabases sources, StoreTargets targets, DumpStreamer streamer, DrbatchProperties.Dump settings,
-			io.drbatch.jobs.support.EncryptionKeys keys) {
+			io.drbatch.jobs.wiring.EncryptionKeys keys) {
 		this.keys = keys;
 		this.sources = sources;
 		this.targets = targets;

@@ -19,8 +19,8 @@ import org.springframework.batch.infrastructure.repeat.RepeatStatus;
 
 import io.drbatch.failure.DrbatchException;
 import io.drbatch.failure.FailureKind;
-import io.drbatch.jobs.support.SourceDatabases;
-import io.drbatch.jobs.support.StoreTargets;
+import io.drbatch.jobs.wiring.SourceDatabases;
+import io.drbatch.jobs.wiring.StoreTargets;
 import io.drbatch.manifest.BackupLayout;
 import io.drbatch.pg.PgClientTools;
 import io.drbatch.pg.PgConnectionSpec;

@@ -17,13 +17,13 @@ import org.springframework.batch.infrastructure.repeat.RepeatStatus;
 
 import io.drbatch.failure.DrbatchException;
 import io.drbatch.failure.FailureKind;
-import io.drbatch.jobs.support.DrbatchVersion;
-import io.drbatch.jobs.support.StoreTargets;
+import io.drbatch.jobs.runcontrol.DrbatchVersion;
+import io.drbatch.jobs.wiring.StoreTargets;
 import io.drbatch.manifest.BackupCatalog;
 import io.drbatch.manifest.BackupLayout;
 import io.drbatch.jobs.config.DrbatchProperties;
-import io.drbatch.jobs.support.BackupLocks;
-import io.drbatch.jobs.support.StoredObjectCheck;
+import io.drbatch.jobs.backup.BackupLocks;
+import io.drbatch.jobs.backup.StoredObjectCheck;
 import io.drbatch.manifest.BackupManifest;
 import io.drbatch.store.BucketProtection;
 import io.drbatch.manifest.ManifestJson;

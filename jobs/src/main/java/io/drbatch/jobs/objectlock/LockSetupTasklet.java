@@ -14,7 +14,7 @@ import org.springframework.batch.infrastructure.repeat.RepeatStatus;
 import io.drbatch.failure.DrbatchException;
 import io.drbatch.failure.FailureKind;
 import io.drbatch.jobs.config.DrbatchProperties;
-import io.drbatch.jobs.support.StoreTargets;
+import io.drbatch.jobs.wiring.StoreTargets;
 import io.drbatch.store.BucketProtection;
 import io.drbatch.store.ObjectStore;
 
@@ -62,10 +62,9 @@ class LockSetupTasklet implements Tasklet {
 
 	String apply(DrbatchProperties.Target target) {
 		ObjectStore store = this.targets.get(target.name());
-		if (!(store instanceof BucketProtection protection)) {
-			throw new DrbatchException(FailureKind.BAD_CONFIGURATION,
-					"target '" + target.name() + "': its store cannot hold Object Lock");
-		}
+		BucketProtection protection = store.protection()
+			.orElseThrow(() -> new DrbatchException(FailureKind.BAD_CONFIGURATION,
+					"target '" + target.name() + "': its store cannot hold Object Lock"));
 		DrbatchProperties.Lock lock = target.lock();
 		BucketProtection.State before = protection.read();
 		boolean created = false;

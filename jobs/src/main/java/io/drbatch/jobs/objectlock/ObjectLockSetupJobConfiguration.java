@@ -12,9 +12,9 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 import io.drbatch.jobs.config.DrbatchProperties;
-import io.drbatch.jobs.support.ExecutionHeartbeat;
-import io.drbatch.jobs.support.JobDescriptor;
-import io.drbatch.jobs.support.StoreTargets;
+import io.drbatch.jobs.runcontrol.ExecutionHeartbeat;
+import io.drbatch.jobs.runcontrol.JobDescriptor;
+import io.drbatch.jobs.wiring.StoreTargets;
 
 /**
  * object-lock-setup: one step that makes every target with {@code lock.enabled} a locked, versioned bucket

@@ -1,7 +1,8 @@
 package io.drbatch.jobs.replication;
 
+import io.drbatch.jobs.backup.Mismatch;
 import io.drbatch.manifest.BackupManifest;
 
 /** One backup of the primary to copy to one secondary target, and why it needs copying there. */
-record Replica(String target, BackupManifest backup, String reason) {
+record Replica(String target, BackupManifest backup, Mismatch reason) {
 }

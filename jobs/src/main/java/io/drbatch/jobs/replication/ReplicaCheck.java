@@ -3,10 +3,10 @@ package io.drbatch.jobs.replication;
 import java.util.Objects;
 import java.util.Optional;
 
-import io.drbatch.failure.DrbatchException;
-import io.drbatch.jobs.support.StoredObjectCheck;
+import io.drbatch.jobs.backup.Mismatch;
+import io.drbatch.jobs.backup.StoredObjectCheck;
+import io.drbatch.manifest.BackupLayout;
 import io.drbatch.manifest.BackupManifest;
-import io.drbatch.store.ObjectInfo;
 import io.drbatch.store.ObjectStore;
 
 /**
@@ -22,40 +22,27 @@ public final class ReplicaCheck {
 	}
 
 	/**
-	 * {@code null} when {@code target} holds a verified copy of {@code backup}, else what is wrong, e.g.
-	 * {@code "no manifest"} or {@code "dump.pgdump.zst has checksum X, expected Y"}.
+	 * What is wrong with {@code target}'s copy of {@code backup}, empty when it holds a verified copy.
 	 * @param copy the manifest of the same backup on the target, if there is one
+	 * @param deep read every object back, whatever the store reports
 	 */
-	public static String problem(ObjectStore target, BackupManifest backup, Optional<BackupManifest> copy, boolean deep) {
+	public static Optional<Mismatch> check(ObjectStore target, BackupManifest backup, Optional<BackupManifest> copy,
+			boolean deep) {
+		String manifestKey = BackupLayout.manifestKey(backup.tier(), backup.database(), backup.backupId());
 		if (copy.isEmpty()) {
-			return "no manifest";
+			return Optional.of(new Mismatch(Mismatch.Kind.NO_MANIFEST, manifestKey, "is missing"));
 		}
 		if (!sameObjects(backup, copy.get())) {
-			return "its manifest describes other objects";
+			return Optional.of(new Mismatch(Mismatch.Kind.OTHER_OBJECTS, manifestKey, "describes other objects"));
 		}
 		for (BackupManifest.StoredObject object : backup.objects()) {
-			Optional<ObjectInfo> info = target.head(object.key());
-			if (info.isEmpty()) {
-				return name(object) + " is missing";
-			}
-			if (info.get().size() != object.size()) {
-				return name(object) + " has " + info.get().size() + " bytes, expected " + object.size();
-			}
-			if (info.get().checksumSha256() != null && object.s3Checksum() != null
-					&& !info.get().checksumSha256().equals(object.s3Checksum())) {
-				return name(object) + " has checksum " + info.get().checksumSha256() + ", expected " + object.s3Checksum();
-			}
-			boolean checksumMissing = object.s3Checksum() != null && info.get().checksumSha256() == null;
-			if (deep || checksumMissing) {
-				try {
-					StoredObjectCheck.verifyBytes(target, object);
-				}
-				catch (DrbatchException ex) {
-					return name(object) + ": " + ex.getMessage();
-				}
+			Optional<Mismatch> mismatch = StoredObjectCheck.check(target, object,
+					deep ? StoredObjectCheck.Depth.FULL : StoredObjectCheck.Depth.QUICK);
+			if (mismatch.isPresent()) {
+				return mismatch;
 			}
 		}
-		return null;
+		return Optional.empty();
 	}
 
 	private static boolean sameObjects(BackupManifest a, BackupManifest b) {
@@ -70,10 +57,6 @@ public final class ReplicaCheck {
 			}
 		}
 		return true;
-	}
-
-	private static String name(BackupManifest.StoredObject object) {
-		return object.key().substring(object.key().lastIndexOf('/') + 1);
 	}
 
 }

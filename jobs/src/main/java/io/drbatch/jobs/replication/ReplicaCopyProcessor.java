@@ -1,15 +1,16 @@
 package io.drbatch.jobs.replication;
 
 import java.util.Optional;
-import java.util.Set;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.batch.core.scope.context.StepSynchronizationManager;
 import org.springframework.batch.infrastructure.item.ItemProcessor;
 
+import io.drbatch.store.StorageClass;
+import io.drbatch.manifest.Tier;
 import io.drbatch.failure.DrbatchException;
-import io.drbatch.jobs.support.StoreTargets;
+import io.drbatch.jobs.wiring.StoreTargets;
 import io.drbatch.manifest.BackupCatalog;
 import io.drbatch.manifest.BackupLayout;
 import io.drbatch.manifest.BackupManifest;
@@ -33,8 +34,6 @@ class ReplicaCopyProcessor implements ItemProcessor<Replica, Replica> {
 
 	private static final Logger log = LoggerFactory.getLogger(ReplicaCopyProcessor.class);
 
-	private static final Set<String> COLD = Set.of("GLACIER", "DEEP_ARCHIVE");
-
 	private final StoreTargets targets;
 
 	private final CrossStoreCopy copier;
@@ -57,7 +56,8 @@ class ReplicaCopyProcessor implements ItemProcessor<Replica, Replica> {
 		ObjectStore primary = this.targets.primary();
 		ObjectStore target = this.targets.get(name);
 		log.info("replication: copying backup {} of {} ({} tier, {} bytes) to target '{}': {}", backup.backupId(),
-				backup.database(), backup.tier(), backup.totalStoredBytes(), name, replica.reason());
+				backup.database(), backup.tier(), backup.totalStoredBytes(), name,
+				replica.reason().describe());
 		long started = System.nanoTime();
 		try {
 			for (BackupManifest.StoredObject object : backup.objects()) {
@@ -105,17 +105,16 @@ class ReplicaCopyProcessor implements ItemProcessor<Replica, Replica> {
 	/** The key to read {@code object}'s bytes from on the primary: itself, or its daily original when it is cold. */
 	private static String readableSource(ObjectStore primary, BackupManifest backup, BackupManifest.StoredObject object) {
 		Optional<ObjectInfo> info = primary.head(object.key());
-		if (info.isEmpty() || info.get().storageClass() == null || !COLD.contains(info.get().storageClass())) {
+		if (info.isEmpty() || !StorageClass.isCold(info.get().storageClass())) {
 			return object.key();
 		}
-		if (!"daily".equals(backup.tier())) {
-			String dailyManifest = BackupLayout.manifestKey("daily", backup.database(), backup.backupId());
+		if (backup.tier() != Tier.DAILY) {
+			String dailyManifest = BackupLayout.manifestKey(Tier.DAILY, backup.database(), backup.backupId());
 			if (primary.head(dailyManifest).isPresent()) {
 				for (BackupManifest.StoredObject original : new BackupCatalog(primary).read(dailyManifest).objects()) {
 					Optional<ObjectInfo> originalInfo = primary.head(original.key());
 					if (original.sha256().equals(object.sha256()) && original.size() == object.size()
-							&& originalInfo.isPresent() && (originalInfo.get().storageClass() == null
-									|| !COLD.contains(originalInfo.get().storageClass()))) {
+							&& originalInfo.isPresent() && !StorageClass.isCold(originalInfo.get().storageClass())) {
 						return original.key();
 					}
 				}

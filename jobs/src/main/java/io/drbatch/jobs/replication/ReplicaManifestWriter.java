@@ -14,10 +14,11 @@ import org.springframework.batch.core.scope.context.StepSynchronizationManager;
 import org.springframework.batch.infrastructure.item.Chunk;
 import org.springframework.batch.infrastructure.item.ItemWriter;
 
+import io.drbatch.manifest.Tier;
 import io.drbatch.failure.DrbatchException;
 import io.drbatch.jobs.config.DrbatchProperties;
-import io.drbatch.jobs.support.BackupLocks;
-import io.drbatch.jobs.support.StoreTargets;
+import io.drbatch.jobs.backup.BackupLocks;
+import io.drbatch.jobs.wiring.StoreTargets;
 import io.drbatch.manifest.BackupManifest;
 import io.drbatch.manifest.ManifestJson;
 import io.drbatch.store.ObjectStore;
@@ -87,7 +88,7 @@ class ReplicaManifestWriter implements ItemWriter<Replica> {
 		if (backup.retainUntil() != null) {
 			return backup.retainUntil();
 		}
-		int days = "daily".equals(backup.tier()) ? lock.days() : this.retention.of(backup.tier()).days();
+		int days = backup.tier() == Tier.DAILY ? lock.days() : this.retention.of(backup.tier()).days();
 		Instant from = backup.createdAt() != null ? backup.createdAt() : this.clock.instant();
 		Instant until = from.plus(Duration.ofDays(days)).truncatedTo(ChronoUnit.SECONDS);
 		return until.isAfter(this.clock.instant()) ? until : null;

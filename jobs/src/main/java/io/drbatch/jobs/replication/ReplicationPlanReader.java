@@ -17,7 +17,8 @@ import org.springframework.batch.core.step.StepExecution;
 import org.springframework.batch.infrastructure.item.ItemReader;
 
 import io.drbatch.failure.DrbatchException;
-import io.drbatch.jobs.support.StoreTargets;
+import io.drbatch.jobs.wiring.StoreTargets;
+import io.drbatch.jobs.backup.Mismatch;
 import io.drbatch.manifest.BackupCatalog;
 import io.drbatch.manifest.BackupLayout;
 import io.drbatch.manifest.BackupManifest;
@@ -71,10 +72,10 @@ class ReplicationPlanReader implements ItemReader<Replica>, StepExecutionListene
 				Map<String, BackupManifest> copies = new BackupCatalog(target).list(null).stream()
 					.collect(Collectors.toMap(ReplicationPlanReader::manifestKey, Function.identity(), (a, b) -> a));
 				for (BackupManifest backup : backups) {
-					String problem = ReplicaCheck.problem(target, backup,
+					Optional<Mismatch> problem = ReplicaCheck.check(target, backup,
 							Optional.ofNullable(copies.get(manifestKey(backup))), deep);
-					if (problem != null) {
-						plan.add(new Replica(name, backup, problem));
+					if (problem.isPresent()) {
+						plan.add(new Replica(name, backup, problem.get()));
 						due++;
 					}
 				}

@@ -13,7 +13,7 @@ import org.springframework.batch.infrastructure.repeat.RepeatStatus;
 
 import io.drbatch.failure.DrbatchException;
 import io.drbatch.failure.FailureKind;
-import io.drbatch.jobs.support.StoreTargets;
+import io.drbatch.jobs.wiring.StoreTargets;
 import io.drbatch.manifest.BackupCatalog;
 import io.drbatch.manifest.BackupManifest;
 

@@ -18,11 +18,12 @@ import org.springframework.batch.infrastructure.repeat.RepeatStatus;
 import io.drbatch.failure.DrbatchException;
 import io.drbatch.failure.FailureKind;
 import io.drbatch.jobs.config.DrbatchProperties;
-import io.drbatch.jobs.support.SourceDatabases;
-import io.drbatch.jobs.support.StoreTargets;
+import io.drbatch.jobs.wiring.SourceDatabases;
+import io.drbatch.jobs.wiring.StoreTargets;
 import io.drbatch.manifest.BackupCatalog;
 import io.drbatch.manifest.BackupLayout;
 import io.drbatch.manifest.BackupManifest;
+import io.drbatch.manifest.Tier;
 import io.drbatch.store.BucketProtection;
 import io.drbatch.store.ObjectStore;
 
@@ -44,8 +45,6 @@ class PruneTasklet implements Tasklet {
 	private static final Logger log = LoggerFactory.getLogger(PruneTasklet.class);
 
 	static final String REPORT = "drbatch.retention.report";
-
-	private static final List<String> TIERS = List.of("daily", "weekly", "monthly");
 
 	private final DrbatchProperties.Retention retention;
 
@@ -75,9 +74,9 @@ class PruneTasklet implements Tasklet {
 			BackupCatalog catalog = new BackupCatalog(store);
 			for (String database : this.sources.names()) {
 				List<BackupManifest> all = catalog.list(database);
-				for (String tier : TIERS) {
-					DrbatchProperties.Tier settings = this.retention.of(tier);
-					List<BackupManifest> backups = all.stream().filter(m -> tier.equals(m.tier())).toList();
+				for (Tier tier : Tier.values()) {
+					DrbatchProperties.Keep settings = this.retention.of(tier);
+					List<BackupManifest> backups = all.stream().filter(m -> m.tier() == tier).toList();
 					Instant cutoff = now.minus(java.time.Duration.ofDays(settings.days()));
 					int keep = Math.max(1, settings.minCount());
 					for (int i = 0; i < backups.size(); i++) {
@@ -117,10 +116,10 @@ class PruneTasklet implements Tasklet {
 	 * manifest is deleted first), when the folder's backup id says the backup is older than the tier's cutoff and
 	 * more than a day old (a backup being written has its objects before its manifest, and is never that old).
 	 */
-	private List<String> sweepLeftovers(ObjectStore store, String targetName, String database, String tier,
+	private List<String> sweepLeftovers(ObjectStore store, String targetName, String database, Tier tier,
 			Instant cutoff, boolean dryRun) {
 		java.util.Map<String, List<String>> folders = new java.util.TreeMap<>();
-		for (io.drbatch.store.ObjectInfo object : store.list(tier + "/" + database + "/")) {
+		for (io.drbatch.store.ObjectInfo object : store.list(tier.id() + "/" + database + "/")) {
 			String[] parts = object.key().split("/");
 			if (parts.length == 4) {
 				folders.computeIfAbsent(parts[2], id -> new ArrayList<>()).add(object.key());
@@ -155,11 +154,12 @@ class PruneTasklet implements Tasklet {
 	private List<String> deleteKeys(ObjectStore store, List<String> keys, String where) {
 		List<String> lines = new ArrayList<>();
 		List<String> retained = new ArrayList<>();
-		if (!(store instanceof BucketProtection protection)) {
+		if (store.protection().isEmpty()) {
 			keys.forEach(store::delete);
 			lines.add("deleted " + where);
 			return lines;
 		}
+		BucketProtection protection = store.protection().get();
 		Instant lockedUntil = null;
 		for (String key : keys) {
 			for (BucketProtection.Version version : protection.versions(key)) {

@@ -13,10 +13,10 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 import io.drbatch.jobs.config.DrbatchProperties;
-import io.drbatch.jobs.support.ExecutionHeartbeat;
-import io.drbatch.jobs.support.JobDescriptor;
-import io.drbatch.jobs.support.SourceDatabases;
-import io.drbatch.jobs.support.StoreTargets;
+import io.drbatch.jobs.runcontrol.ExecutionHeartbeat;
+import io.drbatch.jobs.runcontrol.JobDescriptor;
+import io.drbatch.jobs.wiring.SourceDatabases;
+import io.drbatch.jobs.wiring.StoreTargets;
 
 /** retention: one step, {@link PruneTasklet}, over every target, database and tier. */
 @Configuration(proxyBeanMethods = false)

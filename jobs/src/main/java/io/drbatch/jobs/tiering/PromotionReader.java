@@ -17,9 +17,11 @@ import org.springframework.batch.core.listener.StepExecutionListener;
 import org.springframework.batch.core.step.StepExecution;
 import org.springframework.batch.infrastructure.item.ItemReader;
 
+import io.drbatch.store.StorageClass;
+import io.drbatch.manifest.Tier;
 import io.drbatch.jobs.config.DrbatchProperties;
-import io.drbatch.jobs.support.SourceDatabases;
-import io.drbatch.jobs.support.StoreTargets;
+import io.drbatch.jobs.wiring.SourceDatabases;
+import io.drbatch.jobs.wiring.StoreTargets;
 import io.drbatch.manifest.BackupCatalog;
 import io.drbatch.manifest.BackupManifest;
 
@@ -54,7 +56,7 @@ class PromotionReader implements ItemReader<Promotion>, StepExecutionListener {
 		BackupCatalog catalog = new BackupCatalog(this.targets.primary());
 		for (String database : this.sources.names()) {
 			List<BackupManifest> all = catalog.list(database);
-			List<BackupManifest> dailies = all.stream().filter(m -> "daily".equals(m.tier())).toList();
+			List<BackupManifest> dailies = all.stream().filter(m -> m.tier() == Tier.DAILY).toList();
 			LocalDate weekday = date.with(TemporalAdjusters.previousOrSame(this.tiering.weeklyDay()));
 			Optional<BackupManifest> weekly = dailies.stream()
 				.filter(m -> day(m).equals(weekday))
@@ -63,19 +65,19 @@ class PromotionReader implements ItemReader<Promotion>, StepExecutionListener {
 				.filter(m -> day(m).getYear() == date.getYear() && day(m).getMonth() == date.getMonth()
 						&& !day(m).isAfter(date))
 				.min(Comparator.comparing(m -> m.source().snapshotTime()));
-			add(database, all, "weekly", weekly, this.tiering.weeklyStorageClass(), "no daily backup on " + weekday);
-			add(database, all, "monthly", monthly, this.tiering.monthlyStorageClass(),
+			add(database, all, Tier.WEEKLY, weekly, this.tiering.weeklyStorageClass(), "no daily backup on " + weekday);
+			add(database, all, Tier.MONTHLY, monthly, this.tiering.monthlyStorageClass(),
 					"no daily backup yet in " + date.getMonth() + " " + date.getYear());
 		}
 	}
 
-	private void add(String database, List<BackupManifest> all, String tier, Optional<BackupManifest> candidate,
-			String storageClass, String none) {
+	private void add(String database, List<BackupManifest> all, Tier tier, Optional<BackupManifest> candidate,
+			StorageClass storageClass, String none) {
 		if (candidate.isEmpty()) {
 			log.info("archive-tiering: {} {}: {}", database, tier, none);
 			return;
 		}
-		Set<String> tiered = all.stream().filter(m -> tier.equals(m.tier())).map(BackupManifest::backupId)
+		Set<String> tiered = all.stream().filter(m -> m.tier() == tier).map(BackupManifest::backupId)
 			.collect(Collectors.toSet());
 		if (tiered.contains(candidate.get().backupId())) {
 			log.info("archive-tiering: {} {}: backup {} is already in the tier", database, tier,

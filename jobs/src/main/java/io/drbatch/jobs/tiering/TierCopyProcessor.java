@@ -8,8 +8,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.batch.infrastructure.item.ItemProcessor;
 
-import io.drbatch.jobs.support.StoreTargets;
-import io.drbatch.jobs.support.StoredObjectCheck;
+import io.drbatch.jobs.wiring.StoreTargets;
+import io.drbatch.jobs.backup.StoredObjectCheck;
 import io.drbatch.manifest.BackupLayout;
 import io.drbatch.manifest.BackupManifest;
 import io.drbatch.store.ObjectInfo;

@@ -11,8 +11,8 @@ import org.springframework.batch.infrastructure.item.Chunk;
 import org.springframework.batch.infrastructure.item.ItemWriter;
 
 import io.drbatch.jobs.config.DrbatchProperties;
-import io.drbatch.jobs.support.BackupLocks;
-import io.drbatch.jobs.support.StoreTargets;
+import io.drbatch.jobs.backup.BackupLocks;
+import io.drbatch.jobs.wiring.StoreTargets;
 import io.drbatch.manifest.BackupLayout;
 import io.drbatch.manifest.BackupManifest;
 import io.drbatch.manifest.ManifestJson;

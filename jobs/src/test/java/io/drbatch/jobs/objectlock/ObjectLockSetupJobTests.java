@@ -28,7 +28,7 @@ import io.drbatch.failure.FailureKind;
 import io.drbatch.jobs.JobTestSupport;
 import io.drbatch.jobs.JobsTestApplication;
 import io.drbatch.jobs.config.DrbatchProperties;
-import io.drbatch.jobs.support.StoreTargets;
+import io.drbatch.jobs.wiring.StoreTargets;
 import io.drbatch.manifest.BackupCatalog;
 import io.drbatch.manifest.BackupManifest;
 import io.drbatch.testing.TestPostgres;
@@ -141,7 +141,7 @@ class ObjectLockSetupJobTests {
 		String plain = TestS3.newBucket("unlocked");
 		DrbatchProperties.Target target = new DrbatchProperties.Target("unlocked-target", TestS3.ENDPOINT, "us-east-1", plain,
 				"it", true, null, null, "test", "test", null, null, null, null, null,
-				new DrbatchProperties.Lock(true, "COMPLIANCE", 30, null, null), new DrbatchProperties.Encryption(false, null, null));
+				new DrbatchProperties.Lock(true, io.drbatch.store.LockMode.COMPLIANCE, 30, null, null), new DrbatchProperties.Encryption(false, null, null));
 		try (StoreTargets targets = new StoreTargets(List.of(target), 4)) {
 			LockSetupTasklet tasklet = new LockSetupTasklet(List.of(target), targets);
 

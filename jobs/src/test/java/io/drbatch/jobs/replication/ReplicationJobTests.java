@@ -3,10 +3,7 @@ package io.drbatch.jobs.replication;
 import java.io.InputStream;
 import java.net.URI;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
-import java.util.Random;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -36,11 +33,10 @@ import io.drbatch.jobs.JobsTestApplication;
 import io.drbatch.manifest.BackupCatalog;
 import io.drbatch.manifest.BackupLayout;
 import io.drbatch.manifest.BackupManifest;
-import io.drbatch.manifest.ManifestJson;
-import io.drbatch.store.MultipartUpload;
 import io.drbatch.store.ObjectInfo;
 import io.drbatch.store.S3ObjectStore;
 import io.drbatch.testing.FaultProxy;
+import io.drbatch.testing.TestBackups;
 import io.drbatch.testing.TestS3;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -154,9 +150,9 @@ class ReplicationJobTests {
 		try (S3ObjectStore locked = thirdStore()) {
 			BackupManifest copied = new BackupCatalog(locked).read(manifestKey(first));
 			assertThat(copied.retainUntil()).isEqualTo(first.createdAt().plus(java.time.Duration.ofDays(30)));
-			assertThat(locked.retention(first.objects().get(0).key())).get()
+			assertThat(locked.protection().orElseThrow().retention(first.objects().get(0).key())).get()
 				.satisfies(retention -> assertThat(retention.retainUntil()).isEqualTo(copied.retainUntil()));
-			assertThat(locked.retention(manifestKey(first))).isPresent();
+			assertThat(locked.protection().orElseThrow().retention(manifestKey(first))).isPresent();
 		}
 
 		JobExecution again = run();
@@ -292,27 +288,8 @@ class ReplicationJobTests {
 	/** A daily backup taken at {@code snapshot}: one object of {@code size} random bytes in 5 MiB parts, and its manifest. */
 	private static BackupManifest backup(String snapshot, int size) {
 		Instant time = Instant.parse(snapshot);
-		String id = BackupLayout.newBackupId(time);
-		String key = BackupLayout.folder("daily", SOURCE, id) + "dump.pgdump.zst";
-		byte[] bytes = new byte[size];
-		new Random(time.getEpochSecond()).nextBytes(bytes);
 		try (S3ObjectStore store = TestS3.store(PRIMARY_BUCKET, "it")) {
-			MultipartUpload upload = store.startMultipart(key, "application/octet-stream");
-			List<MultipartUpload.CompletedPart> parts = new ArrayList<>();
-			for (int offset = 0, number = 1; offset < size; offset += PART, number++) {
-				int length = Math.min(PART, size - offset);
-				parts.add(upload.uploadPart(number, Arrays.copyOfRange(bytes, offset, offset + length), length,
-						Sha256.of(bytes, offset, length)));
-			}
-			ObjectInfo info = upload.complete(parts);
-			BackupManifest manifest = new BackupManifest(1, id, SOURCE, "daily", time,
-					new BackupManifest.Source(SOURCE, "db", 5432, "15", 150000, time, "s"),
-					new BackupManifest.Dump("custom", "pg_dump 15", "zstd", 1, null, size, 1),
-					List.of(new BackupManifest.StoredObject("dump", key, size, Sha256.hex(Sha256.of(bytes, 0, size)),
-							info.checksumSha256(), parts.size(), PART)),
-					List.of(), null);
-			store.put(BackupLayout.manifestKey("daily", SOURCE, id), ManifestJson.write(manifest), "application/json");
-			return manifest;
+			return TestBackups.daily(store, SOURCE, time, size, PART, time.getEpochSecond());
 		}
 	}
 

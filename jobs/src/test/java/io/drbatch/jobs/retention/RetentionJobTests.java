@@ -25,6 +25,7 @@ import io.drbatch.jobs.JobsTestApplication;
 import io.drbatch.manifest.BackupCatalog;
 import io.drbatch.manifest.BackupLayout;
 import io.drbatch.manifest.BackupManifest;
+import io.drbatch.manifest.Tier;
 import io.drbatch.manifest.ManifestJson;
 import io.drbatch.testing.TestS3;
 
@@ -74,7 +75,7 @@ class RetentionJobTests {
 	}
 
 	/** Writes a backup of {@code tier} whose snapshot is {@code daysOld} days before the retention date. */
-	private String backup(String tier, int daysOld, boolean locked) {
+	private String backup(Tier tier, int daysOld, boolean locked) {
 		Instant snapshot = DAY.minus(Duration.ofDays(daysOld));
 		String id = BackupLayout.newBackupId(snapshot);
 		String dataKey = BackupLayout.folder(tier, SOURCE, id) + "dump.pgdump.zst";
@@ -104,7 +105,7 @@ class RetentionJobTests {
 			.toJobParameters());
 	}
 
-	private List<String> backupIds(String tier) {
+	private List<String> backupIds(Tier tier) {
 		return new BackupCatalog(TestS3.store(BUCKET, "it")).list(SOURCE)
 			.stream()
 			.filter(m -> tier.equals(m.tier()))
@@ -122,26 +123,26 @@ class RetentionJobTests {
 
 	@Test
 	void expiredBackupsGoTheNewestStaysADryRunDeletesNothingAndALockedBackupIsKept() throws Exception {
-		String fresh = backup("daily", 1, false);
-		String recent = backup("daily", 20, false);
-		String expired = backup("daily", 40, false);
-		String expiredLocked = backup("daily", 45, true);
-		String veryOld = backup("daily", 60, false);
-		String onlyWeekly = backup("weekly", 200, false);
-		String olderWeekly = backup("weekly", 300, false);
+		String fresh = backup(Tier.DAILY, 1, false);
+		String recent = backup(Tier.DAILY, 20, false);
+		String expired = backup(Tier.DAILY, 40, false);
+		String expiredLocked = backup(Tier.DAILY, 45, true);
+		String veryOld = backup(Tier.DAILY, 60, false);
+		String onlyWeekly = backup(Tier.WEEKLY, 200, false);
+		String olderWeekly = backup(Tier.WEEKLY, 300, false);
 
 		JobExecution dry = run(true);
 		assertThat(dry.getStatus()).isEqualTo(BatchStatus.COMPLETED);
 		assertThat(report(dry)).contains("would delete primary daily/" + SOURCE + "/" + expired,
 				"would delete primary daily/" + SOURCE + "/" + veryOld, "would delete primary weekly/" + SOURCE + "/" + olderWeekly)
 			.doesNotContain(fresh, recent, onlyWeekly);
-		assertThat(backupIds("daily")).hasSize(5);
+		assertThat(backupIds(Tier.DAILY)).hasSize(5);
 
 		JobExecution real = run(false);
 
 		assertThat(real.getStatus()).isEqualTo(BatchStatus.COMPLETED);
-		assertThat(backupIds("daily")).containsExactly(fresh, recent, expiredLocked);
-		assertThat(backupIds("weekly")).as("the newest of a tier stays even when it has expired").containsExactly(onlyWeekly);
+		assertThat(backupIds(Tier.DAILY)).containsExactly(fresh, recent, expiredLocked);
+		assertThat(backupIds(Tier.WEEKLY)).as("the newest of a tier stays even when it has expired").containsExactly(onlyWeekly);
 		assertThat(versions(expired)).as("every version of a deleted backup goes").isZero();
 		assertThat(versions(veryOld)).isZero();
 		assertThat(versions(expiredLocked)).isEqualTo(3);
@@ -163,10 +164,10 @@ class RetentionJobTests {
 		String beingWritten = BackupLayout.newBackupId(Instant.now());
 		try (S3Client s3 = TestS3.client()) {
 			// the manifest of an expired backup was deleted, then the process died before its objects went
-			s3.putObject(r -> r.bucket(BUCKET).key("it/" + BackupLayout.folder("daily", SOURCE, leftover) + "dump.pgdump.zst"),
+			s3.putObject(r -> r.bucket(BUCKET).key("it/" + BackupLayout.folder(Tier.DAILY, SOURCE, leftover) + "dump.pgdump.zst"),
 					RequestBody.fromString("orphan"));
 			// a dump in progress: its object is written before its manifest
-			s3.putObject(r -> r.bucket(BUCKET).key("it/" + BackupLayout.folder("daily", SOURCE, beingWritten) + "dump.pgdump.zst"),
+			s3.putObject(r -> r.bucket(BUCKET).key("it/" + BackupLayout.folder(Tier.DAILY, SOURCE, beingWritten) + "dump.pgdump.zst"),
 					RequestBody.fromString("fresh"));
 		}
 

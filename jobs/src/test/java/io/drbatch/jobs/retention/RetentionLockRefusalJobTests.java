@@ -24,6 +24,7 @@ import io.drbatch.jobs.JobsTestApplication;
 import io.drbatch.manifest.BackupCatalog;
 import io.drbatch.manifest.BackupLayout;
 import io.drbatch.manifest.BackupManifest;
+import io.drbatch.manifest.Tier;
 import io.drbatch.manifest.ManifestJson;
 import io.drbatch.testing.FaultProxy;
 import io.drbatch.testing.TestS3;
@@ -79,14 +80,14 @@ class RetentionLockRefusalJobTests {
 	private static String backup(int daysOld) {
 		Instant snapshot = DAY.minus(Duration.ofDays(daysOld));
 		String id = BackupLayout.newBackupId(snapshot);
-		String dataKey = BackupLayout.folder("daily", SOURCE, id) + "dump.pgdump.zst";
-		BackupManifest manifest = new BackupManifest(1, id, SOURCE, "daily", snapshot,
+		String dataKey = BackupLayout.folder(Tier.DAILY, SOURCE, id) + "dump.pgdump.zst";
+		BackupManifest manifest = new BackupManifest(1, id, SOURCE, Tier.DAILY, snapshot,
 				new BackupManifest.Source(SOURCE, "db", 5432, "15", 150000, snapshot, "s"),
 				new BackupManifest.Dump("custom", "pg_dump 15", "zstd", 1, null, 10, 1),
 				List.of(new BackupManifest.StoredObject("dump", dataKey, 4, "x", null, 1, 4)), List.of(), null);
 		try (S3Client s3 = TestS3.client()) {
 			s3.putObject(r -> r.bucket(BUCKET).key("it/" + dataKey), RequestBody.fromString("data"));
-			s3.putObject(r -> r.bucket(BUCKET).key("it/" + BackupLayout.manifestKey("daily", SOURCE, id)),
+			s3.putObject(r -> r.bucket(BUCKET).key("it/" + BackupLayout.manifestKey(Tier.DAILY, SOURCE, id)),
 					RequestBody.fromBytes(ManifestJson.write(manifest)));
 		}
 		return id;

@@ -1,9 +1,7 @@
 package io.drbatch.jobs.tiering;
 
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
@@ -26,10 +24,9 @@ import io.drbatch.jobs.JobsTestApplication;
 import io.drbatch.manifest.BackupCatalog;
 import io.drbatch.manifest.BackupLayout;
 import io.drbatch.manifest.BackupManifest;
-import io.drbatch.manifest.ManifestJson;
-import io.drbatch.store.MultipartUpload;
-import io.drbatch.store.ObjectInfo;
+import io.drbatch.manifest.Tier;
 import io.drbatch.store.S3ObjectStore;
+import io.drbatch.testing.TestBackups;
 import io.drbatch.testing.TestS3;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -84,26 +81,9 @@ class ArchiveTieringJobTests {
 	/** A daily backup taken at {@code snapshot}: a two-part object (5 MiB + a tail) and its manifest. */
 	private String daily(String snapshot) {
 		Instant time = Instant.parse(snapshot);
-		String id = BackupLayout.newBackupId(time);
-		String key = BackupLayout.folder("daily", SOURCE, id) + "dump.pgdump.zst";
-		byte[] bytes = new byte[PART + 1234];
-		new Random(time.getEpochSecond()).nextBytes(bytes);
 		try (S3ObjectStore store = TestS3.store(BUCKET, "it")) {
-			MultipartUpload upload = store.startMultipart(key, "application/octet-stream");
-			List<MultipartUpload.CompletedPart> parts = new ArrayList<>();
-			parts.add(upload.uploadPart(1, java.util.Arrays.copyOfRange(bytes, 0, PART), PART, Sha256.of(bytes, 0, PART)));
-			parts.add(upload.uploadPart(2, java.util.Arrays.copyOfRange(bytes, PART, bytes.length), bytes.length - PART,
-					Sha256.of(bytes, PART, bytes.length - PART)));
-			ObjectInfo info = upload.complete(parts);
-			BackupManifest manifest = new BackupManifest(1, id, SOURCE, "daily", time,
-					new BackupManifest.Source(SOURCE, "db", 5432, "15", 150000, time, "s"),
-					new BackupManifest.Dump("custom", "pg_dump 15", "zstd", 1, null, bytes.length, 1),
-					List.of(new BackupManifest.StoredObject("dump", key, bytes.length,
-							Sha256.hex(Sha256.of(bytes, 0, bytes.length)), info.checksumSha256(), 2, PART)),
-					List.of(), null);
-			store.put(BackupLayout.manifestKey("daily", SOURCE, id), ManifestJson.write(manifest), "application/json");
+			return TestBackups.daily(store, SOURCE, time, PART + 1234, PART, time.getEpochSecond()).backupId();
 		}
-		return id;
 	}
 
 	private JobExecution run() throws Exception {
@@ -124,7 +104,7 @@ class ArchiveTieringJobTests {
 		daily("2026-11-25T02:00:00Z");
 		daily("2026-10-31T02:00:00Z");
 		// a crashed earlier attempt: half a weekly copy without a manifest, and a multipart copy never completed
-		String weeklyFolder = BackupLayout.folder("weekly", SOURCE, sundayNewest);
+		String weeklyFolder = BackupLayout.folder(Tier.WEEKLY, SOURCE, sundayNewest);
 		try (S3ObjectStore store = TestS3.store(BUCKET, "it")) {
 			store.put(weeklyFolder + "dump.pgdump.zst", new byte[] { 1, 2, 3 }, "application/octet-stream");
 			store.startMultipart(weeklyFolder + "dump.pgdump.zst", "application/octet-stream");
@@ -158,7 +138,7 @@ class ArchiveTieringJobTests {
 		try (S3Client s3 = TestS3.client()) {
 			for (BackupManifest tiered : List.of(tier("weekly").get(0), tier("monthly").get(0))) {
 				long days = tiered.tier().equals("weekly") ? 90 : 2555;
-				assertThat(tiered.retainUntil()).as(tiered.tier()).isBetween(now.plus(java.time.Duration.ofDays(days)).minusSeconds(300),
+				assertThat(tiered.retainUntil()).as(tiered.tier().id()).isBetween(now.plus(java.time.Duration.ofDays(days)).minusSeconds(300),
 						now.plus(java.time.Duration.ofDays(days)));
 				for (String key : List.of(tiered.objects().get(0).key(),
 						BackupLayout.manifestKey(tiered.tier(), SOURCE, tiered.backupId()))) {

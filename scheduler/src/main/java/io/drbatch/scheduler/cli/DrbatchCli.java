@@ -31,14 +31,10 @@ import io.drbatch.failure.DrbatchException;
  */
 @Command(name = "drbatch", mixinStandardHelpOptions = true, versionProvider = DrbatchCli.Version.class,
 		description = "PostgreSQL disaster recovery as restartable batch jobs.",
-		subcommands = { DrbatchCli.Run.class, DrbatchCli.Restore.class, DrbatchCli.Status.class, DrbatchCli.History.class, DrbatchCli.Backups.class, DrbatchCli.Drills.class,
-				DrbatchCli.Restart.class, DrbatchCli.Stop.class, DrbatchCli.Abandon.class, DrbatchCli.Lock.class,
-				DrbatchCli.Scheduler.class,
-				DrbatchCli.Warmup.class, DrbatchCli.Decrypt.class },
-		footer = { "", "Exit codes: 0 ok, 1 job failed, 2 bad argument, 3 bad configuration, 4 database unavailable,",
-				"5 store credentials rejected, 6 bucket missing, 7 store unavailable, 8 tool mismatch,",
-				"9 integrity, 10 tool failed, 11 execution conflict, 12 stopped on request, 13 at risk (status),",
-				"70 internal error." })
+		subcommands = { DrbatchCli.Run.class, DrbatchCli.Restore.class, DrbatchCli.Status.class, DrbatchCli.History.class,
+				DrbatchCli.Backups.class, DrbatchCli.Drills.class, DrbatchCli.Restart.class, DrbatchCli.Stop.class,
+				DrbatchCli.Abandon.class, DrbatchCli.Lock.class, DrbatchCli.Scheduler.class, DrbatchCli.Warmup.class,
+				DrbatchCli.Decrypt.class })
 public class DrbatchCli {
 
 	private static final Logger log = LoggerFactory.getLogger(DrbatchCli.class);
@@ -65,13 +61,22 @@ public class DrbatchCli {
 	/** One thing the CLI does once the application context is up. */
 	interface Operation {
 
-		ExitCode execute(Operations operations);
+		ExitCode execute(Commands commands);
 
 		/** What SIGTERM does while this operation runs: stop the running job, if any. */
-		default void signal(Operations operations) {
-			operations.stopRunningJobs();
+		default void signal(Commands commands) {
+			commands.control().stopRunningJobs();
 		}
 
+	}
+
+	/** The usage footer: every exit code and its meaning, from {@link ExitCode} itself. */
+	static String[] exitCodeFooter() {
+		java.util.List<String> lines = new ArrayList<>(List.of("", "Exit codes:"));
+		for (ExitCode code : ExitCode.values()) {
+			lines.add(String.format("  %3d  %s", code.code(), code.meaning()));
+		}
+		return lines.toArray(String[]::new);
 	}
 
 	public int execute(String... args) {
@@ -91,6 +96,8 @@ public class DrbatchCli {
 
 	private int execute(GracefulShutdown shutdown, String... args) {
 		CommandLine commandLine = new CommandLine(this);
+		commandLine.setCaseInsensitiveEnumValuesAllowed(true);
+		commandLine.getCommandSpec().usageMessage().footer(exitCodeFooter());
 		CommandLine.ParseResult parsed;
 		try {
 			parsed = commandLine.parseArgs(args);
@@ -133,9 +140,9 @@ public class DrbatchCli {
 			return startupFailure(ex);
 		}
 		try (context) {
-			Operations operations = context.getBean(Operations.class);
-			shutdown.onSignal(() -> operation.signal(operations));
-			return operation.execute(operations).code();
+			Commands commands = Commands.from(context);
+			shutdown.onSignal(() -> operation.signal(commands));
+			return operation.execute(commands).code();
 		}
 		catch (CliFailure ex) {
 			return fail(ex.exitCode(), ex.getMessage());
@@ -219,7 +226,8 @@ public class DrbatchCli {
 		return code.code();
 	}
 
-	@Command(name = "run", description = "Run a job, e.g. 'drbatch run daily-dump database=omnihub_demo'.")
+	@Command(name = "run", description = { "Run a job with key=value parameters.",
+			"For example 'drbatch run daily-dump database=omnihub_demo'." })
 	static class Run implements Operation {
 
 		@Parameters(index = "0", paramLabel = "JOB", description = "job name: daily-dump")
@@ -232,7 +240,7 @@ public class DrbatchCli {
 		boolean dryRun;
 
 		@Override
-		public ExitCode execute(Operations operations) {
+		public ExitCode execute(Commands commands) {
 			Map<String, String> given = new LinkedHashMap<>();
 			for (String parameter : this.parameters) {
 				int eq = parameter.indexOf('=');
@@ -245,13 +253,14 @@ public class DrbatchCli {
 			if (this.dryRun) {
 				given.put("dry-run", "true");
 			}
-			return operations.run(this.job, given);
+			return commands.control().run(this.job, given);
 		}
 
 	}
 
-	@Command(name = "restore", description = { "Restore a backup into a database for a real recovery, verify checksums, row counts and checks,",
-			"and print the measured RTO. Runs the 'restore' job, so a failed restore is relaunched with 'drbatch restart'." })
+	@Command(name = "restore", description = { "Restore a backup into a database for a real recovery.",
+			"Verifies checksums, row counts and checks, and prints the measured RTO. Runs the 'restore' job, so a failed",
+			"restore is relaunched with 'drbatch restart'." })
 	static class Restore implements Operation {
 
 		@Parameters(index = "0", paramLabel = "DATABASE", description = "configured source name whose backup is restored")
@@ -276,7 +285,7 @@ public class DrbatchCli {
 		String fromTarget;
 
 		@Override
-		public ExitCode execute(Operations operations) {
+		public ExitCode execute(Commands commands) {
 			if (this.backup != null && this.before != null && !"latest".equals(this.backup)) {
 				throw new CliFailure(ExitCode.BAD_ARGUMENT, "--backup and --before choose a backup each; give one of them");
 			}
@@ -287,24 +296,29 @@ public class DrbatchCli {
 			given.put("target.database", this.targetDatabase);
 			given.put("force", String.valueOf(this.force));
 			given.put("target", this.fromTarget);
-			return operations.run("restore", given);
+			return commands.control().run("restore", given);
 		}
 
 	}
 
-	@Command(name = "status", description = { "Can we recover right now? Per database: newest backup per target and its age against the RPO,",
-			"last drill and its RTO; next scheduled fires; executions awaiting relaunch. Exit 13 when at risk." })
+	@Command(name = "status", description = { "Can we recover right now? Exit 13 when at risk.",
+			"Per database: newest backup per target and its age against the RPO, last drill and its RTO; next",
+			"scheduled fires; executions awaiting relaunch." })
 	static class Status implements Operation {
 
 		@Override
-		public ExitCode execute(Operations operations) {
-			return operations.status();
+		public ExitCode execute(Commands commands) {
+			return commands.status().print(System.out);
 		}
 
 	}
 
 	@Command(name = "history", description = "List job executions, newest first.")
 	static class History implements Operation {
+
+		@Option(names = "--format", defaultValue = "text", paramLabel = "text|json|tsv",
+				description = "output format: aligned text (default), JSON or tab-separated values, for scripts")
+		OutputFormat format;
 
 		@Parameters(index = "0", arity = "0..1", paramLabel = "JOB", description = "only this job")
 		String job;
@@ -313,15 +327,20 @@ public class DrbatchCli {
 		int limit;
 
 		@Override
-		public ExitCode execute(Operations operations) {
-			return operations.history(this.job, this.limit);
+		public ExitCode execute(Commands commands) {
+			return commands.listings().history(this.job, this.limit, this.format);
 		}
 
 	}
 
-	@Command(name = "backups", description = { "List the backups in a target, read from their manifests, newest first;",
-			"with --targets, which targets hold a verified copy of each primary backup, and each secondary's lag." })
+	@Command(name = "backups", description = { "List the backups in a target, newest first.",
+			"Read from their manifests; with --targets, which targets hold a verified copy of each primary backup, and",
+			"each secondary's lag." })
 	static class Backups implements Operation {
+
+		@Option(names = "--format", defaultValue = "text", paramLabel = "text|json|tsv",
+				description = "output format: aligned text (default), JSON or tab-separated values, for scripts")
+		OutputFormat format;
 
 		@Parameters(index = "0", arity = "0..1", paramLabel = "DATABASE", description = "only this database")
 		String database;
@@ -333,42 +352,50 @@ public class DrbatchCli {
 		boolean matrix;
 
 		@Override
-		public ExitCode execute(Operations operations) {
+		public ExitCode execute(Commands commands) {
 			if (this.matrix && this.target != null) {
 				throw new CliFailure(ExitCode.BAD_ARGUMENT, "--target lists one target, --targets all of them; give one");
 			}
-			return this.matrix ? operations.replicas(this.database) : operations.backups(this.database, this.target);
+			return this.matrix ? commands.listings().replicas(this.database, this.format)
+					: commands.listings().backups(this.database, this.target, this.format);
 		}
 
 	}
 
-	@Command(name = "drills", description = "List restore drills from their reports in the bucket, newest first: result, RTO and RPO against targets.")
+	@Command(name = "drills", description = { "List restore drills, newest first.",
+			"Read from their reports in the bucket: result, RTO and RPO against targets." })
 	static class Drills implements Operation {
+
+		@Option(names = "--format", defaultValue = "text", paramLabel = "text|json|tsv",
+				description = "output format: aligned text (default), JSON or tab-separated values, for scripts")
+		OutputFormat format;
 
 		@Parameters(index = "0", arity = "0..1", paramLabel = "DATABASE", description = "only this database")
 		String database;
 
 		@Override
-		public ExitCode execute(Operations operations) {
-			return operations.drills(this.database);
+		public ExitCode execute(Commands commands) {
+			return commands.listings().drills(this.database, this.format);
 		}
 
 	}
 
-	@Command(name = "restart", description = "Relaunch a failed or stopped execution; one left STARTED by a dead process is recovered first.")
+	@Command(name = "restart", description = { "Relaunch a failed or stopped execution.",
+			"One left STARTED by a dead process is marked FAILED first." })
 	static class Restart implements Operation {
 
 		@Parameters(index = "0", paramLabel = "EXECUTION_ID")
 		long executionId;
 
 		@Override
-		public ExitCode execute(Operations operations) {
-			return operations.restart(this.executionId);
+		public ExitCode execute(Commands commands) {
+			return commands.control().restart(this.executionId);
 		}
 
 	}
 
-	@Command(name = "stop", description = "Ask a running execution to stop (it ends STOPPED and can be restarted); waits for it.")
+	@Command(name = "stop", description = { "Ask a running execution to stop, and wait for it.",
+			"It ends STOPPED and can be relaunched with 'drbatch restart'." })
 	static class Stop implements Operation {
 
 		@Parameters(index = "0", paramLabel = "EXECUTION_ID")
@@ -379,70 +406,77 @@ public class DrbatchCli {
 		int waitSeconds;
 
 		@Override
-		public ExitCode execute(Operations operations) {
-			return operations.stop(this.executionId, java.time.Duration.ofSeconds(this.waitSeconds));
+		public ExitCode execute(Commands commands) {
+			return commands.control().stop(this.executionId, java.time.Duration.ofSeconds(this.waitSeconds));
 		}
 
 	}
 
-	@Command(name = "abandon", description = "Mark a failed or stopped execution ABANDONED so it is never restarted.")
+	@Command(name = "abandon", description = { "Give up a failed or stopped execution for good.",
+			"It is marked ABANDONED and can never be restarted." })
 	static class Abandon implements Operation {
 
 		@Parameters(index = "0", paramLabel = "EXECUTION_ID")
 		long executionId;
 
 		@Override
-		public ExitCode execute(Operations operations) {
-			return operations.abandon(this.executionId);
+		public ExitCode execute(Commands commands) {
+			return commands.control().abandon(this.executionId);
 		}
 
 	}
 
-	@Command(name = "lock", description = "'drbatch lock status': each target's versioning, Object Lock default retention and lifecycle rules, as the store reports them.")
+	@Command(name = "lock", description = { "Show each target's Object Lock settings: 'drbatch lock status'.",
+			"Versioning, Object Lock default retention and lifecycle rules, as the store reports them." })
 	static class Lock implements Operation {
+
+		@Option(names = "--format", defaultValue = "text", paramLabel = "text|json|tsv",
+				description = "output format: aligned text (default), JSON or tab-separated values, for scripts")
+		OutputFormat format;
 
 		@Parameters(index = "0", paramLabel = "status", description = "status")
 		String action;
 
 		@Override
-		public ExitCode execute(Operations operations) {
+		public ExitCode execute(Commands commands) {
 			if (!"status".equals(this.action)) {
 				throw new CliFailure(ExitCode.BAD_ARGUMENT, "unknown lock action '" + this.action + "'; try 'drbatch lock status'");
 			}
-			return operations.lockStatus();
+			return commands.listings().lockStatus(this.format);
 		}
 
 	}
 
-	@Command(name = "scheduler", description = { "Run the Quartz scheduler until SIGTERM: jobs fire on the configured cron schedule (UTC);",
-			"replicas sharing the job repository database fire each trigger once between them." })
+	@Command(name = "scheduler", description = { "Run the Quartz scheduler until SIGTERM.",
+			"Jobs fire on the configured cron schedule (UTC); replicas sharing the job repository database fire each",
+			"trigger once between them." })
 	static class Scheduler implements Operation {
 
 		@Override
-		public ExitCode execute(Operations operations) {
-			return operations.runScheduler();
+		public ExitCode execute(Commands commands) {
+			return commands.control().runScheduler();
 		}
 
 		@Override
-		public void signal(Operations operations) {
-			operations.stopScheduler();
+		public void signal(Commands commands) {
+			commands.control().stopScheduler();
 		}
 
 	}
 
-	@Command(name = "warmup", hidden = true,
-			description = "Exercise start-up, the job repository and the storage client once (the launcher's class-data-sharing training run).")
+	@Command(name = "warmup", hidden = true, description = { "Exercise start-up once.",
+			"The job repository and the storage client, for the launcher's class-data-sharing training run." })
 	static class Warmup implements Operation {
 
 		@Override
-		public ExitCode execute(Operations operations) {
-			return operations.warmup();
+		public ExitCode execute(Commands commands) {
+			return commands.control().warmup();
 		}
 
 	}
 
-	@Command(name = "decrypt", description = { "Decrypt a backup object encrypted by drbatch (client-side encryption), from a file or",
-			"standard input to a file or standard output, with the key from an environment variable or a file.",
+	@Command(name = "decrypt", description = { "Decrypt a backup object encrypted by drbatch.",
+			"From a file or standard input to a file or standard output, with the key from an environment variable or a file.",
 			"Needs nothing else: no configuration, job repository or store. Every segment is authenticated; altered",
 			"or truncated input fails (exit 9) and the output must then be discarded." })
 	static class Decrypt {
@@ -463,7 +497,7 @@ public class DrbatchCli {
 			if ((this.keyEnv == null) == (this.keyFile == null)) {
 				throw new DrbatchException(io.drbatch.failure.FailureKind.BAD_ARGUMENT, "give exactly one of --key-env and --key-file");
 			}
-			io.drbatch.codec.StreamEncryption key = io.drbatch.jobs.support.EncryptionKeys.load(
+			io.drbatch.codec.StreamEncryption key = io.drbatch.jobs.config.Secrets.encryptionKey(
 					new io.drbatch.jobs.config.DrbatchProperties.Encryption(true, this.keyEnv, this.keyFile), "decrypt");
 			String name = this.in != null ? this.in.toString() : "standard input";
 			try (java.io.InputStream source = this.in != null ? Files.newInputStream(this.in) : System.in;
@@ -484,7 +518,7 @@ public class DrbatchCli {
 
 		@Override
 		public String[] getVersion() {
-			return new String[] { "drbatch " + io.drbatch.jobs.support.DrbatchVersion.current() };
+			return new String[] { "drbatch " + io.drbatch.jobs.runcontrol.DrbatchVersion.current() };
 		}
 
 	}

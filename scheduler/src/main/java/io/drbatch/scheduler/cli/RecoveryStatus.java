@@ -19,9 +19,9 @@ import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 
-import io.drbatch.jobs.restoredrill.DrillReport;
-import io.drbatch.jobs.support.ExecutionHeartbeat;
-import io.drbatch.jobs.support.JobDescriptor;
+import io.drbatch.jobs.restore.DrillReport;
+import io.drbatch.jobs.runcontrol.ExecutionHeartbeat;
+import io.drbatch.jobs.runcontrol.JobDescriptor;
 import io.drbatch.manifest.BackupManifest;
 import io.drbatch.scheduler.metrics.RecoveryView;
 

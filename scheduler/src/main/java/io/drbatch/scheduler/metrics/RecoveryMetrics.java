@@ -10,7 +10,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import org.springframework.stereotype.Component;
 
-import io.drbatch.jobs.restoredrill.DrillReport;
+import io.drbatch.jobs.restore.DrillReport;
 import io.drbatch.manifest.BackupManifest;
 
 /**

@@ -15,9 +15,9 @@ import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
 import io.drbatch.jobs.config.DrbatchProperties;
-import io.drbatch.jobs.restoredrill.DrillReport;
-import io.drbatch.jobs.support.SourceDatabases;
-import io.drbatch.jobs.support.StoreTargets;
+import io.drbatch.jobs.restore.DrillReport;
+import io.drbatch.jobs.wiring.SourceDatabases;
+import io.drbatch.jobs.wiring.StoreTargets;
 import io.drbatch.manifest.BackupCatalog;
 import io.drbatch.manifest.BackupManifest;
 

@@ -21,8 +21,8 @@ import org.springframework.batch.core.launch.JobExecutionAlreadyRunningException
 import org.springframework.batch.core.launch.JobInstanceAlreadyCompleteException;
 import org.springframework.batch.core.launch.JobOperator;
 
-import io.drbatch.jobs.support.JobDescriptor;
-import io.drbatch.jobs.support.SourceDatabases;
+import io.drbatch.jobs.runcontrol.JobDescriptor;
+import io.drbatch.jobs.wiring.SourceDatabases;
 
 /**
  * Launches a drbatch job for one Quartz fire, once per configured source database (once in all for a job

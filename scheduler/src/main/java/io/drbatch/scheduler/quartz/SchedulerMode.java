@@ -36,8 +36,8 @@ import org.springframework.stereotype.Component;
 
 import io.drbatch.failure.DrbatchException;
 import io.drbatch.failure.FailureKind;
-import io.drbatch.jobs.support.JobDescriptor;
-import io.drbatch.jobs.support.SourceDatabases;
+import io.drbatch.jobs.runcontrol.JobDescriptor;
+import io.drbatch.jobs.wiring.SourceDatabases;
 
 /**
  * {@code drbatch scheduler}: an in-process Quartz scheduler on a clustered JDBC job store in the job repository

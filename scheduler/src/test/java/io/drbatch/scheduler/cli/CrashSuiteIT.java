@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -27,13 +26,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.services.s3.S3Client;
 
-import io.drbatch.codec.Sha256;
 import io.drbatch.manifest.BackupCatalog;
 import io.drbatch.manifest.BackupLayout;
 import io.drbatch.manifest.BackupManifest;
+import io.drbatch.manifest.Tier;
 import io.drbatch.store.ObjectInfo;
 import io.drbatch.store.S3ObjectStore;
 import io.drbatch.testing.TestPostgres;
+import io.drbatch.testing.TestBackups;
 import io.drbatch.testing.TestS3;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -218,7 +218,7 @@ class CrashSuiteIT {
 			LocalDate sunday = due.with(java.time.temporal.TemporalAdjusters.previousOrSame(java.time.DayOfWeek.SUNDAY));
 			String id = BackupLayout.newBackupId(sunday.atTime(2, 0).toInstant(java.time.ZoneOffset.UTC));
 			List<BackupManifest> all = catalog(TestS3.ENDPOINT, BUCKET);
-			for (String tier : List.of("weekly", "monthly")) {
+			for (Tier tier : List.of(Tier.WEEKLY, Tier.MONTHLY)) {
 				assertThat(all.stream().filter(b -> b.tier().equals(tier) && b.backupId().equals(id)))
 					.as(tier + " copy of " + id + " after execution " + kill.executionId()).hasSize(1);
 			}
@@ -300,31 +300,10 @@ class CrashSuiteIT {
 	}
 
 	private static String seedDaily(Instant time, int parts) {
-		String id = BackupLayout.newBackupId(time);
-		String key = BackupLayout.folder("daily", SOURCE, id) + "dump.pgdump.zst";
 		int part = 5 * 1024 * 1024;
-		Random random = new Random(time.getEpochSecond());
-		byte[] bytes = new byte[part];
-		MessageDigest whole = Sha256.newDigest();
 		try (S3ObjectStore store = store(TestS3.ENDPOINT, BUCKET)) {
-			io.drbatch.store.MultipartUpload upload = store.startMultipart(key, "application/octet-stream");
-			List<io.drbatch.store.MultipartUpload.CompletedPart> uploaded = new ArrayList<>();
-			for (int i = 1; i <= parts; i++) {
-				random.nextBytes(bytes);
-				whole.update(bytes);
-				uploaded.add(upload.uploadPart(i, bytes, part, Sha256.of(bytes, 0, part)));
-			}
-			ObjectInfo info = upload.complete(uploaded);
-			BackupManifest manifest = new BackupManifest(1, id, SOURCE, "daily", time,
-					new BackupManifest.Source(SOURCE, "db", 5432, "15", 150000, time, "s"),
-					new BackupManifest.Dump("custom", "pg_dump 15", "zstd", 1, null, (long) parts * part, 1),
-					List.of(new BackupManifest.StoredObject("dump", key, (long) parts * part, Sha256.hex(whole.digest()),
-							info.checksumSha256(), parts, part)),
-					List.of(), null);
-			store.put(BackupLayout.manifestKey("daily", SOURCE, id), io.drbatch.manifest.ManifestJson.write(manifest),
-					"application/json");
+			return TestBackups.daily(store, SOURCE, time, (long) parts * part, part, time.getEpochSecond()).backupId();
 		}
-		return id;
 	}
 
 	/** Every backup of every tier intact, every object in a folder with a manifest, no upload open. */

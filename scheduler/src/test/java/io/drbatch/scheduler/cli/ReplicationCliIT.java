@@ -2,12 +2,9 @@ package io.drbatch.scheduler.cli;
 
 import java.net.URI;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -16,14 +13,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.services.s3.S3Client;
 
-import io.drbatch.codec.Sha256;
 import io.drbatch.manifest.BackupLayout;
 import io.drbatch.manifest.BackupManifest;
-import io.drbatch.manifest.ManifestJson;
-import io.drbatch.store.MultipartUpload;
-import io.drbatch.store.ObjectInfo;
+import io.drbatch.manifest.Tier;
 import io.drbatch.store.S3ObjectStore;
 import io.drbatch.testing.FaultProxy;
+import io.drbatch.testing.TestBackups;
 import io.drbatch.testing.TestS3;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -68,30 +63,9 @@ class ReplicationCliIT {
 	}
 
 	/** A daily backup of {@link #PARTS} parts of 5 MiB, as daily-dump would have written it. */
-	private static BackupManifest seedDaily() throws Exception {
-		Instant time = Instant.parse("2026-11-20T02:00:00Z");
-		String id = BackupLayout.newBackupId(time);
-		String key = BackupLayout.folder("daily", SOURCE, id) + "dump.pgdump.zst";
-		Random random = new Random(11);
-		byte[] part = new byte[PART];
-		MessageDigest whole = Sha256.newDigest();
+	private static BackupManifest seedDaily() {
 		try (S3ObjectStore store = TestS3.store(PRIMARY_BUCKET, "cli")) {
-			MultipartUpload upload = store.startMultipart(key, "application/octet-stream");
-			List<MultipartUpload.CompletedPart> parts = new ArrayList<>();
-			for (int i = 1; i <= PARTS; i++) {
-				random.nextBytes(part);
-				whole.update(part);
-				parts.add(upload.uploadPart(i, part, PART, Sha256.of(part, 0, PART)));
-			}
-			ObjectInfo info = upload.complete(parts);
-			BackupManifest manifest = new BackupManifest(1, id, SOURCE, "daily", time,
-					new BackupManifest.Source(SOURCE, "db", 5432, "15", 150000, time, "s"),
-					new BackupManifest.Dump("custom", "pg_dump 15", "zstd", 1, null, (long) PARTS * PART, 1),
-					List.of(new BackupManifest.StoredObject("dump", key, (long) PARTS * PART, Sha256.hex(whole.digest()),
-							info.checksumSha256(), PARTS, PART)),
-					List.of(), null);
-			store.put(BackupLayout.manifestKey("daily", SOURCE, id), ManifestJson.write(manifest), "application/json");
-			return manifest;
+			return TestBackups.daily(store, SOURCE, Instant.parse("2026-11-20T02:00:00Z"), (long) PARTS * PART, PART, 11);
 		}
 	}
 
@@ -143,7 +117,7 @@ class ReplicationCliIT {
 			assertThat(TestS3.openUploads(server, bucket)).isZero();
 			try (S3ObjectStore copy = new S3ObjectStore(TestS3.target("copy", server, bucket, "cli"))) {
 				assertThat(TestS3.sha256(copy, object.key())).isEqualTo(object.sha256());
-				assertThat(copy.head(BackupLayout.manifestKey("daily", SOURCE, backup.backupId()))).isPresent();
+				assertThat(copy.head(BackupLayout.manifestKey(Tier.DAILY, SOURCE, backup.backupId()))).isPresent();
 			}
 		}
 

@@ -3,7 +3,6 @@ package io.drbatch.scheduler.cli;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 
@@ -11,13 +10,10 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import io.drbatch.codec.Sha256;
 import io.drbatch.manifest.BackupLayout;
-import io.drbatch.manifest.BackupManifest;
-import io.drbatch.manifest.ManifestJson;
-import io.drbatch.store.MultipartUpload;
-import io.drbatch.store.ObjectInfo;
+import io.drbatch.manifest.Tier;
 import io.drbatch.store.S3ObjectStore;
+import io.drbatch.testing.TestBackups;
 import io.drbatch.testing.TestS3;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -55,30 +51,10 @@ class TieringRelaunchCliIT {
 
 	/** A daily backup on {@link #SUNDAY} of 40 parts of 5 MiB, as daily-dump would have written it. */
 	private static String seedDaily() {
-		Instant time = SUNDAY.atTime(2, 0).toInstant(java.time.ZoneOffset.UTC);
-		String id = BackupLayout.newBackupId(time);
-		String key = BackupLayout.folder("daily", SOURCE, id) + "dump.pgdump.zst";
-		Random random = new Random(7);
-		byte[] part = new byte[PART];
-		java.security.MessageDigest whole = Sha256.newDigest();
 		try (S3ObjectStore store = TestS3.store(BUCKET, "cli")) {
-			MultipartUpload upload = store.startMultipart(key, "application/octet-stream");
-			List<MultipartUpload.CompletedPart> parts = new ArrayList<>();
-			for (int i = 1; i <= 40; i++) {
-				random.nextBytes(part);
-				whole.update(part);
-				parts.add(upload.uploadPart(i, part, PART, Sha256.of(part, 0, PART)));
-			}
-			ObjectInfo info = upload.complete(parts);
-			BackupManifest manifest = new BackupManifest(1, id, SOURCE, "daily", time,
-					new BackupManifest.Source(SOURCE, "db", 5432, "15", 150000, time, "s"),
-					new BackupManifest.Dump("custom", "pg_dump 15", "zstd", 1, null, 40L * PART, 1),
-					List.of(new BackupManifest.StoredObject("dump", key, 40L * PART, Sha256.hex(whole.digest()),
-							info.checksumSha256(), 40, PART)),
-					List.of(), null);
-			store.put(BackupLayout.manifestKey("daily", SOURCE, id), ManifestJson.write(manifest), "application/json");
+			return TestBackups.daily(store, SOURCE, SUNDAY.atTime(2, 0).toInstant(java.time.ZoneOffset.UTC), 40L * PART,
+					PART, 7).backupId();
 		}
-		return id;
 	}
 
 	@Test
@@ -106,10 +82,10 @@ class TieringRelaunchCliIT {
 
 		assertThat(restart.exitCode()).as(restart.stdout() + restart.stderr()).isZero();
 		List<String> keys = TestS3.keys(BUCKET);
-		for (String tier : List.of("weekly", "monthly")) {
-			assertThat(keys).as(tier).containsOnlyOnce("cli/" + BackupLayout.manifestKey(tier, SOURCE, id),
+		for (Tier tier : List.of(Tier.WEEKLY, Tier.MONTHLY)) {
+			assertThat(keys).as(tier.id()).containsOnlyOnce("cli/" + BackupLayout.manifestKey(tier, SOURCE, id),
 					"cli/" + BackupLayout.folder(tier, SOURCE, id) + "dump.pgdump.zst");
-			assertThat(keys.stream().filter(key -> key.startsWith("cli/" + tier + "/"))).hasSize(2);
+			assertThat(keys.stream().filter(key -> key.startsWith("cli/" + tier.id() + "/"))).hasSize(2);
 		}
 		try (var s3 = TestS3.client()) {
 			assertThat(s3.listMultipartUploads(r -> r.bucket(BUCKET)).uploads())

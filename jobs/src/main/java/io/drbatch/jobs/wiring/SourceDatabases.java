@@ -1,0 +1,57 @@
+package io.drbatch.jobs.wiring;
+
+import java.util.List;
+import java.util.stream.Collectors;
+
+import io.drbatch.failure.DrbatchException;
+import io.drbatch.failure.FailureKind;
+import io.drbatch.jobs.config.DrbatchProperties;
+import io.drbatch.jobs.config.Secrets;
+import io.drbatch.pg.PgConnectionSpec;
+
+/**
+ * The configured source databases by name. A password file is read at the moment a connection spec is made,
+ * so a rotated secret is picked up by the next run. Thread-safe.
+ */
+public class SourceDatabases {
+
+	private final List<DrbatchProperties.Source> sources;
+
+	public SourceDatabases(List<DrbatchProperties.Source> sources) {
+		this.sources = List.copyOf(sources);
+	}
+
+	/** The name used when a job is given no {@code database} parameter: the first configured source. */
+	public String defaultName() {
+		return this.sources.get(0).name();
+	}
+
+	public List<String> names() {
+		return this.sources.stream().map(DrbatchProperties.Source::name).toList();
+	}
+
+	public PgConnectionSpec resolve(String name) {
+		DrbatchProperties.Source source = find(name);
+		return new PgConnectionSpec(source.name(), source.host(), source.port(), source.databaseOrName(),
+				source.username(), password(source), source.sslMode());
+	}
+
+	/** {@code name} when it is a configured source, else a {@link FailureKind#BAD_ARGUMENT} naming the sources. */
+	public String checkName(String name) {
+		return find(name).name();
+	}
+
+	private DrbatchProperties.Source find(String name) {
+		return this.sources.stream()
+			.filter(s -> s.name().equals(name))
+			.findFirst()
+			.orElseThrow(() -> new DrbatchException(FailureKind.BAD_ARGUMENT, "unknown database '" + name
+					+ "'; configured sources: " + this.sources.stream().map(DrbatchProperties.Source::name)
+						.collect(Collectors.joining(", "))));
+	}
+
+	private static String password(DrbatchProperties.Source source) {
+		return Secrets.password(source.password(), source.passwordFile(), "source '" + source.name() + "'");
+	}
+
+}
