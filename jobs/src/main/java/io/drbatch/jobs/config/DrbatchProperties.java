@@ -2,11 +2,22 @@ package io.drbatch.jobs.config;
 
 import java.net.URI;
 import java.nio.file.Path;
+import java.time.DayOfWeek;
+import java.time.Duration;
 import java.util.List;
 
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotEmpty;
+import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Pattern;
+
+import org.hibernate.validator.constraints.Range;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.util.unit.DataSize;
+import org.springframework.validation.annotation.Validated;
 
 import io.drbatch.codec.Compression;
 import io.drbatch.manifest.Tier;
@@ -17,17 +28,30 @@ import io.drbatch.store.StorageClass;
 
 /**
  * Everything drbatch is configured with, under the prefix {@code drbatch}. Bound from {@code application.yml}
- * (the built-in local defaults), any extra file named by {@code --spring.config.additional-location}, and
- * environment variables ({@code DRBATCH_SOURCES_0_PASSWORD}, {@code DRBATCH_DUMP_PART_SIZE}, ...).
- * Checked at startup by {@link DrbatchPropertiesValidator}; every error names its key.
+ * (the built-in local source and target), any extra file named by {@code --config}, and environment variables.
+ *
+ * <p>Defaults live here and only here: {@code @DefaultValue} for fixed ones, the compact constructors for those
+ * that follow from another key (a source's database is its name, the compression level is the algorithm's) or
+ * from the machine (the spool folder is the temp folder). An accessor returns {@code null} only for a key that is
+ * optional and unset (a password, an endpoint, a storage class). Checked at startup: one-key rules by Bean
+ * Validation annotations, rules that span keys by {@link DrbatchPropertiesValidator}; every error names its key.
  *
  * @param sources the databases drbatch backs up; the job parameter {@code database} picks one by name, the
  * first is the default
  * @param targets the object stores backups go to; the first is the primary
  */
 @ConfigurationProperties("drbatch")
-public record DrbatchProperties(List<Source> sources, List<Target> targets, @DefaultValue Dump dump,
-		@DefaultValue Drill drill, @DefaultValue Retention retention, @DefaultValue Tiering tiering) {
+@Validated
+public record DrbatchProperties(
+		@NotEmpty(message = "at least one source database must be configured") List<@Valid Source> sources,
+		@NotEmpty(message = "at least one storage target must be configured") List<@Valid Target> targets,
+		@Valid @DefaultValue Dump dump, @Valid @DefaultValue Drill drill, @Valid @DefaultValue Retention retention,
+		@Valid @DefaultValue Tiering tiering) {
+
+	/** Names of sources, targets and checks: they appear in bucket keys, job parameters and database names. */
+	static final String NAME = "[A-Za-z0-9][A-Za-z0-9_.-]{0,62}";
+
+	static final String NAME_RULE = "must be 1-63 letters, digits, '_', '-' or '.', was '${validatedValue}'";
 
 	public DrbatchProperties {
 		sources = sources == null ? List.of() : List.copyOf(sources);
@@ -35,45 +59,50 @@ public record DrbatchProperties(List<Source> sources, List<Target> targets, @Def
 	}
 
 	/**
-	 * One source database. The password comes from {@code password} (bind it from an environment variable
-	 * such as {@code DRBATCH_SOURCES_0_PASSWORD}, never write it into a file in the repository) or from
-	 * {@code password-file} (e.g. a mounted Kubernetes Secret); with neither, the login needs no password
-	 * (trust, peer or the user's own pgpass).
+	 * One source database. The password comes from one of {@code password-env} (the name of an environment
+	 * variable that holds it), {@code password-file} (e.g. a mounted Kubernetes Secret) or {@code password}
+	 * (inline in a configuration file that is itself kept secret), in that order of precedence; with none, the
+	 * login needs no password (trust, peer or the user's own pgpass). See {@link Secrets#password}.
+	 *
+	 * @param database the database name on the server; defaults to the configured name
 	 */
-	public record Source(String name, @DefaultValue("127.0.0.1") String host, @DefaultValue("5432") int port,
-			String database, @DefaultValue("postgres") String username, String password, Path passwordFile,
-			String sslMode) {
+	public record Source(@NotNull(message = NAME_RULE) @Pattern(regexp = NAME, message = NAME_RULE) String name,
+			@NotBlank @DefaultValue("127.0.0.1") String host,
+			@Range(min = 1, max = 65535) @DefaultValue("5432") int port, String database,
+			@NotBlank @DefaultValue("postgres") String username, String passwordEnv, @ReadableFile Path passwordFile,
+			String password, String sslMode) {
 
-		/** The database name on the server, which defaults to the configured name. */
-		public String databaseOrName() {
-			return this.database != null && !this.database.isBlank() ? this.database : this.name;
+		public Source {
+			database = database == null || database.isBlank() ? name : database;
 		}
 
 		@Override
 		public String toString() {
-			return "Source[" + this.name + " " + this.username + "@" + this.host + ":" + this.port + "/"
-					+ databaseOrName() + "]";
+			return "Source[" + this.name + " " + this.username + "@" + this.host + ":" + this.port + "/" + this.database
+					+ "]";
 		}
 
 	}
 
 	/**
-	 * One S3-compatible target. Credentials, in order of precedence: the environment variables named by
-	 * {@code access-key-id-env}/{@code secret-access-key-env}; {@code access-key-id}/{@code secret-access-key}
-	 * (bind them from the environment, e.g. {@code DRBATCH_TARGETS_0_SECRET_ACCESS_KEY}); a shared credentials
-	 * file {@code credentials-file} with {@code profile}; else the AWS SDK default chain.
+	 * One S3-compatible target. Credentials, first given wins (decided in {@link Secrets#storeCredentials}): the
+	 * environment variables named by {@code access-key-id-env}/{@code secret-access-key-env};
+	 * {@code access-key-id}/{@code secret-access-key}; a shared credentials file {@code credentials-file} with
+	 * {@code profile}; else the AWS SDK default chain.
 	 *
 	 * @param endpoint endpoint of an S3-compatible store; empty for AWS S3
 	 * @param prefix key prefix inside the bucket
 	 * @param storageClass storage class for backups, e.g. STANDARD, STANDARD_IA; empty for the bucket default
 	 * @param serverSideEncryption {@code AES256} or {@code aws:kms}; empty for none
 	 */
-	public record Target(String name, URI endpoint, @DefaultValue("us-east-1") String region, String bucket,
-			@DefaultValue("") String prefix, @DefaultValue("false") boolean pathStyle, String accessKeyIdEnv,
-			String secretAccessKeyEnv, String accessKeyId, String secretAccessKey, Path credentialsFile,
-			String profile, StorageClass storageClass, ServerSideEncryption serverSideEncryption, String kmsKeyId,
-			@DefaultValue Lock lock,
-			@DefaultValue Encryption encryption) {
+	public record Target(@NotNull(message = NAME_RULE) @Pattern(regexp = NAME, message = NAME_RULE) String name,
+			@HttpUrl URI endpoint, @NotBlank @DefaultValue("us-east-1") String region,
+			@NotBlank(message = "must not be empty") String bucket,
+			@Pattern(regexp = "^(?!/).*(?<!/)$", message = "must not start or end with '/'") @DefaultValue("") String prefix,
+			@DefaultValue("false") boolean pathStyle, String accessKeyIdEnv, String secretAccessKeyEnv,
+			String accessKeyId, String secretAccessKey, @ReadableFile Path credentialsFile, String profile,
+			StorageClass storageClass, ServerSideEncryption serverSideEncryption, String kmsKeyId,
+			@Valid @DefaultValue Lock lock, @Valid @DefaultValue Encryption encryption) {
 
 		@Override
 		public String toString() {
@@ -105,15 +134,16 @@ public record DrbatchProperties(List<Source> sources, List<Target> targets, @Def
 	 * once their lock has passed (empty: no rule)
 	 */
 	public record Lock(@DefaultValue("false") boolean enabled, @DefaultValue("COMPLIANCE") LockMode mode,
-			@DefaultValue("30") int days, @DefaultValue("7") Integer abortIncompleteUploadsDays,
-			Integer noncurrentVersionExpirationDays) {
+			@Min(value = 1, message = "must be at least 1") @DefaultValue("30") int days,
+			@Min(value = 1, message = "must be at least 1 (leave it empty for no rule)") @DefaultValue("7") Integer abortIncompleteUploadsDays,
+			@Min(value = 1, message = "must be at least 1 (leave it empty for no rule)") Integer noncurrentVersionExpirationDays) {
 	}
 
 	/**
 	 * What archive-tiering promotes: the newest daily backup of {@code weeklyDay} into the weekly tier, and each
 	 * month's first daily backup into the monthly tier, as server-side copies in the given storage classes.
 	 */
-	public record Tiering(@DefaultValue("SUNDAY") java.time.DayOfWeek weeklyDay,
+	public record Tiering(@DefaultValue("SUNDAY") DayOfWeek weeklyDay,
 			@DefaultValue("STANDARD_IA") StorageClass weeklyStorageClass,
 			@DefaultValue("GLACIER") StorageClass monthlyStorageClass) {
 	}
@@ -123,23 +153,32 @@ public record DrbatchProperties(List<Source> sources, List<Target> targets, @Def
 	 * time) go, except the newest {@code min-count} of the tier, and never the newest one.
 	 * Defaults: daily 30 days / 7, weekly 90 days / 4, monthly 2555 days (7 years) / 12.
 	 */
-	public record Retention(@DefaultValue Keep daily, @DefaultValue Keep weekly, @DefaultValue Keep monthly) {
+	public record Retention(@Valid Keep daily, @Valid Keep weekly, @Valid Keep monthly) {
+
+		public Retention {
+			daily = Keep.orDefault(daily, 30, 7);
+			weekly = Keep.orDefault(weekly, 90, 4);
+			monthly = Keep.orDefault(monthly, 2555, 12);
+		}
 
 		public Keep of(Tier tier) {
 			return switch (tier) {
-				case DAILY -> this.daily.withDefaults(30, 7);
-				case WEEKLY -> this.weekly.withDefaults(90, 4);
-				case MONTHLY -> this.monthly.withDefaults(2555, 12);
+				case DAILY -> this.daily;
+				case WEEKLY -> this.weekly;
+				case MONTHLY -> this.monthly;
 			};
 		}
 
 	}
 
 	/** @param days keep backups this many days; @param minCount keep at least this many of the newest */
-	public record Keep(Integer days, Integer minCount) {
+	public record Keep(@NotNull @Min(value = 1, message = "must be at least 1") Integer days,
+			@NotNull @Min(value = 1, message = "must be at least 1: the newest backup is never deleted") Integer minCount) {
 
-		Keep withDefaults(int defaultDays, int defaultMinCount) {
-			return new Keep(this.days != null ? this.days : defaultDays, this.minCount != null ? this.minCount : defaultMinCount);
+		static Keep orDefault(Keep given, int defaultDays, int defaultMinCount) {
+			return given == null ? new Keep(defaultDays, defaultMinCount)
+					: new Keep(given.days != null ? given.days : defaultDays,
+							given.minCount != null ? given.minCount : defaultMinCount);
 		}
 
 	}
@@ -148,27 +187,29 @@ public record DrbatchProperties(List<Source> sources, List<Target> targets, @Def
 	 * How daily-dump writes a backup.
 	 * @param format {@code custom} (pg_restore) or {@code plain} (SQL for psql)
 	 * @param compression {@code zstd} (default), {@code gzip} (restorable with {@code gunzip | psql}) or {@code none}
-	 * @param level compression level; empty for the algorithm's default (zstd 1, gzip 6)
-	 * @param partSize multipart part size, at least 5MB (S3's minimum)
+	 * @param level compression level; the algorithm's default (zstd 1, gzip 6) when not set
+	 * @param partSize multipart part size, 5MB (S3's minimum) to 512MB (parts are held in memory)
 	 * @param partsInFlight parts uploading at once; memory is about partSize x (partsInFlight + 1)
 	 * @param compressionWorkers zstd compression threads besides the one reading pg_dump's output (default 1, so
 	 * that reading and compressing overlap); 0 compresses on the reading thread
 	 * @param pgDumpPath the pg_dump executable; must not be older than the server
 	 */
 	public record Dump(@DefaultValue("custom") DumpFormat format, @DefaultValue("zstd") Compression compression,
-			Integer level, @DefaultValue("16MB") DataSize partSize, @DefaultValue("4") int partsInFlight,
-			@DefaultValue("1") int compressionWorkers, @DefaultValue("pg_dump") String pgDumpPath) {
+			Integer level, @DataSizeRange(min = "5MB", max = "512MB") @DefaultValue("16MB") DataSize partSize,
+			@Range(min = 1, max = 64) @DefaultValue("4") int partsInFlight,
+			@Range(min = 0, max = 64) @DefaultValue("1") int compressionWorkers,
+			@NotBlank @DefaultValue("pg_dump") String pgDumpPath) {
 
-		public int levelOrDefault() {
-			return this.level != null ? this.level : this.compression.defaultLevel();
+		public Dump {
+			level = level != null ? level : compression.defaultLevel();
 		}
 
 	}
 
-
 	/**
 	 * How restore-drill proves a backup: where it restores, how fast it must be, how old the backup may be.
 	 * @param host drill server; a scratch database {@code drill_<database>_<time>} is created there and dropped after
+	 * @param passwordEnv, passwordFile, password the drill server's password, as for a {@link Source}
 	 * @param database a fixed scratch database name instead of the generated one (refused when it is the source)
 	 * @param rtoTarget the longest acceptable restore (download, verify, restore, counts)
 	 * @param rpoTarget the oldest acceptable backup at drill time
@@ -176,7 +217,8 @@ public record DrbatchProperties(List<Source> sources, List<Target> targets, @Def
 	 * @param loadDuringDownload load tables' rows as they arrive, while the rest of the dump still downloads (rows
 	 * from bytes that then fail verification are in a database that is dropped); {@code false} loads nothing but the
 	 * schema before the download is verified
-	 * @param spoolDir local folder for the downloaded dump (pg_restore needs a seekable file); removed afterwards
+	 * @param spoolDir local folder for the downloaded dump (pg_restore needs a seekable file); removed afterwards;
+	 * the temp folder when not set
 	 * @param keepOnFailure keep the scratch database of a failed drill for forensics
 	 * @param checks custom SQL checks run in the restored database
 	 * @param webhook where drill outcomes are posted (Slack-compatible)
@@ -188,21 +230,24 @@ public record DrbatchProperties(List<Source> sources, List<Target> targets, @Def
 	 * not say: a target name, {@code rotate} (each drill takes the target whose copy was proven longest ago, so
 	 * every copy gets proven in turn), or empty for the primary
 	 */
-	public record Drill(@DefaultValue("127.0.0.1") String host, @DefaultValue("5432") int port,
-			@DefaultValue("postgres") String username, String password, Path passwordFile, String database,
-			@DefaultValue("1h") java.time.Duration rtoTarget, @DefaultValue("24h") java.time.Duration rpoTarget,
-			@DefaultValue("2") int restoreJobs, @DefaultValue("true") boolean loadDuringDownload, Path spoolDir, @DefaultValue("false") boolean keepOnFailure,
-			@DefaultValue("pg_restore") String pgRestorePath, @DefaultValue("psql") String psqlPath, List<Check> checks,
-			@DefaultValue Webhook webhook, @DefaultValue("12h") java.time.Duration coldRestoreTimeout,
-			@DefaultValue("30s") java.time.Duration coldRestorePoll, @DefaultValue("2") int coldRestoreDays,
-			@DefaultValue("") String target) {
+	public record Drill(@NotBlank @DefaultValue("127.0.0.1") String host,
+			@Range(min = 1, max = 65535) @DefaultValue("5432") int port,
+			@NotBlank @DefaultValue("postgres") String username, String passwordEnv, @ReadableFile Path passwordFile,
+			String password,
+			@Pattern(regexp = "^$|" + NAME, message = "must be 1-63 letters, digits, '_', '-' or '.'") String database,
+			@PositiveDuration @DefaultValue("1h") Duration rtoTarget,
+			@PositiveDuration @DefaultValue("24h") Duration rpoTarget,
+			@Range(min = 1, max = 64) @DefaultValue("2") int restoreJobs,
+			@DefaultValue("true") boolean loadDuringDownload, @WritableFolder Path spoolDir,
+			@DefaultValue("false") boolean keepOnFailure, @NotBlank @DefaultValue("pg_restore") String pgRestorePath,
+			@NotBlank @DefaultValue("psql") String psqlPath, List<@Valid Check> checks, @Valid @DefaultValue Webhook webhook,
+			@PositiveDuration @DefaultValue("12h") Duration coldRestoreTimeout,
+			@PositiveDuration @DefaultValue("30s") Duration coldRestorePoll,
+			@Min(value = 1, message = "must be at least 1") @DefaultValue("2") int coldRestoreDays, @DefaultValue("") String target) {
 
 		public Drill {
 			checks = checks == null ? List.of() : List.copyOf(checks);
-		}
-
-		public Path spoolDirOrTemp() {
-			return this.spoolDir != null ? this.spoolDir : Path.of(System.getProperty("java.io.tmpdir"));
+			spoolDir = spoolDir != null ? spoolDir : Path.of(System.getProperty("java.io.tmpdir"));
 		}
 
 		@Override
@@ -218,7 +263,9 @@ public record DrbatchProperties(List<Source> sources, List<Target> targets, @Def
 	 * {@code SELECT max(created_at) >= ${snapshot_time} - interval '25 hours' FROM audit_logs}.
 	 * @param databases the source names it applies to; empty for every database
 	 */
-	public record Check(String name, String sql, @DefaultValue("true") String expect, List<String> databases) {
+	public record Check(@NotNull(message = NAME_RULE) @Pattern(regexp = NAME, message = NAME_RULE) String name,
+			@NotBlank(message = "must not be empty") String sql, @DefaultValue("true") String expect,
+			List<String> databases) {
 
 		public Check {
 			databases = databases == null ? List.of() : List.copyOf(databases);
@@ -236,8 +283,9 @@ public record DrbatchProperties(List<Source> sources, List<Target> targets, @Def
 	 * @param notifyOnSuccess post passing drills too (failures are always posted)
 	 * @param attempts tries per notification, with doubling back-off from one second
 	 */
-	public record Webhook(java.net.URI url, @DefaultValue("false") boolean notifyOnSuccess,
-			@DefaultValue("3") int attempts, @DefaultValue("10s") java.time.Duration timeout) {
+	public record Webhook(@HttpUrl URI url, @DefaultValue("false") boolean notifyOnSuccess,
+			@Range(min = 1, max = 10) @DefaultValue("3") int attempts,
+			@PositiveDuration @DefaultValue("10s") Duration timeout) {
 
 		@Override
 		public String toString() {

@@ -15,6 +15,9 @@ import io.drbatch.store.S3TargetConfig;
  * secret can be given. Secrets are read at the moment they are needed (so a rotated Kubernetes Secret is picked
  * up by the next run) and never logged; errors name the configuration key, never the value. Stateless.
  *
+ * <p>Database passwords, first given wins: {@code password-env}, {@code password-file}, {@code password}
+ * ({@link #password}).
+ *
  * <p>Storage-target credentials, first given wins: the environment variables named by {@code access-key-id-env} and
  * {@code secret-access-key-env}; the pair {@code access-key-id}/{@code secret-access-key}; the profile of
  * {@code credentials-file}; else the AWS SDK's default chain (environment, profile, container and instance roles).
@@ -25,13 +28,19 @@ public final class Secrets {
 	}
 
 	/**
-	 * A password given inline (bound from the environment) or read from a file at this moment; {@code null} when
-	 * neither is set.
-	 * @param owner what the password is for, in messages ({@code source 'omnihub'})
+	 * A database password, read at this moment, first given wins: the environment variable named by
+	 * {@code passwordEnv}, the file {@code passwordFile}, then {@code password} itself; {@code null} when none is
+	 * set (the login then needs no password: trust, peer, or the user's own pgpass).
+	 * @param key the configuration key of the login, for messages, e.g. {@code drbatch.sources[0]}
 	 */
-	public static String password(String password, Path passwordFile, String owner) {
-		if (password != null && !password.isEmpty()) {
-			return password;
+	public static String password(String passwordEnv, Path passwordFile, String password, String key) {
+		if (passwordEnv != null && !passwordEnv.isBlank()) {
+			String value = System.getenv(passwordEnv);
+			if (value == null || value.isEmpty()) {
+				throw new DrbatchException(FailureKind.BAD_CONFIGURATION,
+						"environment variable " + passwordEnv + " (" + key + ".password-env) is not set");
+			}
+			return value;
 		}
 		if (passwordFile != null) {
 			try {
@@ -39,10 +48,10 @@ public final class Secrets {
 			}
 			catch (IOException ex) {
 				throw new DrbatchException(FailureKind.BAD_CONFIGURATION,
-						"cannot read the password file of " + owner + ": " + ex.getMessage(), ex);
+						"cannot read " + key + ".password-file " + passwordFile + ": " + ex.getMessage(), ex);
 			}
 		}
-		return null;
+		return password != null && !password.isEmpty() ? password : null;
 	}
 
 	/** The credentials of {@code target}, by the precedence in this class's description. */

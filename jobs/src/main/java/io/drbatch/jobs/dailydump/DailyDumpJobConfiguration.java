@@ -45,7 +45,7 @@ class DailyDumpJobConfiguration {
 			StoreTargets targets, Clock clock, StopSignal stopSignal, ExecutionHeartbeat heartbeat, EncryptionKeys keys) {
 		DrbatchProperties.Dump dump = properties.dump();
 		DumpStreamer streamer = new DumpStreamer(new DumpStreamer.Settings(dump.pgDumpPath(), dump.format(),
-				dump.compression(), dump.levelOrDefault(), dump.compressionWorkers(), (int) dump.partSize().toBytes(),
+				dump.compression(), dump.level(), dump.compressionWorkers(), (int) dump.partSize().toBytes(),
 				dump.partsInFlight(), keys.forWriting().orElse(null)));
 		// The tasklets write no transactional state of their own; the step's bookkeeping is the job repository's.
 		ResourcelessTransactionManager noTransaction = new ResourcelessTransactionManager();

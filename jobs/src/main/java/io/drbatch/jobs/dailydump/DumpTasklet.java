@@ -80,7 +80,7 @@ class DumpTasklet implements Tasklet {
 				new BackupManifest.Source(source.database(), source.host(), source.port(), outcome.serverVersion(),
 						outcome.serverVersionNum(), outcome.snapshotTime(), outcome.snapshotId()),
 				new BackupManifest.Dump(this.settings.format().id(), outcome.pgDumpVersion(),
-						this.settings.compression().id(), this.settings.levelOrDefault(),
+						this.settings.compression().id(), this.settings.level(),
 						this.keys.forWriting().map(io.drbatch.codec.StreamEncryption::keyId).orElse(null),
 						outcome.uncompressedBytes(), outcome.duration().toMillis()),
 				List.of(new BackupManifest.StoredObject("dump", dumpKey, outcome.upload().size(),

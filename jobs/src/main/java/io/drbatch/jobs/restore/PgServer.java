@@ -46,7 +46,8 @@ public class PgServer {
 	/** The server restore drills create their scratch databases on. */
 	public static PgServer drill(DrbatchProperties.Drill drill) {
 		return new PgServer("drill server", drill.host(), drill.port(), drill.username(),
-				() -> io.drbatch.jobs.config.Secrets.password(drill.password(), drill.passwordFile(), "the drill server"), null);
+				() -> io.drbatch.jobs.config.Secrets.password(drill.passwordEnv(), drill.passwordFile(), drill.password(),
+						"drbatch.drill"), null);
 	}
 
 	/** The server {@code source} lives on, reached with the source's own login. */

@@ -129,13 +129,13 @@ class RestoreTasklet implements Tasklet {
 		// named after the database restored into, which is this drill's or restore's own: files of that name are
 		// what a killed attempt of it left (the spool and its pg_restore list files), removed before starting again
 		String prefix = "drbatch-restore-" + target.database() + "-";
-		try (var leftovers = Files.newDirectoryStream(this.settings.spoolDirOrTemp(), prefix + "*")) {
+		try (var leftovers = Files.newDirectoryStream(this.settings.spoolDir(), prefix + "*")) {
 			for (Path leftover : leftovers) {
 				log.warn("Removing {} left by an interrupted attempt", leftover);
 				Files.deleteIfExists(leftover);
 			}
 		}
-		Path spool = Files.createTempFile(this.settings.spoolDirOrTemp(), prefix, ".pgdump");
+		Path spool = Files.createTempFile(this.settings.spoolDir(), prefix, ".pgdump");
 		StreamingPgRestore restore = new StreamingPgRestore(this.settings.pgRestorePath(), target,
 				this.settings.restoreJobs(), this.settings.loadDuringDownload(), spool);
 		BackupDownloader.Downloaded[] downloaded = new BackupDownloader.Downloaded[1];

@@ -32,7 +32,7 @@ public class SourceDatabases {
 
 	public PgConnectionSpec resolve(String name) {
 		DrbatchProperties.Source source = find(name);
-		return new PgConnectionSpec(source.name(), source.host(), source.port(), source.databaseOrName(),
+		return new PgConnectionSpec(source.name(), source.host(), source.port(), source.database(),
 				source.username(), password(source), source.sslMode());
 	}
 
@@ -50,8 +50,9 @@ public class SourceDatabases {
 						.collect(Collectors.joining(", "))));
 	}
 
-	private static String password(DrbatchProperties.Source source) {
-		return Secrets.password(source.password(), source.passwordFile(), "source '" + source.name() + "'");
+	private String password(DrbatchProperties.Source source) {
+		return Secrets.password(source.passwordEnv(), source.passwordFile(), source.password(),
+				"drbatch.sources[" + this.sources.indexOf(source) + "]");
 	}
 
 }

@@ -92,8 +92,8 @@ class ArchiveTieringJobTests {
 			.toJobParameters());
 	}
 
-	private List<BackupManifest> tier(String tier) {
-		return new BackupCatalog(TestS3.store(BUCKET, "it")).list(SOURCE).stream().filter(m -> tier.equals(m.tier())).toList();
+	private List<BackupManifest> tier(Tier tier) {
+		return new BackupCatalog(TestS3.store(BUCKET, "it")).list(SOURCE).stream().filter(m -> m.tier() == tier).toList();
 	}
 
 	@Test
@@ -113,13 +113,13 @@ class ArchiveTieringJobTests {
 		JobExecution execution = run();
 
 		assertThat(execution.getStatus()).isEqualTo(BatchStatus.COMPLETED);
-		assertThat(tier("weekly")).extracting(BackupManifest::backupId).containsExactly(sundayNewest);
-		assertThat(tier("monthly")).extracting(BackupManifest::backupId).containsExactly(firstOfMonth);
+		assertThat(tier(Tier.WEEKLY)).extracting(BackupManifest::backupId).containsExactly(sundayNewest);
+		assertThat(tier(Tier.MONTHLY)).extracting(BackupManifest::backupId).containsExactly(firstOfMonth);
 		BackupManifest daily = new BackupCatalog(TestS3.store(BUCKET, "it")).list(SOURCE).stream()
-			.filter(m -> m.backupId().equals(firstOfMonth) && m.tier().equals("daily"))
+			.filter(m -> m.backupId().equals(firstOfMonth) && m.tier() == Tier.DAILY)
 			.findFirst()
 			.orElseThrow();
-		BackupManifest monthly = tier("monthly").get(0);
+		BackupManifest monthly = tier(Tier.MONTHLY).get(0);
 		BackupManifest.StoredObject copy = monthly.objects().get(0);
 		assertThat(copy.key()).startsWith("monthly/" + SOURCE + "/" + firstOfMonth + "/");
 		assertThat(copy.sha256()).isEqualTo(daily.objects().get(0).sha256());
@@ -130,14 +130,14 @@ class ArchiveTieringJobTests {
 			assertThat(head.contentLength()).isEqualTo(copy.size());
 			byte[] copied = s3.getObjectAsBytes(r -> r.bucket(BUCKET).key("it/" + copy.key())).asByteArray();
 			assertThat(Sha256.hex(Sha256.of(copied, 0, copied.length))).isEqualTo(daily.objects().get(0).sha256());
-			var weeklyHead = s3.headObject(r -> r.bucket(BUCKET).key("it/" + tier("weekly").get(0).objects().get(0).key()));
+			var weeklyHead = s3.headObject(r -> r.bucket(BUCKET).key("it/" + tier(Tier.WEEKLY).get(0).objects().get(0).key()));
 			assertThat(weeklyHead.storageClassAsString()).isEqualTo("STANDARD_IA");
 		}
 		assertThat(execution.getStepExecutions().iterator().next().getWriteCount()).isEqualTo(2);
 		Instant now = Instant.now();
 		try (S3Client s3 = TestS3.client()) {
-			for (BackupManifest tiered : List.of(tier("weekly").get(0), tier("monthly").get(0))) {
-				long days = tiered.tier().equals("weekly") ? 90 : 2555;
+			for (BackupManifest tiered : List.of(tier(Tier.WEEKLY).get(0), tier(Tier.MONTHLY).get(0))) {
+				long days = tiered.tier() == Tier.WEEKLY ? 90 : 2555;
 				assertThat(tiered.retainUntil()).as(tiered.tier().id()).isBetween(now.plus(java.time.Duration.ofDays(days)).minusSeconds(300),
 						now.plus(java.time.Duration.ofDays(days)));
 				for (String key : List.of(tiered.objects().get(0).key(),

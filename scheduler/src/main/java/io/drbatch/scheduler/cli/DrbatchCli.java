@@ -12,10 +12,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.context.properties.bind.BindException;
-import org.springframework.boot.context.properties.bind.validation.BindValidationException;
 import org.springframework.context.ConfigurableApplicationContext;
-import org.springframework.validation.FieldError;
-import org.springframework.validation.ObjectError;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -166,30 +163,9 @@ public class DrbatchCli {
 	}
 
 	private int startupFailure(Throwable failure) {
-		BindValidationException validation = find(failure, BindValidationException.class);
-		if (validation != null) {
-			List<String> problems = new ArrayList<>();
-			for (ObjectError error : validation.getValidationErrors()) {
-				problems.add(error instanceof FieldError field
-						? validation.getValidationErrors().getName() + "." + field.getField() + ": " + field.getDefaultMessage()
-						: error.getDefaultMessage());
-			}
-			return fail(ExitCode.BAD_CONFIGURATION, "invalid configuration: " + String.join("; ", problems));
-		}
-		BindException bind = find(failure, BindException.class);
-		if (bind != null) {
-			String name = String.valueOf(bind.getProperty() != null ? bind.getProperty().getName() : bind.getName());
-			org.springframework.core.convert.ConversionFailedException conversion = find(bind,
-					org.springframework.core.convert.ConversionFailedException.class);
-			if (conversion != null && conversion.getTargetType().getType().isEnum()) {
-				List<String> allowed = new ArrayList<>();
-				for (Object constant : conversion.getTargetType().getType().getEnumConstants()) {
-					allowed.add(constant.toString().toLowerCase(java.util.Locale.ROOT));
-				}
-				return fail(ExitCode.BAD_CONFIGURATION, "invalid configuration: " + name + ": '" + conversion.getValue()
-						+ "' is not one of " + String.join(", ", allowed));
-			}
-			return fail(ExitCode.BAD_CONFIGURATION, "invalid configuration: cannot bind " + name + ": " + rootMessage(bind));
+		java.util.Optional<String> configuration = io.drbatch.jobs.config.ConfigurationErrors.describe(failure);
+		if (configuration.isPresent()) {
+			return fail(ExitCode.BAD_CONFIGURATION, configuration.get());
 		}
 		java.net.BindException portInUse = find(failure, java.net.BindException.class);
 		if (portInUse != null) {

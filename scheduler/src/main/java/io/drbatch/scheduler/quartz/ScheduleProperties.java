@@ -11,9 +11,10 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 
 /**
  * When {@code drbatch scheduler} launches each job: Quartz cron expressions (seconds first, UTC) by job name.
- * The built-in defaults follow the plan: daily-dump 02:00 every day, restore-drill 03:00 on Sundays. An empty
- * expression removes a job from the schedule. Checked at startup: an expression Quartz cannot parse is refused
- * with its key.
+ * The defaults ({@link #DEFAULT_CRON}) follow the plan: daily-dump 02:00 every day, restore-drill 03:00 on
+ * Sundays, archive-tiering and retention after the dump, replication every 15 minutes; a configured expression
+ * replaces its job's default, and an empty one removes the job from the schedule. Checked at startup: an
+ * expression Quartz cannot parse is refused with its key.
  *
  * @param cron job name to cron expression, e.g. {@code daily-dump: "0 0 2 * * ?"}
  * @param misfireThreshold how late a fire may be before it counts as misfired (the scheduler was down, or every
@@ -26,8 +27,17 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 public record ScheduleProperties(Map<String, String> cron, @DefaultValue("60s") Duration misfireThreshold,
 		@DefaultValue("2") int threads, @DefaultValue("7s") Duration clusterCheckin) {
 
+	/** The plan's schedule, under whatever is configured. */
+	public static final Map<String, String> DEFAULT_CRON = Map.of("daily-dump", "0 0 2 * * ?", "restore-drill",
+			"0 0 3 ? * SUN", "archive-tiering", "0 0 4 * * ?", "retention", "0 30 4 * * ?", "replication",
+			"0 */15 * * * ?");
+
 	public ScheduleProperties {
-		cron = cron == null ? Map.of() : new TreeMap<>(cron);
+		Map<String, String> merged = new TreeMap<>(DEFAULT_CRON);
+		if (cron != null) {
+			merged.putAll(cron);
+		}
+		cron = merged;
 		for (Map.Entry<String, String> entry : cron.entrySet()) {
 			if (entry.getValue() != null && !entry.getValue().isBlank()) {
 				try {
