@@ -5,13 +5,16 @@
 #   scripts/local-env.sh up       start what is missing, create and seed what is absent (idempotent)
 #   scripts/local-env.sh down     stop only what 'up' started
 #   scripts/local-env.sh status   say what runs
+#   scripts/local-env.sh clean    'down', then delete what the S3 servers stored (every bucket and object) and their
+#                                 logs; the next 'up' starts with empty buckets
 #
 # Environment: DRBATCH_S3_PORTS (default "9090"; 9091 and 9092 are reserved for the secondary targets),
-# DRBATCH_BUCKET (default drbatch), PGHOST/PGPORT/PGUSER (default 127.0.0.1/5432/postgres).
+# DRBATCH_BUCKET (default drbatch), PGHOST/PGPORT/PGUSER (default 127.0.0.1/5432/postgres),
+# DRBATCH_LOCAL_STATE (default .local in the checkout: pid files, logs and the S3 servers' files).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
-state="$root/.local"
+state=${DRBATCH_LOCAL_STATE:-$root/.local}
 launcher="$root/scripts/s3mock"
 s3_ports=${DRBATCH_S3_PORTS:-9090}
 bucket=${DRBATCH_BUCKET:-drbatch}
@@ -93,7 +96,11 @@ down() {
   for pidfile in "$state"/s3mock-*.pid; do
     [ -e "$pidfile" ] || continue
     local pid; pid=$(cat "$pidfile")
-    if kill -0 "$pid" 2>/dev/null; then say "stopping S3Mock pid $pid"; kill "$pid"; fi
+    if kill -0 "$pid" 2>/dev/null; then
+      say "stopping S3Mock pid $pid"
+      kill "$pid"
+      for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+    fi
     rm -f "$pidfile"
   done
   if [ -e "$state/postgres.started" ]; then
@@ -101,6 +108,14 @@ down() {
     pg_ctlcluster --skip-systemctl-redirect "$(cat "$state/postgres.started")" main stop || true
     rm -f "$state/postgres.started"
   fi
+}
+
+clean() {
+  down
+  local stored
+  stored=$(du -sh "$state" 2>/dev/null | cut -f1 || true)
+  rm -rf "$state"/s3mock-*
+  say "deleted the S3 servers' files in $state (${stored:-0} before)"
 }
 
 status() {
@@ -114,5 +129,6 @@ case "${1:-}" in
   up) up ;;
   down) down ;;
   status) status ;;
-  *) echo "usage: $0 up|down|status" >&2; exit 2 ;;
+  clean) clean ;;
+  *) echo "usage: $0 up|down|status|clean" >&2; exit 2 ;;
 esac

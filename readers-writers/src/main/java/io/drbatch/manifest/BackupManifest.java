@@ -8,7 +8,8 @@ import java.util.List;
  * presence is what makes the objects next to it a backup. Everything needed to restore and verify the backup
  * without drbatch's job repository is here.
  *
- * @param formatVersion manifest schema version, {@value #FORMAT_VERSION} for this class
+ * @param formatVersion manifest schema version, {@value #FORMAT_VERSION} for this class; version 1 counted an
+ * inheritance parent's rows with its children's, version 2 counts each table's own rows ({@link #countsOwnRows()})
  * @param backupId the backup's folder name, {@code yyyyMMdd'T'HHmmss'Z'}
  * @param database the configured source name (bucket keys and job parameters use it)
  * @param tier the tier, written as {@code daily}, {@code weekly} or {@code monthly}
@@ -17,7 +18,7 @@ import java.util.List;
 public record BackupManifest(int formatVersion, String backupId, String database, Tier tier, Instant createdAt,
 		Source source, Dump dump, List<StoredObject> objects, List<TableRows> tables, Job job, Instant retainUntil) {
 
-	public static final int FORMAT_VERSION = 1;
+	public static final int FORMAT_VERSION = 2;
 
 	/** A manifest of a backup whose objects carry no Object Lock retention. */
 	public BackupManifest(int formatVersion, String backupId, String database, Tier tier, Instant createdAt,
@@ -55,6 +56,11 @@ public record BackupManifest(int formatVersion, String backupId, String database
 	}
 
 	public record Job(String name, long instanceId, long executionId, String drbatchVersion) {
+	}
+
+	/** Whether {@link #tables()} counts each table's own rows ({@code SELECT count(*) FROM ONLY}). */
+	public boolean countsOwnRows() {
+		return this.formatVersion >= 2;
 	}
 
 	public long totalStoredBytes() {

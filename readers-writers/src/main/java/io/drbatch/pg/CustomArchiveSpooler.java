@@ -25,6 +25,10 @@ import java.util.List;
  * <p>Archive versions 1.12 to 1.16 (pg_dump 9.x to 17) are understood. Any other version, or a structure that does
  * not parse, is still copied byte for byte; the copy then reports {@link Result#indexed()} false and the caller
  * restores it the ordinary way. Not thread-safe: one thread copies; the listener is called on that thread.
+ *
+ * <p>One class by design: the archive is parsed in a single pass as it streams by (header, TOC, then block after
+ * block), and each step of that parse needs the state the previous one left (offsets, the TOC entries read, the
+ * block being copied); splitting it would pass that state around without making any part readable alone.
  */
 public final class CustomArchiveSpooler {
 

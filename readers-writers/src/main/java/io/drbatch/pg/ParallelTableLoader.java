@@ -47,6 +47,9 @@ import io.drbatch.failure.FailureKind;
  * recreates the database, as after a failed pg_restore. Memory: about 1.3 MiB per connection plus the waiting
  * slices' descriptions. Thread-safe: slices may be added from any thread; {@link #start()} and {@link #finish()}
  * once each; the listener is called on the loading threads.
+ *
+ * <p>One class by design: the queue of slices, the choice of the next one, the per-connection COPY and the shared
+ * failure that stops them all are one concurrency protocol, checked as a whole.
  */
 public final class ParallelTableLoader {
 

@@ -9,7 +9,8 @@ import java.util.List;
 
 /**
  * The tables whose data pg_dump writes, and their row counts: ordinary tables and partitions (not partitioned
- * parents, which hold no rows of their own), unlogged tables, in every schema but the system ones, without
+ * parents, which hold no rows of their own), each with its own rows only (an inheritance parent without its
+ * children's), unlogged tables, in every schema but the system ones, without
  * tables that belong to extensions. Used on the source at backup time and on the restored database at drill
  * time, so both sides are listed by the same rule. Stateless.
  */
@@ -53,9 +54,21 @@ public final class PgTables {
 		return "\"" + schema.replace("\"", "\"\"") + "\".\"" + name.replace("\"", "\"\"") + "\"";
 	}
 
+	/**
+	 * The table's own rows ({@code FROM ONLY}): an inheritance parent without its children's rows, which are counted
+	 * with the children, as pg_dump writes them.
+	 */
 	public static long count(Connection connection, String quotedName) throws SQLException {
+		return count(connection, quotedName, true);
+	}
+
+	/**
+	 * @param ownRowsOnly {@code false} counts an inheritance parent with its children's rows, as manifests of format
+	 * version 1 recorded them
+	 */
+	public static long count(Connection connection, String quotedName, boolean ownRowsOnly) throws SQLException {
 		try (Statement statement = connection.createStatement();
-				ResultSet rs = statement.executeQuery("SELECT count(*) FROM " + quotedName)) {
+				ResultSet rs = statement.executeQuery("SELECT count(*) FROM " + (ownRowsOnly ? "ONLY " : "") + quotedName)) {
 			rs.next();
 			return rs.getLong(1);
 		}

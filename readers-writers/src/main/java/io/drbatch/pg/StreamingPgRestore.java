@@ -53,6 +53,11 @@ import io.drbatch.failure.FailureKind;
  * read is restored the ordinary way, with {@code pg_restore -j} once it is wholly in the file. The first failure
  * (a pg_restore exit status, a COPY, the stream, the verification) stops every process and is thrown. One
  * restore per instance; not thread-safe.
+ *
+ * <p>One class by design: it is the coordinator of the phases above, whose ordering rules (schema before rows,
+ * verification before indexes, a table's index after its last slice, the first failure stopping all) are
+ * the point and read best in one place; the work itself is in {@link CustomArchiveSpooler},
+ * {@link ParallelTableLoader} and pg_restore.
  */
 public final class StreamingPgRestore {
 

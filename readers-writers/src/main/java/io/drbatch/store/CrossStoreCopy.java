@@ -131,7 +131,7 @@ public final class CrossStoreCopy {
 			out.abandon();
 		}
 		MultipartUploadStream.Result result = out.result();
-		check(to, toKey, expected, result);
+		check(from, fromKey, to, toKey, expected, result);
 		return new Result(result.info(), false, result.resumedParts(), result.bytesSent(), bytesReadToVerify[0]);
 	}
 
@@ -269,30 +269,48 @@ public final class CrossStoreCopy {
 		return sha256Of(to, info.key()).equals(expected.sha256());
 	}
 
-	private static void check(ObjectStore to, String key, Expected expected, MultipartUploadStream.Result result) {
+	/**
+	 * Checks the completed copy against the manifest. When every byte came from the source in this call, the SHA-256
+	 * of those bytes is checked first: a source object that no longer matches its manifest is the source's fault
+	 * (bit rot, an overwrite), so the failure names the source, and the copy just completed is deleted so that no
+	 * corrupt object stays on the destination. A composite checksum that differs after resumed parts is the
+	 * destination's.
+	 */
+	private static void check(ObjectStore from, String fromKey, ObjectStore to, String key, Expected expected,
+			MultipartUploadStream.Result result) {
 		if (result.size() != expected.size()) {
 			throw new Failure(Side.DESTINATION, new DrbatchException(FailureKind.INTEGRITY, "the copy " + key
 					+ " on target '" + to.name() + "' has " + result.size() + " bytes, expected " + expected.size()));
 		}
-		boolean checked = false;
+		if (result.sha256() != null && !result.sha256().equals(expected.sha256())) {
+			discard(to, key);
+			throw new Failure(Side.SOURCE, new DrbatchException(FailureKind.INTEGRITY, "object " + fromKey + " on target '"
+					+ from.name() + "' is corrupt: its bytes have SHA-256 " + result.sha256() + ", its manifest records "
+					+ expected.sha256() + "; nothing was copied to target '" + to.name()
+					+ "' (restore the object from a good copy, or take a new backup)"));
+		}
+		boolean checked = result.sha256() != null;
 		if (expected.s3Checksum() != null) {
 			if (!expected.s3Checksum().equals(result.compositeChecksum())) {
-				throw new Failure(result.resumedParts() > 0 ? Side.DESTINATION : Side.SOURCE, new DrbatchException(FailureKind.INTEGRITY, "the copy " + key
+				throw new Failure(Side.DESTINATION, new DrbatchException(FailureKind.INTEGRITY, "the copy " + key
 						+ " on target '" + to.name() + "' has checksum " + result.compositeChecksum()
 						+ ", the manifest records " + expected.s3Checksum()));
 			}
 			checked = true;
 		}
-		if (result.sha256() != null) {
-			if (!result.sha256().equals(expected.sha256())) {
-				throw new Failure(Side.SOURCE, new DrbatchException(FailureKind.INTEGRITY, "the bytes read for " + key
-						+ " have SHA-256 " + result.sha256() + ", the manifest records " + expected.sha256()));
-			}
-			checked = true;
-		}
 		if (!checked && !sha256Of(to, key).equals(expected.sha256())) {
-			throw new Failure(Side.SOURCE, new DrbatchException(FailureKind.INTEGRITY, "the copy " + key
+			throw new Failure(Side.DESTINATION, new DrbatchException(FailureKind.INTEGRITY, "the copy " + key
 					+ " on target '" + to.name() + "' does not have the SHA-256 its manifest records"));
+		}
+	}
+
+	/** Deletes a copy that must not stay; a failure is logged, the caller's failure says what happened. */
+	private static void discard(ObjectStore to, String key) {
+		try {
+			to.delete(key);
+		}
+		catch (RuntimeException ex) {
+			log.warn("Could not delete the corrupt copy {} on target '{}': {}", key, to.name(), ex.getMessage());
 		}
 	}
 

@@ -137,7 +137,7 @@ public final class TestPostgres {
 			connection.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
 			try (Statement statement = connection.createStatement()) {
 				for (String[] table : tables) {
-					try (ResultSet rs = statement.executeQuery("SELECT count(*) FROM \"" + table[0].replace("\"", "\"\"")
+					try (ResultSet rs = statement.executeQuery("SELECT count(*) FROM ONLY \"" + table[0].replace("\"", "\"\"")
 							+ "\".\"" + table[1].replace("\"", "\"\"") + "\"")) {
 						rs.next();
 						counts.put(table[0] + "." + table[1], rs.getLong(1));

@@ -4,10 +4,7 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Function;
-import java.util.stream.Collectors;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,8 +15,6 @@ import org.springframework.batch.infrastructure.item.ItemReader;
 
 import io.drbatch.failure.DrbatchException;
 import io.drbatch.jobs.wiring.StoreTargets;
-import io.drbatch.jobs.backup.Mismatch;
-import io.drbatch.manifest.BackupCatalog;
 import io.drbatch.manifest.BackupLayout;
 import io.drbatch.manifest.BackupManifest;
 import io.drbatch.store.ObjectStore;
@@ -62,32 +57,22 @@ class ReplicationPlanReader implements ItemReader<Replica>, StepExecutionListene
 		ReplicationLedger ledger = new ReplicationLedger(stepExecution.getJobExecution());
 		ledger.reset();
 		boolean deep = "full".equals(stepExecution.getJobParameters().getString("verify"));
-		List<String> secondaries = secondaries(this.targets, stepExecution.getJobParameters().getString("target"));
-		List<BackupManifest> backups = new BackupCatalog(this.targets.primary()).list(null);
-		Deque<Replica> plan = new ArrayDeque<>();
-		for (String name : secondaries) {
-			ObjectStore target = this.targets.get(name);
-			int due = 0;
-			try {
-				Map<String, BackupManifest> copies = new BackupCatalog(target).list(null).stream()
-					.collect(Collectors.toMap(ReplicationPlanReader::manifestKey, Function.identity(), (a, b) -> a));
-				for (BackupManifest backup : backups) {
-					Optional<Mismatch> problem = ReplicaCheck.check(target, backup,
-							Optional.ofNullable(copies.get(manifestKey(backup))), deep);
-					if (problem.isPresent()) {
-						plan.add(new Replica(name, backup, problem.get()));
-						due++;
-					}
-				}
-				log.info("replication: target '{}' lacks {} of the primary's {} backup(s)", name, due, backups.size());
-			}
-			catch (DrbatchException ex) {
-				ledger.targetFailed(name, ex.getMessage());
-				log.warn("replication: target '{}' cannot be read, skipped in this run: {}", name, ex.getMessage());
-			}
+		List<ObjectStore> secondaries = secondaries(this.targets, stepExecution.getJobParameters().getString("target"))
+			.stream()
+			.map(this.targets::get)
+			.toList();
+		ReplicationPlan plan = ReplicationPlan.of(this.targets.primary(), secondaries, deep);
+		plan.unreadable().forEach((name, problem) -> {
+			ledger.targetFailed(name, problem);
+			log.warn("replication: target '{}' cannot be read, skipped in this run: {}", name, problem);
+		});
+		plan.due().forEach((name, due) -> {
 			ledger.put(name, "backups.due", due);
-		}
-		this.plans.put(stepExecution.getId(), plan);
+			if (!plan.unreadable().containsKey(name)) {
+				log.info("replication: target '{}' lacks {} of the primary's {} backup(s)", name, due, plan.backups());
+			}
+		});
+		this.plans.put(stepExecution.getId(), new ArrayDeque<>(plan.replicas()));
 	}
 
 	static String manifestKey(BackupManifest backup) {

@@ -121,7 +121,7 @@ class RestoreDrillJobConfiguration {
 			.tasklet(stopSignal.stoppable(new RestoreTasklet(targets, destination, drill, jobRepository, keys)), noTransaction)
 			.build();
 		ManifestTableReader reader = new ManifestTableReader(targets);
-		TableCountProcessor processor = new TableCountProcessor(destination);
+		TableCountProcessor processor = new TableCountProcessor(destination, targets);
 		TableCheckWriter writer = new TableCheckWriter();
 		ExecutionContextPromotionListener promotion = new ExecutionContextPromotionListener();
 		promotion.setKeys(new String[] { DrillContext.TABLE_CHECKS, DrillContext.VERIFY_MILLIS });

@@ -6,15 +6,19 @@ import java.sql.SQLException;
 import org.springframework.batch.core.ExitStatus;
 import org.springframework.batch.core.listener.StepExecutionListener;
 import org.springframework.batch.core.step.StepExecution;
+import org.springframework.batch.infrastructure.item.ExecutionContext;
 import org.springframework.batch.infrastructure.item.ItemProcessor;
 
 import io.drbatch.failure.DrbatchException;
 import io.drbatch.failure.FailureKind;
+import io.drbatch.jobs.wiring.StoreTargets;
+import io.drbatch.manifest.BackupCatalog;
 import io.drbatch.manifest.BackupManifest;
 import io.drbatch.pg.PgTables;
 
 /**
- * Counts one manifest table in the restored database. Holds one connection to that database
+ * Counts one manifest table in the restored database, its own rows, or with an inheritance parent's children for
+ * a manifest written before version 2 (as that manifest recorded them). Holds one connection to that database
  * for the step's duration (opened before the step, closed after). Not thread-safe: one step thread.
  */
 class TableCountProcessor implements ItemProcessor<BackupManifest.TableRows, TableCheck>, StepExecutionListener {
@@ -23,14 +27,23 @@ class TableCountProcessor implements ItemProcessor<BackupManifest.TableRows, Tab
 
 	private final RestoreDestination destination;
 
+	private final StoreTargets targets;
+
 	private Connection connection;
 
-	TableCountProcessor(RestoreDestination destination) {
+	private boolean ownRowsOnly = true;
+
+	TableCountProcessor(RestoreDestination destination, StoreTargets targets) {
 		this.destination = destination;
+		this.targets = targets;
 	}
 
 	@Override
 	public void beforeStep(StepExecution stepExecution) {
+		ExecutionContext job = stepExecution.getJobExecution().getExecutionContext();
+		this.ownRowsOnly = new BackupCatalog(DrillContext.backupStore(this.targets, job))
+			.read(job.getString(DrillContext.MANIFEST_KEY))
+			.countsOwnRows();
 		this.connection = this.destination.database(stepExecution.getJobExecution()).open("drbatch-drill-verify");
 	}
 
@@ -38,7 +51,7 @@ class TableCountProcessor implements ItemProcessor<BackupManifest.TableRows, Tab
 	public TableCheck process(BackupManifest.TableRows table) {
 		try {
 			return new TableCheck(table.schema(), table.table(), table.rows(),
-					PgTables.count(this.connection, PgTables.quote(table.schema(), table.table())));
+					PgTables.count(this.connection, PgTables.quote(table.schema(), table.table()), this.ownRowsOnly));
 		}
 		catch (SQLException ex) {
 			if (UNDEFINED_TABLE.equals(ex.getSQLState())) {

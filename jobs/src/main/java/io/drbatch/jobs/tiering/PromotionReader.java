@@ -4,6 +4,7 @@ import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.temporal.TemporalAdjusters;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Deque;
 import java.util.List;
@@ -55,24 +56,33 @@ class PromotionReader implements ItemReader<Promotion>, StepExecutionListener {
 		LocalDate date = LocalDate.parse(stepExecution.getJobParameters().getString("tier.date"));
 		BackupCatalog catalog = new BackupCatalog(this.targets.primary());
 		for (String database : this.sources.names()) {
-			List<BackupManifest> all = catalog.list(database);
-			List<BackupManifest> dailies = all.stream().filter(m -> m.tier() == Tier.DAILY).toList();
-			LocalDate weekday = date.with(TemporalAdjusters.previousOrSame(this.tiering.weeklyDay()));
-			Optional<BackupManifest> weekly = dailies.stream()
-				.filter(m -> day(m).equals(weekday))
-				.max(Comparator.comparing(m -> m.source().snapshotTime()));
-			Optional<BackupManifest> monthly = dailies.stream()
-				.filter(m -> day(m).getYear() == date.getYear() && day(m).getMonth() == date.getMonth()
-						&& !day(m).isAfter(date))
-				.min(Comparator.comparing(m -> m.source().snapshotTime()));
-			add(database, all, Tier.WEEKLY, weekly, this.tiering.weeklyStorageClass(), "no daily backup on " + weekday);
-			add(database, all, Tier.MONTHLY, monthly, this.tiering.monthlyStorageClass(),
-					"no daily backup yet in " + date.getMonth() + " " + date.getYear());
+			this.due.addAll(due(database, catalog.list(database), date, this.tiering));
 		}
 	}
 
-	private void add(String database, List<BackupManifest> all, Tier tier, Optional<BackupManifest> candidate,
-			StorageClass storageClass, String none) {
+	/**
+	 * The promotions due on {@code date} for {@code database}, from {@code all} its backups on the primary: the
+	 * newest daily backup of the weekday into the weekly tier, the month's first daily backup into the monthly
+	 * tier, each unless it is already there. Logs why a tier gets nothing.
+	 */
+	static List<Promotion> due(String database, List<BackupManifest> all, LocalDate date, DrbatchProperties.Tiering tiering) {
+		List<BackupManifest> dailies = all.stream().filter(m -> m.tier() == Tier.DAILY).toList();
+		LocalDate weekday = date.with(TemporalAdjusters.previousOrSame(tiering.weeklyDay()));
+		Optional<BackupManifest> weekly = dailies.stream()
+			.filter(m -> day(m).equals(weekday))
+			.max(Comparator.comparing(m -> m.source().snapshotTime()));
+		Optional<BackupManifest> monthly = dailies.stream()
+			.filter(m -> day(m).getYear() == date.getYear() && day(m).getMonth() == date.getMonth() && !day(m).isAfter(date))
+			.min(Comparator.comparing(m -> m.source().snapshotTime()));
+		List<Promotion> due = new ArrayList<>();
+		add(due, database, all, Tier.WEEKLY, weekly, tiering.weeklyStorageClass(), "no daily backup on " + weekday);
+		add(due, database, all, Tier.MONTHLY, monthly, tiering.monthlyStorageClass(),
+				"no daily backup yet in " + date.getMonth() + " " + date.getYear());
+		return due;
+	}
+
+	private static void add(List<Promotion> due, String database, List<BackupManifest> all, Tier tier,
+			Optional<BackupManifest> candidate, StorageClass storageClass, String none) {
 		if (candidate.isEmpty()) {
 			log.info("archive-tiering: {} {}: {}", database, tier, none);
 			return;
@@ -84,7 +94,7 @@ class PromotionReader implements ItemReader<Promotion>, StepExecutionListener {
 					candidate.get().backupId());
 			return;
 		}
-		this.due.add(new Promotion(candidate.get(), tier, storageClass));
+		due.add(new Promotion(candidate.get(), tier, storageClass));
 	}
 
 	private static LocalDate day(BackupManifest manifest) {

@@ -3,7 +3,7 @@ package io.drbatch.jobs.wiring;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Collectors;
+import java.util.function.Function;
 
 import io.drbatch.failure.DrbatchException;
 import io.drbatch.failure.FailureKind;
@@ -19,38 +19,46 @@ import io.drbatch.store.S3TargetConfig;
  */
 public class StoreTargets implements AutoCloseable {
 
-	private final Map<String, DrbatchProperties.Target> configured = new LinkedHashMap<>();
+	private final Map<String, Function<String, ObjectStore>> openers = new LinkedHashMap<>();
 
 	private final Map<String, ObjectStore> open = new LinkedHashMap<>();
 
-	private final int maxConnections;
-
+	/** The configured S3 targets; {@code maxConnections} HTTP connections each at most. */
 	public StoreTargets(List<DrbatchProperties.Target> targets, int maxConnections) {
-		targets.forEach(target -> this.configured.put(target.name(), target));
-		this.maxConnections = maxConnections;
+		targets.forEach(target -> this.openers.put(target.name(),
+				name -> new S3ObjectStore(toConfig(target, maxConnections))));
+	}
+
+	private StoreTargets(List<ObjectStore> stores) {
+		stores.forEach(store -> this.openers.put(store.name(), name -> store));
+	}
+
+	/** Stores already open (in-memory ones in tests), by their names; the first is the primary. */
+	public static StoreTargets of(ObjectStore... stores) {
+		return new StoreTargets(List.of(stores));
 	}
 
 	public ObjectStore primary() {
-		return get(this.configured.keySet().iterator().next());
+		return get(this.openers.keySet().iterator().next());
 	}
 
 	public List<String> names() {
-		return List.copyOf(this.configured.keySet());
+		return List.copyOf(this.openers.keySet());
 	}
 
 	public synchronized ObjectStore get(String name) {
-		DrbatchProperties.Target target = this.configured.get(name);
-		if (target == null) {
+		Function<String, ObjectStore> opener = this.openers.get(name);
+		if (opener == null) {
 			throw new DrbatchException(FailureKind.BAD_ARGUMENT, "unknown target '" + name + "'; configured targets: "
-					+ String.join(", ", this.configured.keySet()));
+					+ String.join(", ", this.openers.keySet()));
 		}
-		return this.open.computeIfAbsent(name, n -> new S3ObjectStore(toConfig(target)));
+		return this.open.computeIfAbsent(name, opener);
 	}
 
-	S3TargetConfig toConfig(DrbatchProperties.Target target) {
+	static S3TargetConfig toConfig(DrbatchProperties.Target target, int maxConnections) {
 		return new S3TargetConfig(target.name(), target.endpoint(), target.region(), target.bucket(), target.prefix(),
 				target.pathStyle(), Secrets.storeCredentials(target), target.storageClass(),
-				target.serverSideEncryption(), blankToNull(target.kmsKeyId()), this.maxConnections);
+				target.serverSideEncryption(), blankToNull(target.kmsKeyId()), maxConnections);
 	}
 
 	private static String blankToNull(String value) {
@@ -65,7 +73,7 @@ public class StoreTargets implements AutoCloseable {
 
 	@Override
 	public String toString() {
-		return this.configured.values().stream().map(Object::toString).collect(Collectors.joining(", "));
+		return "StoreTargets" + this.openers.keySet();
 	}
 
 }

@@ -15,6 +15,7 @@ import org.springframework.boot.context.properties.bind.BindException;
 import org.springframework.context.ConfigurableApplicationContext;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -25,6 +26,10 @@ import io.drbatch.failure.DrbatchException;
  * startup; then the application context starts (configuration is bound and validated, the job repository
  * schema is ensured) and the chosen {@link Operation} runs. Every failure ends as one line on standard error,
  * {@code drbatch: error: ...}, and an {@link ExitCode}; unexpected errors also log their stack trace.
+ *
+ * <p>One class by design: each subcommand is a small nested class whose picocli annotations are its usage text,
+ * and reading them side by side is how the whole command line is reviewed; what the commands do lives in
+ * {@link JobControl}, {@link Listings} and {@link RecoveryStatus}.
  */
 @Command(name = "drbatch", mixinStandardHelpOptions = true, versionProvider = DrbatchCli.Version.class,
 		description = "PostgreSQL disaster recovery as restartable batch jobs.",
@@ -292,9 +297,8 @@ public class DrbatchCli {
 	@Command(name = "history", description = "List job executions, newest first.")
 	static class History implements Operation {
 
-		@Option(names = "--format", defaultValue = "text", paramLabel = "text|json|tsv",
-				description = "output format: aligned text (default), JSON or tab-separated values, for scripts")
-		OutputFormat format;
+		@Mixin
+		FormatOption output;
 
 		@Parameters(index = "0", arity = "0..1", paramLabel = "JOB", description = "only this job")
 		String job;
@@ -304,7 +308,7 @@ public class DrbatchCli {
 
 		@Override
 		public ExitCode execute(Commands commands) {
-			return commands.listings().history(this.job, this.limit, this.format);
+			return commands.listings().history(this.job, this.limit, this.output.format);
 		}
 
 	}
@@ -314,9 +318,8 @@ public class DrbatchCli {
 			"each secondary's lag." })
 	static class Backups implements Operation {
 
-		@Option(names = "--format", defaultValue = "text", paramLabel = "text|json|tsv",
-				description = "output format: aligned text (default), JSON or tab-separated values, for scripts")
-		OutputFormat format;
+		@Mixin
+		FormatOption output;
 
 		@Parameters(index = "0", arity = "0..1", paramLabel = "DATABASE", description = "only this database")
 		String database;
@@ -332,8 +335,8 @@ public class DrbatchCli {
 			if (this.matrix && this.target != null) {
 				throw new CliFailure(ExitCode.BAD_ARGUMENT, "--target lists one target, --targets all of them; give one");
 			}
-			return this.matrix ? commands.listings().replicas(this.database, this.format)
-					: commands.listings().backups(this.database, this.target, this.format);
+			return this.matrix ? commands.listings().replicas(this.database, this.output.format)
+					: commands.listings().backups(this.database, this.target, this.output.format);
 		}
 
 	}
@@ -342,16 +345,15 @@ public class DrbatchCli {
 			"Read from their reports in the bucket: result, RTO and RPO against targets." })
 	static class Drills implements Operation {
 
-		@Option(names = "--format", defaultValue = "text", paramLabel = "text|json|tsv",
-				description = "output format: aligned text (default), JSON or tab-separated values, for scripts")
-		OutputFormat format;
+		@Mixin
+		FormatOption output;
 
 		@Parameters(index = "0", arity = "0..1", paramLabel = "DATABASE", description = "only this database")
 		String database;
 
 		@Override
 		public ExitCode execute(Commands commands) {
-			return commands.listings().drills(this.database, this.format);
+			return commands.listings().drills(this.database, this.output.format);
 		}
 
 	}
@@ -406,9 +408,8 @@ public class DrbatchCli {
 			"Versioning, Object Lock default retention and lifecycle rules, as the store reports them." })
 	static class Lock implements Operation {
 
-		@Option(names = "--format", defaultValue = "text", paramLabel = "text|json|tsv",
-				description = "output format: aligned text (default), JSON or tab-separated values, for scripts")
-		OutputFormat format;
+		@Mixin
+		FormatOption output;
 
 		@Parameters(index = "0", paramLabel = "status", description = "status")
 		String action;
@@ -418,7 +419,7 @@ public class DrbatchCli {
 			if (!"status".equals(this.action)) {
 				throw new CliFailure(ExitCode.BAD_ARGUMENT, "unknown lock action '" + this.action + "'; try 'drbatch lock status'");
 			}
-			return commands.listings().lockStatus(this.format);
+			return commands.listings().lockStatus(this.output.format);
 		}
 
 	}
@@ -487,6 +488,15 @@ public class DrbatchCli {
 			}
 			return ExitCode.OK.code();
 		}
+
+	}
+
+	/** {@code --format text|json|tsv}, shared by every listing. */
+	static class FormatOption {
+
+		@Option(names = "--format", defaultValue = "text", paramLabel = "text|json|tsv",
+				description = "output format: aligned text (default), JSON or tab-separated values, for scripts")
+		OutputFormat format;
 
 	}
 

@@ -55,7 +55,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * <li>object-lock-setup: the bucket exists with Object Lock, versioning and the configured default retention.</li>
  * </ul>
  * A run that had already finished when the kill came does not count: each job is run until it was killed mid-run
- * {@code -Ddrbatch.crash.kills=N} times (CI: 2; the figures in docs/RELIABILITY.md: 20), or twice as many runs.
+ * {@code -Ddrbatch.crash.kills=N} times (CI: 2; the figures in docs/RELIABILITY.md: 20), or four times as many runs;
+ * a job none of whose kills landed mid-run fails the suite.
  * {@code -Ddrbatch.crash.kills=N} sets that number,
  * {@code -Ddrbatch.crash.seed=S} the seed, {@code -Ddrbatch.crash.keep=true} keeps every run's output. The figures
  * of a run go to {@code target/crash-suite.tsv}.
@@ -150,7 +151,7 @@ class CrashSuiteIT {
 		CliProcess cli = cli();
 		long window = baseline(cli, "daily-dump", "backup.date=" + nextDate());
 		Random random = new Random(SEED);
-		for (int i = 0; midRunKills("daily-dump") < KILLS && i < 2 * KILLS; i++) {
+		for (int i = 0; midRunKills("daily-dump") < KILLS && i < 4 * KILLS; i++) {
 			String date = nextDate();
 			Kill kill = killAndRelaunch(cli, "daily-dump", random, window, "backup.date=" + date);
 			assertThat(JobRepositoryQueries.executionsOfDate("daily-dump", SOURCE, date)).as("one job instance for " + date)
@@ -158,6 +159,7 @@ class CrashSuiteIT {
 			assertBackupsIntact(this.dates);
 			count("daily-dump", kill);
 		}
+		assertKilledMidRun("daily-dump");
 	}
 
 	@Test
@@ -166,7 +168,7 @@ class CrashSuiteIT {
 		CliProcess cli = cli();
 		long window = baseline(cli, "restore-drill", "drill.date=" + nextDate());
 		Random random = new Random(SEED + 1);
-		for (int i = 0; midRunKills("restore-drill") < KILLS && i < 2 * KILLS; i++) {
+		for (int i = 0; midRunKills("restore-drill") < KILLS && i < 4 * KILLS; i++) {
 			Kill kill = killAndRelaunch(cli, "restore-drill", random, window, "drill.date=" + nextDate());
 			if (kill.killedMidRun()) {
 				assertThat(kill.relaunch().stdout() + kill.relaunch().stderr()).contains("PASSED");
@@ -177,6 +179,7 @@ class CrashSuiteIT {
 			}
 			count("restore-drill", kill);
 		}
+		assertKilledMidRun("restore-drill");
 	}
 
 	@Test
@@ -186,7 +189,7 @@ class CrashSuiteIT {
 		long window = baseline(cli, "replication", "replication.date=" + Instant.now());
 		Random random = new Random(SEED + 2);
 		List<BackupManifest> backups = catalog(TestS3.ENDPOINT, BUCKET);
-		for (int i = 0; midRunKills("replication") < KILLS && i < 2 * KILLS; i++) {
+		for (int i = 0; midRunKills("replication") < KILLS && i < 4 * KILLS; i++) {
 			// take the copies away from the secondaries, so that every run copies as much as the baseline did
 			for (BackupManifest backup : backups) {
 				removeCopy(SECOND_SERVER, SECOND_BUCKET, backup);
@@ -204,6 +207,7 @@ class CrashSuiteIT {
 			}
 			count("replication", kill);
 		}
+		assertKilledMidRun("replication");
 	}
 
 	@Test
@@ -212,7 +216,7 @@ class CrashSuiteIT {
 		CliProcess cli = cli();
 		long window = baseline(cli, "archive-tiering", "tier.date=" + seedPromotion(0));
 		Random random = new Random(SEED + 3);
-		for (int i = 0; midRunKills("archive-tiering") < KILLS && i < 2 * KILLS; i++) {
+		for (int i = 0; midRunKills("archive-tiering") < KILLS && i < 4 * KILLS; i++) {
 			LocalDate due = seedPromotion(1 + i);
 			Kill kill = killAndRelaunch(cli, "archive-tiering", random, window, "tier.date=" + due);
 			LocalDate sunday = due.with(java.time.temporal.TemporalAdjusters.previousOrSame(java.time.DayOfWeek.SUNDAY));
@@ -225,6 +229,7 @@ class CrashSuiteIT {
 			assertTiersIntact();
 			count("archive-tiering", kill);
 		}
+		assertKilledMidRun("archive-tiering");
 	}
 
 	@Test
@@ -240,13 +245,14 @@ class CrashSuiteIT {
 		long window = baseline(cli, "retention", "retention.date=" + nextDate());
 		assertGone(expired);
 		Random random = new Random(SEED + 4);
-		for (int i = 0; midRunKills("retention") < KILLS && i < 2 * KILLS; i++) {
+		for (int i = 0; midRunKills("retention") < KILLS && i < 4 * KILLS; i++) {
 			expired = seedExpired(2100 + 10 * i, 3);
 			Kill kill = killAndRelaunch(cli, "retention", random, window, "retention.date=" + nextDate());
 			assertGone(expired);
 			assertTiersIntact();
 			count("retention", kill);
 		}
+		assertKilledMidRun("retention");
 	}
 
 	@Test
@@ -254,7 +260,7 @@ class CrashSuiteIT {
 	void objectLockSetupSurvivesKillsAtRandomMoments() throws Exception {
 		long window = baseline(lockedCli(TestS3.unusedBucketName("crash-lock")), "object-lock-setup");
 		Random random = new Random(SEED + 5);
-		for (int i = 0; midRunKills("object-lock-setup") < KILLS && i < 2 * KILLS; i++) {
+		for (int i = 0; midRunKills("object-lock-setup") < KILLS && i < 4 * KILLS; i++) {
 			String bucket = TestS3.unusedBucketName("crash-lock");
 			Kill kill = killAndRelaunch(lockedCli(bucket), "object-lock-setup", random, window);
 			try (S3Client s3 = TestS3.client(THIRD_SERVER)) {
@@ -269,6 +275,7 @@ class CrashSuiteIT {
 			}
 			count("object-lock-setup", kill);
 		}
+		assertKilledMidRun("object-lock-setup");
 	}
 
 	/** The CLI with a locked third target whose bucket {@code bucket} does not exist yet. */
@@ -405,6 +412,15 @@ class CrashSuiteIT {
 
 	private static long lastExecution(String job) {
 		return JobRepositoryQueries.executionsOfJob(job).stream().mapToLong(Long::longValue).max().orElse(0);
+	}
+
+	/**
+	 * Fails unless at least one kill hit {@code job} while it ran: a suite whose kills all came after the job had
+	 * finished would prove nothing.
+	 */
+	private void assertKilledMidRun(String job) {
+		assertThat(midRunKills(job)).as(job + ": kills that landed mid-run (of " + this.figures.get(job)[0] + " tried)")
+			.isGreaterThanOrEqualTo(1);
 	}
 
 	/** Kills that hit {@code job} mid-run so far: each test goes on until it has {@link #KILLS} of them. */

@@ -56,7 +56,7 @@ class DrbatchCliUsageTests {
 	void listingsAcceptAFormatInAnyCase() {
 		CommandLine.ParseResult parsed = this.commandLine.parseArgs("history", "--format", "JSON");
 		DrbatchCli.History history = (DrbatchCli.History) parsed.subcommand().commandSpec().userObject();
-		assertThat(history.format).isEqualTo(OutputFormat.JSON);
+		assertThat(history.output.format).isEqualTo(OutputFormat.JSON);
 	}
 
 	static Path readme() {

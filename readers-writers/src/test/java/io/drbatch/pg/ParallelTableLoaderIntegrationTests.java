@@ -30,7 +30,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * cover every row exactly once, and values that COPY text escapes (newlines, tabs, backslashes, NULLs, bytea,
  * non-ASCII text) arrive unchanged.
  */
-class ParallelTableLoaderTests {
+class ParallelTableLoaderIntegrationTests {
 
 	private static final String SOURCE = TestPostgres.newDatabase("slicesrc");
 

@@ -28,7 +28,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * pipe (so without data positions) is spooled with its positions set, and restored while it streams; the
  * restored database holds what the source held.
  */
-class StreamingPgRestoreTests {
+class StreamingPgRestoreIntegrationTests {
 
 	private static final String SOURCE = TestPostgres.newDatabase("streamsrc");
 
