@@ -13,7 +13,10 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 import io.drbatch.testing.TestPostgres;
 import io.drbatch.testing.TestS3;
 
-/** Wiring shared by job tests: the test job repository, one source, one bucket; and child-process helpers. */
+/**
+ * Wiring shared by job tests: the test job repository, one source, one bucket; and
+ * child-process helpers.
+ */
 public final class JobTestSupport {
 
 	public static final String JOB_REPOSITORY_DATABASE = "drbatch_it";
@@ -21,12 +24,17 @@ public final class JobTestSupport {
 	private JobTestSupport() {
 	}
 
-	/** Points the application at the test job repository, {@code sourceDatabase} and {@code bucket}. */
-	public static void register(DynamicPropertyRegistry registry, String sourceName, String sourceDatabase, String bucket) {
+	/**
+	 * Points the application at the test job repository, {@code sourceDatabase} and
+	 * {@code bucket}.
+	 */
+	public static void register(DynamicPropertyRegistry registry, String sourceName, String sourceDatabase,
+			String bucket) {
 		TestPostgres.ensureDatabase(JOB_REPOSITORY_DATABASE);
 		registry.add("spring.datasource.url", () -> TestPostgres.url(JOB_REPOSITORY_DATABASE));
 		registry.add("spring.datasource.username", () -> TestPostgres.USER);
-		// every test class with its own properties gets its own cached context and pool: keep each pool small
+		// every test class with its own properties gets its own cached context and pool:
+		// keep each pool small
 		registry.add("spring.datasource.hikari.maximum-pool-size", () -> "4");
 		registry.add("spring.datasource.hikari.minimum-idle", () -> "1");
 		registry.add("spring.batch.jdbc.initialize-schema", () -> "never");
@@ -47,7 +55,10 @@ public final class JobTestSupport {
 		registry.add("drbatch.dump.parts-in-flight", () -> "2");
 	}
 
-	/** Runs a command, feeding it {@code stdin} (may be null), and returns its standard output; fails on a non-zero exit. */
+	/**
+	 * Runs a command, feeding it {@code stdin} (may be null), and returns its standard
+	 * output; fails on a non-zero exit.
+	 */
 	public static String run(List<String> command, InputStream stdin) {
 		try {
 			Process process = new ProcessBuilder(command).redirectErrorStream(true).start();

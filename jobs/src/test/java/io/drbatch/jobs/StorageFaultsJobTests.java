@@ -38,12 +38,14 @@ import io.drbatch.testing.TestS3;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Every job against stores that misbehave: the primary and the secondary are each reached through a fault proxy
- * that injects 500 InternalError, 503 SlowDown, connections dropped (a GET's body cut off halfway, other requests
- * left unanswered) and latency spikes. At a 5% fault rate (seeded) daily-dump, restore-drill, replication and
- * retention complete with verified data; at 100% each fails with the store named as the cause, and nothing
- * half-written is visible afterwards: no backup without its objects, no new backup, no copy vouched for.
- * The figures (requests, faults per kind) go to {@code target/storage-faults.tsv}.
+ * Every job against stores that misbehave: the primary and the secondary are each reached
+ * through a fault proxy that injects 500 InternalError, 503 SlowDown, connections dropped
+ * (a GET's body cut off halfway, other requests left unanswered) and latency spikes. At a
+ * 5% fault rate (seeded) daily-dump, restore-drill, replication and retention complete
+ * with verified data; at 100% each fails with the store named as the cause, and nothing
+ * half-written is visible afterwards: no backup without its objects, no new backup, no
+ * copy vouched for. The figures (requests, faults per kind) go to
+ * {@code target/storage-faults.tsv}.
  */
 @SpringBootTest(classes = JobsTestApplication.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -64,8 +66,12 @@ class StorageFaultsJobTests {
 
 	private static final FaultProxy SECOND = new FaultProxy(SECOND_SERVER);
 
-	/** Dates of this run's job instances: far in the past, different on every run (the job repository persists). */
-	private static final LocalDate FIRST_DATE = LocalDate.of(1700, 1, 1).plusDays(new java.util.Random().nextInt(60_000));
+	/**
+	 * Dates of this run's job instances: far in the past, different on every run (the job
+	 * repository persists).
+	 */
+	private static final LocalDate FIRST_DATE = LocalDate.of(1700, 1, 1)
+		.plusDays(new java.util.Random().nextInt(60_000));
 
 	@DynamicPropertySource
 	static void properties(DynamicPropertyRegistry registry) {
@@ -130,31 +136,43 @@ class StorageFaultsJobTests {
 		SECOND.chaos(0.05, SEED + 5, request -> true);
 		List<String> outcomes = new ArrayList<>();
 		for (int i = 0; i < 3; i++) {
-			outcomes.add(run("daily-dump", this.jobOperator.start(this.dailyDump, new JobParametersBuilder()
-				.addString("database", SOURCE).addString("backup.date", nextDate()).toJobParameters())));
+			outcomes.add(run("daily-dump",
+					this.jobOperator.start(this.dailyDump,
+							new JobParametersBuilder().addString("database", SOURCE)
+								.addString("backup.date", nextDate())
+								.toJobParameters())));
 		}
 		for (int i = 0; i < 2; i++) {
-			outcomes.add(run("restore-drill", this.jobOperator.start(this.restoreDrill, new JobParametersBuilder()
-				.addString("database", SOURCE).addString("drill.date", nextDate()).toJobParameters())));
+			outcomes.add(run("restore-drill",
+					this.jobOperator.start(this.restoreDrill,
+							new JobParametersBuilder().addString("database", SOURCE)
+								.addString("drill.date", nextDate())
+								.toJobParameters())));
 		}
 		for (int i = 0; i < 2; i++) {
 			if (i > 0) {
 				TestS3.deleteBucket(SECOND_SERVER, SECOND_BUCKET);
 				TestS3.createBucket(SECOND_SERVER, SECOND_BUCKET);
 			}
-			outcomes.add(run("replication", this.jobOperator.start(this.replication, new JobParametersBuilder()
-				.addString("replication.date", Instant.now().toString()).addString("test.run", SOURCE + i).toJobParameters())));
+			outcomes.add(run("replication",
+					this.jobOperator.start(this.replication,
+							new JobParametersBuilder().addString("replication.date", Instant.now().toString())
+								.addString("test.run", SOURCE + i)
+								.toJobParameters())));
 		}
-		outcomes.add(run("retention", this.jobOperator.start(this.retention, new JobParametersBuilder()
-			.addString("retention.date", LocalDate.now().plusDays(10).toString())
-			.addString("dry-run", "false")
-			.addString("test.run", SOURCE)
-			.toJobParameters())));
+		outcomes.add(run("retention",
+				this.jobOperator.start(this.retention,
+						new JobParametersBuilder().addString("retention.date", LocalDate.now().plusDays(10).toString())
+							.addString("dry-run", "false")
+							.addString("test.run", SOURCE)
+							.toJobParameters())));
 
 		record("5% on both", PRIMARY, SECOND);
 		assertThat(outcomes).as("job outcomes at 5%% faults").containsOnly("COMPLETED");
-		assertThat(PRIMARY.injected().values().stream().mapToInt(Integer::intValue).sum()).as("faults on the primary").isPositive();
-		assertThat(SECOND.injected().values().stream().mapToInt(Integer::intValue).sum()).as("faults on the secondary").isPositive();
+		assertThat(PRIMARY.injected().values().stream().mapToInt(Integer::intValue).sum()).as("faults on the primary")
+			.isPositive();
+		assertThat(SECOND.injected().values().stream().mapToInt(Integer::intValue).sum()).as("faults on the secondary")
+			.isPositive();
 		PRIMARY.clear();
 		SECOND.clear();
 		List<BackupManifest> kept = catalog(TestS3.ENDPOINT, BUCKET);
@@ -173,37 +191,50 @@ class StorageFaultsJobTests {
 		PRIMARY.chaos(1.0, SEED + 2, request -> true, FaultProxy.Fault.SERVER_ERROR, FaultProxy.Fault.SLOW_DOWN,
 				FaultProxy.Fault.RESET);
 		List<JobExecution> executions = new ArrayList<>(List.of(
-				this.jobOperator.start(this.dailyDump, new JobParametersBuilder().addString("database", SOURCE)
-					.addString("backup.date", nextDate()).toJobParameters()),
-				this.jobOperator.start(this.restoreDrill, new JobParametersBuilder().addString("database", SOURCE)
-					.addString("drill.date", nextDate()).toJobParameters()),
-				this.jobOperator.start(this.replication, new JobParametersBuilder()
-					.addString("replication.date", Instant.now().toString()).addString("test.run", SOURCE + "-2").toJobParameters()),
-				this.jobOperator.start(this.retention, new JobParametersBuilder()
-					.addString("retention.date", LocalDate.now().plusDays(20).toString()).addString("dry-run", "false")
-					.addString("test.run", SOURCE + "-2").toJobParameters())));
+				this.jobOperator.start(this.dailyDump,
+						new JobParametersBuilder().addString("database", SOURCE)
+							.addString("backup.date", nextDate())
+							.toJobParameters()),
+				this.jobOperator.start(this.restoreDrill,
+						new JobParametersBuilder().addString("database", SOURCE)
+							.addString("drill.date", nextDate())
+							.toJobParameters()),
+				this.jobOperator.start(this.replication,
+						new JobParametersBuilder().addString("replication.date", Instant.now().toString())
+							.addString("test.run", SOURCE + "-2")
+							.toJobParameters()),
+				this.jobOperator.start(this.retention,
+						new JobParametersBuilder().addString("retention.date", LocalDate.now().plusDays(20).toString())
+							.addString("dry-run", "false")
+							.addString("test.run", SOURCE + "-2")
+							.toJobParameters())));
 		record("100% on the primary", PRIMARY);
 		PRIMARY.clear();
 		// the secondary alone failing: replication of a backup it lacks fails naming it
 		try (S3ObjectStore copy = new S3ObjectStore(TestS3.target("second", SECOND_SERVER, SECOND_BUCKET, "it"))) {
 			BackupManifest newest = copiesBefore.get(0);
-			copy.delete(io.drbatch.manifest.BackupLayout.manifestKey(newest.tier(), newest.database(), newest.backupId()));
+			copy.delete(
+					io.drbatch.manifest.BackupLayout.manifestKey(newest.tier(), newest.database(), newest.backupId()));
 		}
 		SECOND.chaos(1.0, SEED + 3, request -> true, FaultProxy.Fault.SERVER_ERROR, FaultProxy.Fault.SLOW_DOWN,
 				FaultProxy.Fault.RESET);
-		executions.add(this.jobOperator.start(this.replication, new JobParametersBuilder()
-			.addString("replication.date", Instant.now().toString()).addString("test.run", SOURCE + "-3").toJobParameters()));
+		executions.add(this.jobOperator.start(this.replication,
+				new JobParametersBuilder().addString("replication.date", Instant.now().toString())
+					.addString("test.run", SOURCE + "-3")
+					.toJobParameters()));
 		record("100% on the secondary", SECOND);
 		SECOND.clear();
 
 		for (JobExecution execution : executions) {
 			String job = execution.getJobInstance().getJobName();
 			assertThat(execution.getStatus()).as(job).isEqualTo(BatchStatus.FAILED);
-			DrbatchException failure = execution.getAllFailureExceptions().stream()
+			DrbatchException failure = execution.getAllFailureExceptions()
+				.stream()
 				.map(DrbatchException::find)
 				.flatMap(java.util.Optional::stream)
 				.findFirst()
-				.orElseThrow(() -> new AssertionError(job + " failed without a named cause: " + execution.getAllFailureExceptions()));
+				.orElseThrow(() -> new AssertionError(
+						job + " failed without a named cause: " + execution.getAllFailureExceptions()));
 			assertThat(failure.kind()).as(job + ": " + failure.getMessage())
 				.isIn(FailureKind.STORE_UNAVAILABLE, FailureKind.REPLICATION_BEHIND);
 			assertThat(failure.getMessage()).as(job).containsAnyOf("target 'primary'", "target 'second'", "'second'");
@@ -215,7 +246,8 @@ class StorageFaultsJobTests {
 		List<BackupManifest> copiesAfter = catalog(SECOND_SERVER, SECOND_BUCKET);
 		assertThat(copiesAfter).as("no copy was vouched for by a manifest while the secondary failed")
 			.extracting(BackupManifest::backupId)
-			.containsExactlyElementsOf(copiesBefore.subList(1, copiesBefore.size()).stream().map(BackupManifest::backupId).toList());
+			.containsExactlyElementsOf(
+					copiesBefore.subList(1, copiesBefore.size()).stream().map(BackupManifest::backupId).toList());
 		assertIntact(SECOND_SERVER, SECOND_BUCKET, copiesAfter);
 	}
 
@@ -224,13 +256,17 @@ class StorageFaultsJobTests {
 				: job + " " + execution.getStatus() + ": " + execution.getAllFailureExceptions();
 	}
 
-	/** One line per proxy: phase, proxy, requests seen, then 500s, 503s, resets and latency spikes injected. */
+	/**
+	 * One line per proxy: phase, proxy, requests seen, then 500s, 503s, resets and
+	 * latency spikes injected.
+	 */
 	private void record(String phase, FaultProxy... proxies) {
 		for (FaultProxy proxy : proxies) {
 			Map<FaultProxy.Fault, Integer> injected = proxy.injected();
-			this.figures.add(phase + "\t" + (proxy == PRIMARY ? "primary" : "second") + "\t" + proxy.chaosCandidates() + "\t"
-					+ injected.get(FaultProxy.Fault.SERVER_ERROR) + "\t" + injected.get(FaultProxy.Fault.SLOW_DOWN) + "\t"
-					+ injected.get(FaultProxy.Fault.RESET) + "\t" + injected.get(FaultProxy.Fault.LATENCY));
+			this.figures
+				.add(phase + "\t" + (proxy == PRIMARY ? "primary" : "second") + "\t" + proxy.chaosCandidates() + "\t"
+						+ injected.get(FaultProxy.Fault.SERVER_ERROR) + "\t" + injected.get(FaultProxy.Fault.SLOW_DOWN)
+						+ "\t" + injected.get(FaultProxy.Fault.RESET) + "\t" + injected.get(FaultProxy.Fault.LATENCY));
 		}
 	}
 
@@ -244,7 +280,8 @@ class StorageFaultsJobTests {
 		try (S3ObjectStore store = new S3ObjectStore(TestS3.target("check", server, bucket, "it"))) {
 			for (BackupManifest backup : backups) {
 				for (BackupManifest.StoredObject object : backup.objects()) {
-					assertThat(TestS3.sha256(store, object.key())).as(object.key() + " on " + server).isEqualTo(object.sha256());
+					assertThat(TestS3.sha256(store, object.key())).as(object.key() + " on " + server)
+						.isEqualTo(object.sha256());
 				}
 			}
 		}

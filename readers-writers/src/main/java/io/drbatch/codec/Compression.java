@@ -12,19 +12,19 @@ import com.github.luben.zstd.ZstdInputStream;
 import com.github.luben.zstd.ZstdOutputStream;
 
 /**
- * Stream compression of backup objects. Each algorithm writes a standard container ({@code .zst} frames,
- * {@code .gz} members) so that a stored dump can be decompressed by the {@code zstd} or {@code gunzip}
- * command-line tools without drbatch. Streams returned here are not thread-safe.
+ * Stream compression of backup objects. Each algorithm writes a standard container
+ * ({@code .zst} frames, {@code .gz} members) so that a stored dump can be decompressed by
+ * the {@code zstd} or {@code gunzip} command-line tools without drbatch. Streams returned
+ * here are not thread-safe.
  */
 public enum Compression {
 
 	/**
-	 * Default level 1: a dump is bound by pg_dump's single server backend, and level 1 keeps up with it while
-	 * leaving CPU to the database; level 3 stores about 3% less for about twice the CPU (bench/dump.sh).
+	 * Default level 1: a dump is bound by pg_dump's single server backend, and level 1
+	 * keeps up with it while leaving CPU to the database; level 3 stores about 3% less
+	 * for about twice the CPU (bench/dump.sh).
 	 */
-	ZSTD("zst", 1, 19, 1),
-	GZIP("gz", 1, 9, 6),
-	NONE("", 0, 0, 0);
+	ZSTD("zst", 1, 19, 1), GZIP("gz", 1, 9, 6), NONE("", 0, 0, 0);
 
 	private static final int GZIP_BUFFER = 256 * 1024;
 
@@ -69,8 +69,10 @@ public enum Compression {
 	}
 
 	/**
-	 * Wraps {@code out}; closing the returned stream finishes the container and closes {@code out}.
-	 * @param workers extra zstd compression threads (0 compresses on the calling thread); ignored by gzip
+	 * Wraps {@code out}; closing the returned stream finishes the container and closes
+	 * {@code out}.
+	 * @param workers extra zstd compression threads (0 compresses on the calling thread);
+	 * ignored by gzip
 	 */
 	public OutputStream compress(OutputStream out, int level, int workers) throws IOException {
 		switch (this) {
@@ -92,7 +94,10 @@ public enum Compression {
 		}
 	}
 
-	/** Wraps {@code in} with the matching decompressor; concatenated gzip members and zstd frames are read whole. */
+	/**
+	 * Wraps {@code in} with the matching decompressor; concatenated gzip members and zstd
+	 * frames are read whole.
+	 */
 	public InputStream decompress(InputStream in) throws IOException {
 		switch (this) {
 			case ZSTD:

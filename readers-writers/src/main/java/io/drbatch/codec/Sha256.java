@@ -6,7 +6,10 @@ import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 
-/** SHA-256 helpers, including the composite checksum that S3 reports for a multipart object. */
+/**
+ * SHA-256 helpers, including the composite checksum that S3 reports for a multipart
+ * object.
+ */
 public final class Sha256 {
 
 	private Sha256() {
@@ -36,8 +39,8 @@ public final class Sha256 {
 	}
 
 	/**
-	 * The S3 composite checksum of a multipart object: base64 of SHA-256 over the concatenated binary part
-	 * digests, followed by {@code -<number of parts>}.
+	 * The S3 composite checksum of a multipart object: base64 of SHA-256 over the
+	 * concatenated binary part digests, followed by {@code -<number of parts>}.
 	 */
 	public static String composite(List<byte[]> partDigests) {
 		MessageDigest digest = newDigest();

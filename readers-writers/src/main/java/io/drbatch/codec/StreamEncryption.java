@@ -23,18 +23,22 @@ import io.drbatch.failure.DrbatchException;
 import io.drbatch.failure.FailureKind;
 
 /**
- * Client-side encryption of a backup object: AES-256-GCM over segments of 1 MiB, so that a stream of any size is
- * encrypted and decrypted in bounded memory and every segment is authenticated before its bytes are used.
+ * Client-side encryption of a backup object: AES-256-GCM over segments of 1 MiB, so that
+ * a stream of any size is encrypted and decrypted in bounded memory and every segment is
+ * authenticated before its bytes are used.
  *
- * <p>Format, version 1: a header ({@code DRBENC1\0}, the key id's length in one byte, the key id in UTF-8, a
- * random 7-byte nonce prefix), then each segment's ciphertext and 16-byte tag. A segment's 12-byte nonce is the
- * prefix, the segment's index (4 bytes, big-endian) and a last-segment flag (1 byte), and the header is its
- * associated data: a segment cannot be moved, dropped, or taken from another object, and a stream cut at a
- * segment boundary lacks its flagged last segment, so truncation is detected too. The key id is the key's
- * fingerprint ({@code sha256:} and 16 hex digits of the SHA-256 of the key), which names a key without revealing
- * it.
+ * <p>
+ * Format, version 1: a header ({@code DRBENC1\0}, the key id's length in one byte, the
+ * key id in UTF-8, a random 7-byte nonce prefix), then each segment's ciphertext and
+ * 16-byte tag. A segment's 12-byte nonce is the prefix, the segment's index (4 bytes,
+ * big-endian) and a last-segment flag (1 byte), and the header is its associated data: a
+ * segment cannot be moved, dropped, or taken from another object, and a stream cut at a
+ * segment boundary lacks its flagged last segment, so truncation is detected too. The key
+ * id is the key's fingerprint ({@code sha256:} and 16 hex digits of the SHA-256 of the
+ * key), which names a key without revealing it.
  *
- * <p>Immutable and thread-safe; each stream it makes is for one thread.
+ * <p>
+ * Immutable and thread-safe; each stream it makes is for one thread.
  */
 public final class StreamEncryption {
 
@@ -58,7 +62,8 @@ public final class StreamEncryption {
 	private StreamEncryption(byte[] key) {
 		if (key.length != 32) {
 			throw new DrbatchException(FailureKind.BAD_CONFIGURATION,
-					"an encryption key must be 32 bytes (AES-256), base64-encoded; this one has " + key.length + " bytes");
+					"an encryption key must be 32 bytes (AES-256), base64-encoded; this one has " + key.length
+							+ " bytes");
 		}
 		this.key = new SecretKeySpec(key, "AES");
 		this.keyId = fingerprint(key);
@@ -71,8 +76,8 @@ public final class StreamEncryption {
 			key = Base64.getDecoder().decode(base64.strip());
 		}
 		catch (IllegalArgumentException ex) {
-			throw new DrbatchException(FailureKind.BAD_CONFIGURATION, source + " is not base64 (a 32-byte key, e.g. "
-					+ "from 'openssl rand -base64 32')");
+			throw new DrbatchException(FailureKind.BAD_CONFIGURATION,
+					source + " is not base64 (a 32-byte key, e.g. " + "from 'openssl rand -base64 32')");
 		}
 		try {
 			return new StreamEncryption(key);
@@ -99,7 +104,10 @@ public final class StreamEncryption {
 		return "StreamEncryption[" + this.keyId + "]";
 	}
 
-	/** Encrypts what is written into {@code out}; closing the returned stream writes the last segment and closes {@code out}. */
+	/**
+	 * Encrypts what is written into {@code out}; closing the returned stream writes the
+	 * last segment and closes {@code out}.
+	 */
 	public OutputStream encrypt(OutputStream out) throws IOException {
 		byte[] noncePrefix = new byte[NONCE_PREFIX_BYTES];
 		RANDOM.nextBytes(noncePrefix);
@@ -109,11 +117,13 @@ public final class StreamEncryption {
 	}
 
 	/**
-	 * Decrypts a stream written by {@link #encrypt} with the key among {@code keys} (by key id) that it names.
-	 * Fails with {@link FailureKind#BAD_CONFIGURATION} naming the key id when no configured key matches, and with
-	 * {@link FailureKind#INTEGRITY} when the bytes were altered, truncated or are not an encrypted backup.
+	 * Decrypts a stream written by {@link #encrypt} with the key among {@code keys} (by
+	 * key id) that it names. Fails with {@link FailureKind#BAD_CONFIGURATION} naming the
+	 * key id when no configured key matches, and with {@link FailureKind#INTEGRITY} when
+	 * the bytes were altered, truncated or are not an encrypted backup.
 	 */
-	public static InputStream decrypt(InputStream in, Map<String, StreamEncryption> keys, String object) throws IOException {
+	public static InputStream decrypt(InputStream in, Map<String, StreamEncryption> keys, String object)
+			throws IOException {
 		DataInputStream data = new DataInputStream(in);
 		byte[] magic = new byte[MAGIC.length];
 		try {
@@ -129,10 +139,11 @@ public final class StreamEncryption {
 			data.readFully(noncePrefix);
 			StreamEncryption encryption = keys.get(keyId);
 			if (encryption == null) {
-				throw new DrbatchException(FailureKind.BAD_CONFIGURATION, object + " is encrypted with key " + keyId
-						+ ", and no configured key has that id" + (keys.isEmpty() ? " (no encryption key is configured)"
-								: " (configured: " + String.join(", ", keys.keySet()) + ")")
-						+ "; set drbatch.targets[N].encryption.key-env or .key-file to that key");
+				throw new DrbatchException(FailureKind.BAD_CONFIGURATION,
+						object + " is encrypted with key " + keyId + ", and no configured key has that id"
+								+ (keys.isEmpty() ? " (no encryption key is configured)"
+										: " (configured: " + String.join(", ", keys.keySet()) + ")")
+								+ "; set drbatch.targets[N].encryption.key-env or .key-file to that key");
 			}
 			return encryption.new Decrypting(data, header(keyId, noncePrefix), noncePrefix, object);
 		}
@@ -168,7 +179,10 @@ public final class StreamEncryption {
 		return new DrbatchException(FailureKind.INTEGRITY, "cannot decrypt " + object + ": " + why);
 	}
 
-	/** Buffers one segment, encrypts it when full; the last (possibly empty) segment at close. */
+	/**
+	 * Buffers one segment, encrypts it when full; the last (possibly empty) segment at
+	 * close.
+	 */
 	private final class Encrypting extends FilterOutputStream {
 
 		private final byte[] header;
@@ -236,7 +250,10 @@ public final class StreamEncryption {
 
 	}
 
-	/** Reads and authenticates one segment at a time, looking one byte ahead to know the last one. */
+	/**
+	 * Reads and authenticates one segment at a time, looking one byte ahead to know the
+	 * last one.
+	 */
 	private final class Decrypting extends InputStream {
 
 		private final DataInputStream in;
@@ -308,8 +325,9 @@ public final class StreamEncryption {
 					.doFinal(this.sealed, 0, filled);
 			}
 			catch (javax.crypto.AEADBadTagException ex) {
-				throw integrity(this.object, "segment " + this.index + " fails authentication: the object was altered or "
-						+ "truncated, or the key with its id is not the key it was encrypted with");
+				throw integrity(this.object,
+						"segment " + this.index + " fails authentication: the object was altered or "
+								+ "truncated, or the key with its id is not the key it was encrypted with");
 			}
 			catch (GeneralSecurityException ex) {
 				throw new IOException("decryption failed", ex);

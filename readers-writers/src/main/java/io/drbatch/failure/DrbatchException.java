@@ -3,9 +3,10 @@ package io.drbatch.failure;
 import java.util.Optional;
 
 /**
- * An expected failure with a message written for an operator: one line that names the thing that failed
- * (a configuration key, a target, a database, an object) and, where known, what to do. The CLI prints the
- * message and exits with the code of its {@link FailureKind}; callers never need its stack trace.
+ * An expected failure with a message written for an operator: one line that names the
+ * thing that failed (a configuration key, a target, a database, an object) and, where
+ * known, what to do. The CLI prints the message and exits with the code of its
+ * {@link FailureKind}; callers never need its stack trace.
  */
 public class DrbatchException extends RuntimeException {
 
@@ -25,7 +26,9 @@ public class DrbatchException extends RuntimeException {
 		return this.kind;
 	}
 
-	/** The first {@link DrbatchException} in the cause chain of {@code failure}, if any. */
+	/**
+	 * The first {@link DrbatchException} in the cause chain of {@code failure}, if any.
+	 */
 	public static Optional<DrbatchException> find(Throwable failure) {
 		for (Throwable t = failure; t != null; t = t.getCause()) {
 			if (t instanceof DrbatchException drbatch) {

@@ -2,8 +2,8 @@ package io.drbatch.failure;
 
 /**
  * What went wrong, in terms an operator acts on. Each kind maps to one process exit code
- * (see the exit code table in README.md); {@link #transientFailure()} tells whether retrying the same
- * operation later can succeed without anyone changing anything.
+ * (see the exit code table in README.md); {@link #transientFailure()} tells whether
+ * retrying the same operation later can succeed without anyone changing anything.
  */
 public enum FailureKind {
 
@@ -15,17 +15,26 @@ public enum FailureKind {
 	DATABASE_UNAVAILABLE(true),
 	/** A PostgreSQL client tool is missing or older than the server. */
 	TOOL_MISMATCH(false),
-	/** The object store rejected the credentials (InvalidAccessKeyId, SignatureDoesNotMatch, AccessDenied). */
+	/**
+	 * The object store rejected the credentials (InvalidAccessKeyId,
+	 * SignatureDoesNotMatch, AccessDenied).
+	 */
 	STORE_ACCESS_DENIED(false),
 	/** The configured bucket does not exist. */
 	STORE_BUCKET_MISSING(false),
 	/** The object store cannot be reached or answers with server errors. */
 	STORE_UNAVAILABLE(true),
-	/** Stored data does not match what was written or recorded (size, checksum, row count). */
+	/**
+	 * Stored data does not match what was written or recorded (size, checksum, row
+	 * count).
+	 */
 	INTEGRITY(false),
 	/** A child process (pg_dump, pg_restore, psql) failed. */
 	TOOL_FAILED(true),
-	/** A secondary target lacks some of the primary's backups (down, or a copy failed); a later run catches up. */
+	/**
+	 * A secondary target lacks some of the primary's backups (down, or a copy failed); a
+	 * later run catches up.
+	 */
 	REPLICATION_BEHIND(true);
 
 	private final boolean transientFailure;

@@ -12,8 +12,9 @@ import io.drbatch.store.ObjectInfo;
 import io.drbatch.store.ObjectStore;
 
 /**
- * The backups in one target, read from their manifests (never inferred from key names). A folder without a
- * manifest is not a backup and is not listed. Stateless; thread-safe as far as the store is.
+ * The backups in one target, read from their manifests (never inferred from key names). A
+ * folder without a manifest is not a backup and is not listed. Stateless; thread-safe as
+ * far as the store is.
  */
 public final class BackupCatalog {
 
@@ -26,8 +27,8 @@ public final class BackupCatalog {
 	}
 
 	/**
-	 * Every backup of {@code database} (or of every database when {@code null}) in every tier, newest snapshot
-	 * first.
+	 * Every backup of {@code database} (or of every database when {@code null}) in every
+	 * tier, newest snapshot first.
 	 */
 	public List<BackupManifest> list(String database) {
 		List<BackupManifest> manifests = new ArrayList<>();

@@ -9,12 +9,11 @@ import io.drbatch.codec.Compression;
 import io.drbatch.pg.DumpFormat;
 
 /**
- * Where a backup's objects live in a bucket, relative to the target prefix:
- * <pre>
+ * Where a backup's objects live in a bucket, relative to the target prefix: <pre>
  * &lt;tier&gt;/&lt;database&gt;/&lt;backupId&gt;/dump.&lt;format ext&gt;[.&lt;compression ext&gt;]
  * &lt;tier&gt;/&lt;database&gt;/&lt;backupId&gt;/manifest.json      (written last)
- * </pre>
- * Key names locate objects; they never decide which backup is newest (manifests do).
+ * </pre> Key names locate objects; they never decide which backup is newest (manifests
+ * do).
  */
 public final class BackupLayout {
 

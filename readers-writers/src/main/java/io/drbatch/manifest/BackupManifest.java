@@ -4,12 +4,13 @@ import java.time.Instant;
 import java.util.List;
 
 /**
- * The description of one backup, stored as {@code manifest.json} beside its data and written last: its
- * presence is what makes the objects next to it a backup. Everything needed to restore and verify the backup
- * without drbatch's job repository is here.
+ * The description of one backup, stored as {@code manifest.json} beside its data and
+ * written last: its presence is what makes the objects next to it a backup. Everything
+ * needed to restore and verify the backup without drbatch's job repository is here.
  *
- * @param formatVersion manifest schema version, {@value #FORMAT_VERSION} for this class; version 1 counted an
- * inheritance parent's rows with its children's, version 2 counts each table's own rows ({@link #countsOwnRows()})
+ * @param formatVersion manifest schema version, {@value #FORMAT_VERSION} for this class;
+ * version 1 counted an inheritance parent's rows with its children's, version 2 counts
+ * each table's own rows ({@link #countsOwnRows()})
  * @param backupId the backup's folder name, {@code yyyyMMdd'T'HHmmss'Z'}
  * @param database the configured source name (bucket keys and job parameters use it)
  * @param tier the tier, written as {@code daily}, {@code weekly} or {@code monthly}
@@ -27,7 +28,8 @@ public record BackupManifest(int formatVersion, String backupId, String database
 	}
 
 	/**
-	 * @param snapshotTime start of the exported snapshot's transaction: the instant the backup shows
+	 * @param snapshotTime start of the exported snapshot's transaction: the instant the
+	 * backup shows
 	 */
 	public record Source(String databaseName, String host, int port, String serverVersion, int serverVersionNum,
 			Instant snapshotTime, String snapshotId) {
@@ -36,7 +38,8 @@ public record BackupManifest(int formatVersion, String backupId, String database
 	/**
 	 * @param format {@code custom} or {@code plain}
 	 * @param compression {@code zstd}, {@code gzip} or {@code none}
-	 * @param encryptionKeyId id of the key that encrypted the objects, or {@code null} when not encrypted
+	 * @param encryptionKeyId id of the key that encrypted the objects, or {@code null}
+	 * when not encrypted
 	 * @param uncompressedBytes bytes pg_dump wrote
 	 */
 	public record Dump(String format, String toolVersion, String compression, int compressionLevel,
@@ -46,7 +49,8 @@ public record BackupManifest(int formatVersion, String backupId, String database
 	/**
 	 * @param key key relative to the target prefix
 	 * @param sha256 hex SHA-256 of the bytes as stored
-	 * @param s3Checksum the store's composite checksum ({@code base64-N}), when it reported one
+	 * @param s3Checksum the store's composite checksum ({@code base64-N}), when it
+	 * reported one
 	 */
 	public record StoredObject(String role, String key, long size, String sha256, String s3Checksum, int partCount,
 			long partSize) {
@@ -58,7 +62,10 @@ public record BackupManifest(int formatVersion, String backupId, String database
 	public record Job(String name, long instanceId, long executionId, String drbatchVersion) {
 	}
 
-	/** Whether {@link #tables()} counts each table's own rows ({@code SELECT count(*) FROM ONLY}). */
+	/**
+	 * Whether {@link #tables()} counts each table's own rows
+	 * ({@code SELECT count(*) FROM ONLY}).
+	 */
 	public boolean countsOwnRows() {
 		return this.formatVersion >= 2;
 	}

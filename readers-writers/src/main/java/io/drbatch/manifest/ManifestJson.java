@@ -12,8 +12,9 @@ import io.drbatch.failure.DrbatchException;
 import io.drbatch.failure.FailureKind;
 
 /**
- * Reads and writes manifests as indented JSON with ISO-8601 instants. Unknown fields are ignored on read so
- * that an older drbatch can still restore from a newer manifest. Thread-safe.
+ * Reads and writes manifests as indented JSON with ISO-8601 instants. Unknown fields are
+ * ignored on read so that an older drbatch can still restore from a newer manifest.
+ * Thread-safe.
  */
 public final class ManifestJson {
 
@@ -51,7 +52,10 @@ public final class ManifestJson {
 		}
 	}
 
-	/** The parser's message without its source-location appendix, e.g. "Unexpected end-of-input: expected close marker for Array". */
+	/**
+	 * The parser's message without its source-location appendix, e.g. "Unexpected
+	 * end-of-input: expected close marker for Array".
+	 */
 	private static String brief(String message) {
 		if (message == null) {
 			return "unreadable";

@@ -11,19 +11,25 @@ import io.drbatch.failure.DrbatchException;
 import io.drbatch.failure.FailureKind;
 
 /**
- * A PostgreSQL client tool running as a child process with its password in a private pgpass file. Standard
- * error is drained on a daemon thread into a bounded tail for error messages; standard output is left to
- * the caller. {@link #close()} destroys a process that is still running and removes the pgpass file.
- * Not thread-safe.
+ * A PostgreSQL client tool running as a child process with its password in a private
+ * pgpass file. Standard error is drained on a daemon thread into a bounded tail for error
+ * messages; standard output is left to the caller. {@link #close()} destroys a process
+ * that is still running and removes the pgpass file. Not thread-safe.
  */
 public final class ChildProcess implements AutoCloseable {
 
 	private static final int STDERR_TAIL = 8 * 1024;
 
-	/** Every child process of this JVM that has not been closed yet, for {@link #destroyAll()}. */
+	/**
+	 * Every child process of this JVM that has not been closed yet, for
+	 * {@link #destroyAll()}.
+	 */
 	private static final java.util.Set<ChildProcess> LIVE = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
-	/** Work other than child processes that a stop request ends too, for {@link #destroyAll()}. */
+	/**
+	 * Work other than child processes that a stop request ends too, for
+	 * {@link #destroyAll()}.
+	 */
 	private static final java.util.Set<StopAction> STOP_ACTIONS = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
 	/** A registration of {@link #onDestroyAll}; closing it removes it. */
@@ -57,9 +63,10 @@ public final class ChildProcess implements AutoCloseable {
 	}
 
 	/**
-	 * Kills every child process this JVM started and has not closed: a requested stop ends pg_dump, pg_restore
-	 * and psql at once, and whatever was reading or feeding them fails and cleans up as after any tool failure.
-	 * Work registered with {@link #onDestroyAll} is stopped too.
+	 * Kills every child process this JVM started and has not closed: a requested stop
+	 * ends pg_dump, pg_restore and psql at once, and whatever was reading or feeding them
+	 * fails and cleans up as after any tool failure. Work registered with
+	 * {@link #onDestroyAll} is stopped too.
 	 * @return how many were running
 	 */
 	public static int destroyAll() {
@@ -78,8 +85,9 @@ public final class ChildProcess implements AutoCloseable {
 	}
 
 	/**
-	 * Has {@link #destroyAll()} also run {@code stop} until the returned registration is closed: for work that
-	 * does what a child process would (a table load over JDBC) and must end with them on a stop request.
+	 * Has {@link #destroyAll()} also run {@code stop} until the returned registration is
+	 * closed: for work that does what a child process would (a table load over JDBC) and
+	 * must end with them on a stop request.
 	 */
 	public static StopAction onDestroyAll(Runnable stop) {
 		StopAction action = new StopAction() {
@@ -100,8 +108,8 @@ public final class ChildProcess implements AutoCloseable {
 	}
 
 	/**
-	 * Starts {@code command} (whose first element is the tool) with the connection's password, if any, in a
-	 * pgpass file. {@code command} must not contain secrets.
+	 * Starts {@code command} (whose first element is the tool) with the connection's
+	 * password, if any, in a pgpass file. {@code command} must not contain secrets.
 	 */
 	public static ChildProcess start(List<String> command, PgConnectionSpec spec, boolean stdinFromParent) {
 		ProcessBuilder builder = new ProcessBuilder(command);
@@ -151,7 +159,10 @@ public final class ChildProcess implements AutoCloseable {
 		return this.process.getOutputStream();
 	}
 
-	/** Waits for the exit and fails with {@link FailureKind#TOOL_FAILED} and the stderr tail on a non-zero status. */
+	/**
+	 * Waits for the exit and fails with {@link FailureKind#TOOL_FAILED} and the stderr
+	 * tail on a non-zero status.
+	 */
 	public void waitForSuccess() {
 		int status;
 		try {

@@ -10,25 +10,33 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Copies a pg_dump custom-format archive from a stream into a file while reading its structure: the header, the
- * table of contents, then one data block after another. It tells its {@link Listener} when the table of contents
- * is in the file and, for every data block, once the whole block is in the file; before that call it writes the
- * block's position into the block's TOC entry in the file. pg_dump writing to a pipe leaves those positions
- * unset, which makes {@code pg_restore -j} scan the archive for every table; with them set, pg_restore seeks
- * straight to a block, and can restore it while later blocks are still arriving.
+ * Copies a pg_dump custom-format archive from a stream into a file while reading its
+ * structure: the header, the table of contents, then one data block after another. It
+ * tells its {@link Listener} when the table of contents is in the file and, for every
+ * data block, once the whole block is in the file; before that call it writes the block's
+ * position into the block's TOC entry in the file. pg_dump writing to a pipe leaves those
+ * positions unset, which makes {@code pg_restore -j} scan the archive for every table;
+ * with them set, pg_restore seeks straight to a block, and can restore it while later
+ * blocks are still arriving.
  *
- * <p>While copying a table's data block it also tells its listener, every {@value #ROW_RANGE_BYTES} bytes or so
- * and at the block's end, which range of whole rows is now in the file ({@link Listener#rowsWritten}), so that a
- * table can be loaded in slices over several connections while later rows still arrive
+ * <p>
+ * While copying a table's data block it also tells its listener, every
+ * {@value #ROW_RANGE_BYTES} bytes or so and at the block's end, which range of whole rows
+ * is now in the file ({@link Listener#rowsWritten}), so that a table can be loaded in
+ * slices over several connections while later rows still arrive
  * ({@link ParallelTableLoader}).
  *
- * <p>Archive versions 1.12 to 1.16 (pg_dump 9.x to 17) are understood. Any other version, or a structure that does
- * not parse, is still copied byte for byte; the copy then reports {@link Result#indexed()} false and the caller
- * restores it the ordinary way. Not thread-safe: one thread copies; the listener is called on that thread.
+ * <p>
+ * Archive versions 1.12 to 1.16 (pg_dump 9.x to 17) are understood. Any other version, or
+ * a structure that does not parse, is still copied byte for byte; the copy then reports
+ * {@link Result#indexed()} false and the caller restores it the ordinary way. Not
+ * thread-safe: one thread copies; the listener is called on that thread.
  *
- * <p>One class by design: the archive is parsed in a single pass as it streams by (header, TOC, then block after
- * block), and each step of that parse needs the state the previous one left (offsets, the TOC entries read, the
- * block being copied); splitting it would pass that state around without making any part readable alone.
+ * <p>
+ * One class by design: the archive is parsed in a single pass as it streams by (header,
+ * TOC, then block after block), and each step of that parse needs the state the previous
+ * one left (offsets, the TOC entries read, the block being copied); splitting it would
+ * pass that state around without making any part readable alone.
  */
 public final class CustomArchiveSpooler {
 
@@ -65,37 +73,49 @@ public final class CustomArchiveSpooler {
 
 	public static final int SECTION_POST_DATA = 4;
 
-	/** Told about the archive's progress into the file; exceptions it throws stop the copy. */
+	/**
+	 * Told about the archive's progress into the file; exceptions it throws stop the
+	 * copy.
+	 */
 	public interface Listener {
 
 		/** The header and the whole table of contents are in the file. */
 		void tableOfContentsWritten(List<TocEntry> entries, ArchiveFacts facts);
 
 		/**
-		 * The rows of {@code table}'s data block between the chunk headers at {@code from} and {@code to}
-		 * (exclusive) are in the file: each range begins with a row, and the last one of a block ends after the
-		 * block's end marker. Ranges of one block are reported in order, before {@link #dataBlockWritten}.
+		 * The rows of {@code table}'s data block between the chunk headers at
+		 * {@code from} and {@code to} (exclusive) are in the file: each range begins with
+		 * a row, and the last one of a block ends after the block's end marker. Ranges of
+		 * one block are reported in order, before {@link #dataBlockWritten}.
 		 */
 		default void rowsWritten(TocEntry table, long from, long to) {
 		}
 
-		/** The data block of {@code entry} is wholly in the file, and its position is set in the TOC. */
+		/**
+		 * The data block of {@code entry} is wholly in the file, and its position is set
+		 * in the TOC.
+		 */
 		void dataBlockWritten(TocEntry entry, DataBlock block);
 
 	}
 
 	/**
 	 * One entry of the archive's table of contents.
-	 * @param section {@link #SECTION_NONE}, {@link #SECTION_PRE_DATA}, {@link #SECTION_DATA} or
-	 * {@link #SECTION_POST_DATA}, as pg_dump numbers them
+	 *
+	 * @param section {@link #SECTION_NONE}, {@link #SECTION_PRE_DATA},
+	 * {@link #SECTION_DATA} or {@link #SECTION_POST_DATA}, as pg_dump numbers them
 	 * @param hasData whether a data block belongs to it (table data, large objects)
-	 * @param copyStatement the {@code COPY ... FROM stdin;} that loads a table's data block, else {@code null}
+	 * @param copyStatement the {@code COPY ... FROM stdin;} that loads a table's data
+	 * block, else {@code null}
 	 * @param dependencies dump ids of the entries this one depends on
 	 */
 	public record TocEntry(int dumpId, String desc, String namespace, String tag, int section, boolean hasData,
 			String copyStatement, List<Integer> dependencies) {
 
-		/** Whether this is a table's (or partition's) rows, loadable with {@link #copyStatement()}. */
+		/**
+		 * Whether this is a table's (or partition's) rows, loadable with
+		 * {@link #copyStatement()}.
+		 */
 		public boolean isTableData() {
 			return "TABLE DATA".equals(this.desc) && this.copyStatement != null && !this.copyStatement.isBlank();
 		}
@@ -110,6 +130,7 @@ public final class CustomArchiveSpooler {
 
 	/**
 	 * Where one data block lies in the file.
+	 *
 	 * @param start position of the block header
 	 * @param end position after the block
 	 */
@@ -123,16 +144,20 @@ public final class CustomArchiveSpooler {
 
 	/**
 	 * What the archive holds, as far as a loader of its data blocks needs to know.
+	 *
 	 * @param intSize bytes of an integer's magnitude in the archive (chunk lengths)
-	 * @param uncompressedData whether data blocks hold their rows as they are (pg_dump {@code -Z0})
-	 * @param encoding the archive's client encoding (its {@code ENCODING} entry), {@code null} if not read
+	 * @param uncompressedData whether data blocks hold their rows as they are (pg_dump
+	 * {@code -Z0})
+	 * @param encoding the archive's client encoding (its {@code ENCODING} entry),
+	 * {@code null} if not read
 	 */
 	public record ArchiveFacts(int intSize, boolean uncompressedData, String encoding) {
 	}
 
 	/**
 	 * @param bytes bytes copied into the file
-	 * @param indexed whether the structure was read to the end, every data block reported and its position set
+	 * @param indexed whether the structure was read to the end, every data block reported
+	 * and its position set
 	 */
 	public record Result(long bytes, boolean indexed) {
 	}
@@ -147,7 +172,10 @@ public final class CustomArchiveSpooler {
 
 	private final ByteBuffer pending = ByteBuffer.allocate(COPY_BUFFER);
 
-	/** Read ahead from {@link #in}: pg_dump writes table data as one length-prefixed chunk per row. */
+	/**
+	 * Read ahead from {@link #in}: pg_dump writes table data as one length-prefixed chunk
+	 * per row.
+	 */
 	private final byte[] input = new byte[COPY_BUFFER];
 
 	private int inputPosition;
@@ -185,8 +213,9 @@ public final class CustomArchiveSpooler {
 	}
 
 	/**
-	 * Copies the whole stream into the file. An {@link IOException} from the stream or the file ends the copy; one
-	 * from the structure (a version it does not know, a block it cannot read) does not: the rest is copied as is.
+	 * Copies the whole stream into the file. An {@link IOException} from the stream or
+	 * the file ends the copy; one from the structure (a version it does not know, a block
+	 * it cannot read) does not: the rest is copied as is.
 	 */
 	public Result copy() throws IOException {
 		boolean indexed;
@@ -218,7 +247,8 @@ public final class CustomArchiveSpooler {
 		}
 		List<TocEntry> entries = readTableOfContents();
 		flush();
-		this.listener.tableOfContentsWritten(entries, new ArchiveFacts(this.intSize, this.uncompressedData, this.encoding));
+		this.listener.tableOfContentsWritten(entries,
+				new ArchiveFacts(this.intSize, this.uncompressedData, this.encoding));
 		while (true) {
 			int type = nextByte();
 			if (type < 0) {
@@ -344,9 +374,10 @@ public final class CustomArchiveSpooler {
 	}
 
 	/**
-	 * Copies a table's data block (chunks up to the zero-length one that ends it), reporting ranges of whole rows
-	 * as they are in the file. A row of COPY text ends with a newline (a newline inside a value is written as
-	 * {@code \n}), so a chunk that follows one ending with a newline begins a row.
+	 * Copies a table's data block (chunks up to the zero-length one that ends it),
+	 * reporting ranges of whole rows as they are in the file. A row of COPY text ends
+	 * with a newline (a newline inside a value is written as {@code \n}), so a chunk that
+	 * follows one ending with a newline begins a row.
 	 */
 	private void copyRows(TocEntry table) throws IOException {
 		long rangeStart = this.position;
@@ -424,7 +455,10 @@ public final class CustomArchiveSpooler {
 		}
 	}
 
-	/** pg_dump's integer: a sign byte, then {@code intSize} bytes, least significant first. */
+	/**
+	 * pg_dump's integer: a sign byte, then {@code intSize} bytes, least significant
+	 * first.
+	 */
 	private int readInt() throws IOException {
 		int sign = readByte();
 		long value = 0;
@@ -497,7 +531,10 @@ public final class CustomArchiveSpooler {
 		return (major * 256 + minor) * 256 + revision;
 	}
 
-	/** The stream is not the archive structure this class reads; the rest is copied without reading it. */
+	/**
+	 * The stream is not the archive structure this class reads; the rest is copied
+	 * without reading it.
+	 */
 	private static final class MalformedArchive extends IOException {
 
 		MalformedArchive(String message) {

@@ -12,12 +12,14 @@ import io.drbatch.failure.DrbatchException;
 import io.drbatch.failure.FailureKind;
 
 /**
- * A REPEATABLE READ, READ ONLY transaction whose snapshot is exported with {@code pg_export_snapshot()}, so
- * that {@code pg_dump --snapshot} and the row counts here see exactly the same data. The transaction stays
- * open, and the snapshot importable, until {@link #close()}; keep it open until pg_dump has finished.
+ * A REPEATABLE READ, READ ONLY transaction whose snapshot is exported with
+ * {@code pg_export_snapshot()}, so that {@code pg_dump --snapshot} and the row counts
+ * here see exactly the same data. The transaction stays open, and the snapshot
+ * importable, until {@link #close()}; keep it open until pg_dump has finished.
  *
- * <p>Counts cover every table whose data pg_dump writes, as {@link PgTables#withData} lists them.
- * Not thread-safe.
+ * <p>
+ * Counts cover every table whose data pg_dump writes, as {@link PgTables#withData} lists
+ * them. Not thread-safe.
  */
 public final class ExportedSnapshot implements AutoCloseable {
 
@@ -59,8 +61,8 @@ public final class ExportedSnapshot implements AutoCloseable {
 		}
 		catch (SQLException ex) {
 			closeQuietly(connection);
-			throw new DrbatchException(FailureKind.DATABASE_UNAVAILABLE,
-					"cannot export a snapshot of database '" + spec.name() + "': " + PgConnectionSpec.firstLine(ex.getMessage()), ex);
+			throw new DrbatchException(FailureKind.DATABASE_UNAVAILABLE, "cannot export a snapshot of database '"
+					+ spec.name() + "': " + PgConnectionSpec.firstLine(ex.getMessage()), ex);
 		}
 	}
 
@@ -81,7 +83,10 @@ public final class ExportedSnapshot implements AutoCloseable {
 		return this.serverVersionNum;
 	}
 
-	/** The database's size on disk (tables, TOAST and indexes): an upper bound for what a compressed dump stores. */
+	/**
+	 * The database's size on disk (tables, TOAST and indexes): an upper bound for what a
+	 * compressed dump stores.
+	 */
 	public long databaseSize() {
 		try (Statement statement = this.connection.createStatement();
 				java.sql.ResultSet size = statement.executeQuery("SELECT pg_database_size(current_database())")) {
@@ -89,14 +94,15 @@ public final class ExportedSnapshot implements AutoCloseable {
 			return size.getLong(1);
 		}
 		catch (SQLException ex) {
-			throw new DrbatchException(FailureKind.DATABASE_UNAVAILABLE,
-					"cannot read the size of database '" + this.spec.name() + "': " + PgConnectionSpec.firstLine(ex.getMessage()), ex);
+			throw new DrbatchException(FailureKind.DATABASE_UNAVAILABLE, "cannot read the size of database '"
+					+ this.spec.name() + "': " + PgConnectionSpec.firstLine(ex.getMessage()), ex);
 		}
 	}
 
 	/**
-	 * Counts the rows of every dumped table in this snapshot, in schema and table name order. Parallel query is
-	 * switched off for the counts: they run beside pg_dump, and extra workers would take CPU from the dump.
+	 * Counts the rows of every dumped table in this snapshot, in schema and table name
+	 * order. Parallel query is switched off for the counts: they run beside pg_dump, and
+	 * extra workers would take CPU from the dump.
 	 */
 	public List<TableRowCount> countRows() {
 		List<TableRowCount> counts = new ArrayList<>();
@@ -104,18 +110,19 @@ public final class ExportedSnapshot implements AutoCloseable {
 			setting.execute("SET LOCAL max_parallel_workers_per_gather = 0");
 		}
 		catch (SQLException ex) {
-			throw new DrbatchException(FailureKind.DATABASE_UNAVAILABLE,
-					"cannot prepare row counts in database '" + this.spec.name() + "': " + PgConnectionSpec.firstLine(ex.getMessage()), ex);
+			throw new DrbatchException(FailureKind.DATABASE_UNAVAILABLE, "cannot prepare row counts in database '"
+					+ this.spec.name() + "': " + PgConnectionSpec.firstLine(ex.getMessage()), ex);
 		}
 		try {
 			for (PgTables.Table table : PgTables.withData(this.connection)) {
-				counts.add(new TableRowCount(table.schema(), table.name(), PgTables.count(this.connection, table.quoted())));
+				counts.add(new TableRowCount(table.schema(), table.name(),
+						PgTables.count(this.connection, table.quoted())));
 			}
 			return counts;
 		}
 		catch (SQLException ex) {
-			throw new DrbatchException(FailureKind.DATABASE_UNAVAILABLE,
-					"cannot count rows in database '" + this.spec.name() + "': " + PgConnectionSpec.firstLine(ex.getMessage()), ex);
+			throw new DrbatchException(FailureKind.DATABASE_UNAVAILABLE, "cannot count rows in database '"
+					+ this.spec.name() + "': " + PgConnectionSpec.firstLine(ex.getMessage()), ex);
 		}
 	}
 
@@ -125,7 +132,8 @@ public final class ExportedSnapshot implements AutoCloseable {
 			this.connection.rollback();
 		}
 		catch (SQLException ex) {
-			// the connection may already be gone; closing it ends the transaction either way
+			// the connection may already be gone; closing it ends the transaction either
+			// way
 		}
 		closeQuietly(this.connection);
 	}

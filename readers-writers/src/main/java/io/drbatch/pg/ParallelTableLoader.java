@@ -28,28 +28,36 @@ import io.drbatch.failure.DrbatchException;
 import io.drbatch.failure.FailureKind;
 
 /**
- * Loads tables' rows from a spooled pg_dump custom-format archive into a database whose schema is in place, over
- * several connections at once, each slice of rows with pg_dump's own {@code COPY ... FROM stdin} of its table and
- * the archive's bytes as they are. Slices are the ranges of whole rows {@link CustomArchiveSpooler} reports (about
- * {@value CustomArchiveSpooler#ROW_RANGE_BYTES} bytes each), so that, unlike {@code pg_restore -j}, which loads a
- * table on one connection, a large table loads on every connection at once (two connections load the benchmark's
- * 1.3 GB table in 60% of the time one takes), and loading can start while later rows still arrive. A connection
- * takes the next waiting slice of the table with the most rows reported so far, so that the largest table, whose
- * indexes take longest to build, is loaded first, and the caller can build them while the others still load
- * ({@link SliceListener}).
+ * Loads tables' rows from a spooled pg_dump custom-format archive into a database whose
+ * schema is in place, over several connections at once, each slice of rows with pg_dump's
+ * own {@code COPY ... FROM stdin} of its table and the archive's bytes as they are.
+ * Slices are the ranges of whole rows {@link CustomArchiveSpooler} reports (about
+ * {@value CustomArchiveSpooler#ROW_RANGE_BYTES} bytes each), so that, unlike
+ * {@code pg_restore -j}, which loads a table on one connection, a large table loads on
+ * every connection at once (two connections load the benchmark's 1.3 GB table in 60% of
+ * the time one takes), and loading can start while later rows still arrive. A connection
+ * takes the next waiting slice of the table with the most rows reported so far, so that
+ * the largest table, whose indexes take longest to build, is loaded first, and the caller
+ * can build them while the others still load ({@link SliceListener}).
  *
- * <p>Only for archives whose data is uncompressed and UTF8 (what drbatch writes; the JDBC driver speaks UTF8):
- * {@link #whyNot} says when not. Every session is set up as pg_restore sets its own (no statement, lock or idle
- * timeout, empty search path, row security off), and with no idle session timeout either, since a connection
- * waits for the next slice while a slow download goes on. Each slice is one COPY in its own transaction; the first
- * failure stops the other connections at their next buffer and is thrown by {@link #finish()} naming the table,
- * and a stop request ({@link ChildProcess#destroyAll()}) ends the load the same way: the caller discards or
- * recreates the database, as after a failed pg_restore. Memory: about 1.3 MiB per connection plus the waiting
- * slices' descriptions. Thread-safe: slices may be added from any thread; {@link #start()} and {@link #finish()}
- * once each; the listener is called on the loading threads.
+ * <p>
+ * Only for archives whose data is uncompressed and UTF8 (what drbatch writes; the JDBC
+ * driver speaks UTF8): {@link #whyNot} says when not. Every session is set up as
+ * pg_restore sets its own (no statement, lock or idle timeout, empty search path, row
+ * security off), and with no idle session timeout either, since a connection waits for
+ * the next slice while a slow download goes on. Each slice is one COPY in its own
+ * transaction; the first failure stops the other connections at their next buffer and is
+ * thrown by {@link #finish()} naming the table, and a stop request
+ * ({@link ChildProcess#destroyAll()}) ends the load the same way: the caller discards or
+ * recreates the database, as after a failed pg_restore. Memory: about 1.3 MiB per
+ * connection plus the waiting slices' descriptions. Thread-safe: slices may be added from
+ * any thread; {@link #start()} and {@link #finish()} once each; the listener is called on
+ * the loading threads.
  *
- * <p>One class by design: the queue of slices, the choice of the next one, the per-connection COPY and the shared
- * failure that stops them all are one concurrency protocol, checked as a whole.
+ * <p>
+ * One class by design: the queue of slices, the choice of the next one, the
+ * per-connection COPY and the shared failure that stops them all are one concurrency
+ * protocol, checked as a whole.
  */
 public final class ParallelTableLoader {
 
@@ -57,7 +65,9 @@ public final class ParallelTableLoader {
 
 	private static final int SEND_BUFFER = 256 * 1024;
 
-	/** Rows of one table between two chunk headers of the archive ({@code to} exclusive). */
+	/**
+	 * Rows of one table between two chunk headers of the archive ({@code to} exclusive).
+	 */
 	public record Slice(CustomArchiveSpooler.TocEntry table, long from, long to) {
 
 		long bytes() {
@@ -91,10 +101,16 @@ public final class ParallelTableLoader {
 
 	private final SliceListener listener;
 
-	/** Guards {@link #waiting}, {@link #bytesReported} and {@link #ended}; waited on by idle connections. */
+	/**
+	 * Guards {@link #waiting}, {@link #bytesReported} and {@link #ended}; waited on by
+	 * idle connections.
+	 */
 	private final Object queueLock = new Object();
 
-	/** Slices not taken yet, per table (dump id of its TABLE DATA entry), each table's in order. */
+	/**
+	 * Slices not taken yet, per table (dump id of its TABLE DATA entry), each table's in
+	 * order.
+	 */
 	private final Map<Integer, ArrayDeque<Slice>> waiting = new LinkedHashMap<>();
 
 	private final Map<Integer, Long> bytesReported = new HashMap<>();
@@ -118,7 +134,8 @@ public final class ParallelTableLoader {
 	private volatile long started;
 
 	/**
-	 * @param intSize the archive's integer size ({@link CustomArchiveSpooler.ArchiveFacts#intSize()})
+	 * @param intSize the archive's integer size
+	 * ({@link CustomArchiveSpooler.ArchiveFacts#intSize()})
 	 * @param connections connections loading at once
 	 */
 	public ParallelTableLoader(PgConnectionSpec target, Path archive, int intSize, int connections,
@@ -130,7 +147,10 @@ public final class ParallelTableLoader {
 		this.listener = listener;
 	}
 
-	/** Why this loader cannot load the data of an archive with these facts, or {@code null} when it can. */
+	/**
+	 * Why this loader cannot load the data of an archive with these facts, or
+	 * {@code null} when it can.
+	 */
 	public static String whyNot(CustomArchiveSpooler.ArchiveFacts facts) {
 		if (facts == null) {
 			return "archive header not read";
@@ -154,8 +174,9 @@ public final class ParallelTableLoader {
 	}
 
 	/**
-	 * The next slice of the table with the most bytes reported (the first such table on a tie); waits while none is
-	 * waiting and more may come; {@code null} when none will (ended or failed).
+	 * The next slice of the table with the most bytes reported (the first such table on a
+	 * tie); waits while none is waiting and more may come; {@code null} when none will
+	 * (ended or failed).
 	 */
 	private Slice take() throws InterruptedException {
 		synchronized (this.queueLock) {
@@ -193,7 +214,9 @@ public final class ParallelTableLoader {
 		}
 	}
 
-	/** Opens the connections, which load queued and later slices until {@link #finish()}. */
+	/**
+	 * Opens the connections, which load queued and later slices until {@link #finish()}.
+	 */
 	public synchronized void start() {
 		if (this.started != 0) {
 			throw new IllegalStateException("already started");
@@ -212,8 +235,8 @@ public final class ParallelTableLoader {
 	}
 
 	/**
-	 * Waits until every slice added is loaded (starting the connections if that was not done) and throws the first
-	 * failure.
+	 * Waits until every slice added is loaded (starting the connections if that was not
+	 * done) and throws the first failure.
 	 */
 	public Outcome finish() {
 		synchronized (this) {
@@ -244,13 +267,19 @@ public final class ParallelTableLoader {
 		}
 	}
 
-	/** Stops loading (each connection at its next buffer) for {@code why}, and waits for the connections to end. */
+	/**
+	 * Stops loading (each connection at its next buffer) for {@code why}, and waits for
+	 * the connections to end.
+	 */
 	public void abort(RuntimeException why) {
 		cancel(why);
 		join();
 	}
 
-	/** Stops loading (each connection at its next buffer) for {@code why}, without waiting. */
+	/**
+	 * Stops loading (each connection at its next buffer) for {@code why}, without
+	 * waiting.
+	 */
 	public void cancel(RuntimeException why) {
 		fail(why);
 		endQueue(true);
@@ -377,7 +406,10 @@ public final class ParallelTableLoader {
 		}
 	}
 
-	/** Buffered positional reading of the archive's chunk headers and chunk bytes. Not thread-safe. */
+	/**
+	 * Buffered positional reading of the archive's chunk headers and chunk bytes. Not
+	 * thread-safe.
+	 */
 	private static final class ChunkReader {
 
 		private final FileChannel file;
@@ -407,7 +439,10 @@ public final class ParallelTableLoader {
 			return this.bufferStart + this.offset;
 		}
 
-		/** pg_dump's integer: a sign byte, then {@code intSize} bytes, least significant first. */
+		/**
+		 * pg_dump's integer: a sign byte, then {@code intSize} bytes, least significant
+		 * first.
+		 */
 		int readInt(int intSize) throws IOException {
 			int sign = readByte();
 			long value = 0;

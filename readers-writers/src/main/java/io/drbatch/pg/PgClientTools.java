@@ -11,8 +11,9 @@ import io.drbatch.failure.DrbatchException;
 import io.drbatch.failure.FailureKind;
 
 /**
- * Locates the PostgreSQL client tools and checks that they can handle a server: a pg_dump older than the
- * server's major version cannot dump it and is refused up front. Stateless and thread-safe.
+ * Locates the PostgreSQL client tools and checks that they can handle a server: a pg_dump
+ * older than the server's major version cannot dump it and is refused up front. Stateless
+ * and thread-safe.
  */
 public final class PgClientTools {
 
@@ -24,7 +25,10 @@ public final class PgClientTools {
 		this.pgDump = pgDump;
 	}
 
-	/** The version line the tool prints, e.g. {@code pg_dump (PostgreSQL) 15.20 (Debian 15.20-0+deb12u1)}. */
+	/**
+	 * The version line the tool prints, e.g.
+	 * {@code pg_dump (PostgreSQL) 15.20 (Debian 15.20-0+deb12u1)}.
+	 */
 	public static String versionOf(String tool) {
 		try {
 			Process process = new ProcessBuilder(List.of(tool, "--version")).redirectErrorStream(true).start();
@@ -36,11 +40,13 @@ public final class PgClientTools {
 		}
 		catch (IOException ex) {
 			throw new DrbatchException(FailureKind.TOOL_MISMATCH,
-					"cannot run " + tool + " (is the PostgreSQL client installed and on PATH?): " + ex.getMessage(), ex);
+					"cannot run " + tool + " (is the PostgreSQL client installed and on PATH?): " + ex.getMessage(),
+					ex);
 		}
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
-			throw new DrbatchException(FailureKind.TOOL_MISMATCH, "interrupted while asking " + tool + " its version", ex);
+			throw new DrbatchException(FailureKind.TOOL_MISMATCH, "interrupted while asking " + tool + " its version",
+					ex);
 		}
 	}
 
@@ -48,7 +54,8 @@ public final class PgClientTools {
 	public static int majorVersion(String versionLine) {
 		Matcher matcher = VERSION.matcher(versionLine);
 		if (!matcher.find()) {
-			throw new DrbatchException(FailureKind.TOOL_MISMATCH, "cannot read a PostgreSQL version in '" + versionLine + "'");
+			throw new DrbatchException(FailureKind.TOOL_MISMATCH,
+					"cannot read a PostgreSQL version in '" + versionLine + "'");
 		}
 		return Integer.parseInt(matcher.group(1));
 	}
@@ -62,9 +69,10 @@ public final class PgClientTools {
 		int toolMajor = majorVersion(versionLine);
 		int serverMajor = serverVersionNum / 10000;
 		if (toolMajor < serverMajor) {
-			throw new DrbatchException(FailureKind.TOOL_MISMATCH, this.pgDump + " is version " + toolMajor
-					+ " but the server is version " + serverMajor + "; install a pg_dump of version " + serverMajor
-					+ " or newer and point drbatch.dump.pg-dump-path at it");
+			throw new DrbatchException(FailureKind.TOOL_MISMATCH,
+					this.pgDump + " is version " + toolMajor + " but the server is version " + serverMajor
+							+ "; install a pg_dump of version " + serverMajor
+							+ " or newer and point drbatch.dump.pg-dump-path at it");
 		}
 		return versionLine;
 	}

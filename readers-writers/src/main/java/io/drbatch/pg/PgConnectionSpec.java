@@ -9,15 +9,18 @@ import io.drbatch.failure.DrbatchException;
 import io.drbatch.failure.FailureKind;
 
 /**
- * How to reach one PostgreSQL database. The password is held here only to hand it to the JDBC driver and,
- * through a private pgpass file, to child processes; {@link #toString()} never shows it.
+ * How to reach one PostgreSQL database. The password is held here only to hand it to the
+ * JDBC driver and, through a private pgpass file, to child processes; {@link #toString()}
+ * never shows it.
  *
- * @param name the configured name of this database (what job parameters and bucket keys use)
+ * @param name the configured name of this database (what job parameters and bucket keys
+ * use)
  * @param database the database name on the server
- * @param password the password, or {@code null} for trust, peer or pgpass-based authentication
+ * @param password the password, or {@code null} for trust, peer or pgpass-based
+ * authentication
  */
-public record PgConnectionSpec(String name, String host, int port, String database, String username,
-		String password, String sslMode) {
+public record PgConnectionSpec(String name, String host, int port, String database, String username, String password,
+		String sslMode) {
 
 	public String jdbcUrl() {
 		return "jdbc:postgresql://" + this.host + ":" + this.port + "/" + this.database;
@@ -29,7 +32,8 @@ public record PgConnectionSpec(String name, String host, int port, String databa
 	}
 
 	/**
-	 * Opens a connection, translating failures to reach or log in into {@link FailureKind#DATABASE_UNAVAILABLE}.
+	 * Opens a connection, translating failures to reach or log in into
+	 * {@link FailureKind#DATABASE_UNAVAILABLE}.
 	 */
 	public Connection open(String applicationName) {
 		Properties props = new Properties();
@@ -46,9 +50,8 @@ public record PgConnectionSpec(String name, String host, int port, String databa
 			return DriverManager.getConnection(jdbcUrl(), props);
 		}
 		catch (SQLException ex) {
-			throw new DrbatchException(FailureKind.DATABASE_UNAVAILABLE,
-					"cannot connect to database '" + this.name + "' (" + describe() + "): " + firstLine(ex.getMessage()),
-					ex);
+			throw new DrbatchException(FailureKind.DATABASE_UNAVAILABLE, "cannot connect to database '" + this.name
+					+ "' (" + describe() + "): " + firstLine(ex.getMessage()), ex);
 		}
 	}
 
@@ -62,7 +65,8 @@ public record PgConnectionSpec(String name, String host, int port, String databa
 
 	@Override
 	public String toString() {
-		return "PgConnectionSpec[" + this.name + " " + describe() + (this.password != null ? " password=***" : "") + "]";
+		return "PgConnectionSpec[" + this.name + " " + describe() + (this.password != null ? " password=***" : "")
+				+ "]";
 	}
 
 }

@@ -9,9 +9,9 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Map;
 
 /**
- * A private (0600) pgpass file for one child process, so that a password reaches pg_dump or pg_restore
- * through {@code PGPASSFILE} in its environment and never through its argv. Deleted on {@link #close()}.
- * Not thread-safe; one per child process.
+ * A private (0600) pgpass file for one child process, so that a password reaches pg_dump
+ * or pg_restore through {@code PGPASSFILE} in its environment and never through its argv.
+ * Deleted on {@link #close()}. Not thread-safe; one per child process.
  */
 public final class PgPassFile implements AutoCloseable {
 
@@ -22,8 +22,10 @@ public final class PgPassFile implements AutoCloseable {
 	}
 
 	/**
-	 * Puts {@code PGPASSFILE} (and removes any inherited {@code PGPASSWORD}) in {@code environment}.
-	 * @return the file to close after the process ends, or {@code null} when {@code spec} has no password
+	 * Puts {@code PGPASSFILE} (and removes any inherited {@code PGPASSWORD}) in
+	 * {@code environment}.
+	 * @return the file to close after the process ends, or {@code null} when {@code spec}
+	 * has no password
 	 */
 	public static PgPassFile install(PgConnectionSpec spec, Map<String, String> environment) {
 		environment.remove("PGPASSWORD");

@@ -8,11 +8,12 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The tables whose data pg_dump writes, and their row counts: ordinary tables and partitions (not partitioned
- * parents, which hold no rows of their own), each with its own rows only (an inheritance parent without its
- * children's), unlogged tables, in every schema but the system ones, without
- * tables that belong to extensions. Used on the source at backup time and on the restored database at drill
- * time, so both sides are listed by the same rule. Stateless.
+ * The tables whose data pg_dump writes, and their row counts: ordinary tables and
+ * partitions (not partitioned parents, which hold no rows of their own), each with its
+ * own rows only (an inheritance parent without its children's), unlogged tables, in every
+ * schema but the system ones, without tables that belong to extensions. Used on the
+ * source at backup time and on the restored database at drill time, so both sides are
+ * listed by the same rule. Stateless.
  */
 public final class PgTables {
 
@@ -41,7 +42,8 @@ public final class PgTables {
 
 	public static List<Table> withData(Connection connection) throws SQLException {
 		List<Table> tables = new ArrayList<>();
-		try (Statement statement = connection.createStatement(); ResultSet rs = statement.executeQuery(TABLES_WITH_DATA)) {
+		try (Statement statement = connection.createStatement();
+				ResultSet rs = statement.executeQuery(TABLES_WITH_DATA)) {
 			while (rs.next()) {
 				tables.add(new Table(rs.getString(1), rs.getString(2), rs.getString(3)));
 			}
@@ -49,26 +51,30 @@ public final class PgTables {
 		return tables;
 	}
 
-	/** Quotes an identifier the way {@code quote_ident} does, for names that come from a manifest. */
+	/**
+	 * Quotes an identifier the way {@code quote_ident} does, for names that come from a
+	 * manifest.
+	 */
 	public static String quote(String schema, String name) {
 		return "\"" + schema.replace("\"", "\"\"") + "\".\"" + name.replace("\"", "\"\"") + "\"";
 	}
 
 	/**
-	 * The table's own rows ({@code FROM ONLY}): an inheritance parent without its children's rows, which are counted
-	 * with the children, as pg_dump writes them.
+	 * The table's own rows ({@code FROM ONLY}): an inheritance parent without its
+	 * children's rows, which are counted with the children, as pg_dump writes them.
 	 */
 	public static long count(Connection connection, String quotedName) throws SQLException {
 		return count(connection, quotedName, true);
 	}
 
 	/**
-	 * @param ownRowsOnly {@code false} counts an inheritance parent with its children's rows, as manifests of format
-	 * version 1 recorded them
+	 * @param ownRowsOnly {@code false} counts an inheritance parent with its children's
+	 * rows, as manifests of format version 1 recorded them
 	 */
 	public static long count(Connection connection, String quotedName, boolean ownRowsOnly) throws SQLException {
 		try (Statement statement = connection.createStatement();
-				ResultSet rs = statement.executeQuery("SELECT count(*) FROM " + (ownRowsOnly ? "ONLY " : "") + quotedName)) {
+				ResultSet rs = statement
+					.executeQuery("SELECT count(*) FROM " + (ownRowsOnly ? "ONLY " : "") + quotedName)) {
 			rs.next();
 			return rs.getLong(1);
 		}

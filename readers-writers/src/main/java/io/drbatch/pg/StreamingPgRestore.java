@@ -27,37 +27,43 @@ import io.drbatch.failure.DrbatchException;
 import io.drbatch.failure.FailureKind;
 
 /**
- * Restores a pg_dump custom-format archive while the archive is still arriving, so that download, decompression
- * and restore overlap:
+ * Restores a pg_dump custom-format archive while the archive is still arriving, so that
+ * download, decompression and restore overlap:
  * <ol>
- * <li>the stream is spooled into a file by {@link CustomArchiveSpooler}, which sets each data block's position in
- * the table of contents once the block is in the file;</li>
- * <li>as soon as the table of contents is in the file, {@code pg_restore --section=pre-data} creates the
- * schema;</li>
- * <li>tables' rows are loaded by {@link ParallelTableLoader} over {@code jobs} connections, in slices of about
- * {@value CustomArchiveSpooler#ROW_RANGE_BYTES} bytes, so that a large table loads on every connection at once:
- * with {@code loadDuringDownload}, each slice as soon as it is in the file (and the schema exists), else all of
- * them once the stream has ended and {@code verification} has passed;</li>
- * <li>once the verification has passed, each table's own indexes and constraints (those that depend on nothing
- * but the table and the schema) are built by {@code pg_restore -L} as soon as all its rows are in, up to
- * {@code jobs} such pg_restores at a time, while other tables still load: the largest table, loaded first, has its
- * index built beside the others' loads instead of after them;</li>
- * <li>then {@code pg_restore -j jobs} restores everything else (sequence values, large objects, the other indexes
- * and constraints, foreign keys, triggers, ACLs, materialized views) from the complete file.</li>
+ * <li>the stream is spooled into a file by {@link CustomArchiveSpooler}, which sets each
+ * data block's position in the table of contents once the block is in the file;</li>
+ * <li>as soon as the table of contents is in the file,
+ * {@code pg_restore --section=pre-data} creates the schema;</li>
+ * <li>tables' rows are loaded by {@link ParallelTableLoader} over {@code jobs}
+ * connections, in slices of about {@value CustomArchiveSpooler#ROW_RANGE_BYTES} bytes, so
+ * that a large table loads on every connection at once: with {@code loadDuringDownload},
+ * each slice as soon as it is in the file (and the schema exists), else all of them once
+ * the stream has ended and {@code verification} has passed;</li>
+ * <li>once the verification has passed, each table's own indexes and constraints (those
+ * that depend on nothing but the table and the schema) are built by {@code pg_restore -L}
+ * as soon as all its rows are in, up to {@code jobs} such pg_restores at a time, while
+ * other tables still load: the largest table, loaded first, has its index built beside
+ * the others' loads instead of after them;</li>
+ * <li>then {@code pg_restore -j jobs} restores everything else (sequence values, large
+ * objects, the other indexes and constraints, foreign keys, triggers, ACLs, materialized
+ * views) from the complete file.</li>
  * </ol>
- * Loading during the download overlaps the slowest part of a restore with the download; rows loaded from bytes
- * that then fail verification are in a database the caller discards. Splitting a restore into pre-data, data and
- * post-data sections is how pg_restore itself is meant to be used for this; every statement is pg_restore's own
- * or, for rows, pg_dump's COPY. An archive whose rows the loader cannot read (compressed data blocks, an encoding
- * other than UTF8) has them loaded by that last {@code pg_restore -j} instead, and an archive the spooler cannot
- * read is restored the ordinary way, with {@code pg_restore -j} once it is wholly in the file. The first failure
- * (a pg_restore exit status, a COPY, the stream, the verification) stops every process and is thrown. One
- * restore per instance; not thread-safe.
+ * Loading during the download overlaps the slowest part of a restore with the download;
+ * rows loaded from bytes that then fail verification are in a database the caller
+ * discards. Splitting a restore into pre-data, data and post-data sections is how
+ * pg_restore itself is meant to be used for this; every statement is pg_restore's own or,
+ * for rows, pg_dump's COPY. An archive whose rows the loader cannot read (compressed data
+ * blocks, an encoding other than UTF8) has them loaded by that last {@code pg_restore -j}
+ * instead, and an archive the spooler cannot read is restored the ordinary way, with
+ * {@code pg_restore -j} once it is wholly in the file. The first failure (a pg_restore
+ * exit status, a COPY, the stream, the verification) stops every process and is thrown.
+ * One restore per instance; not thread-safe.
  *
- * <p>One class by design: it is the coordinator of the phases above, whose ordering rules (schema before rows,
- * verification before indexes, a table's index after its last slice, the first failure stopping all) are
- * the point and read best in one place; the work itself is in {@link CustomArchiveSpooler},
- * {@link ParallelTableLoader} and pg_restore.
+ * <p>
+ * One class by design: it is the coordinator of the phases above, whose ordering rules
+ * (schema before rows, verification before indexes, a table's index after its last slice,
+ * the first failure stopping all) are the point and read best in one place; the work
+ * itself is in {@link CustomArchiveSpooler}, {@link ParallelTableLoader} and pg_restore.
  */
 public final class StreamingPgRestore {
 
@@ -68,9 +74,12 @@ public final class StreamingPgRestore {
 	 * @param streamMillis from the start until the stream had ended and was verified
 	 * @param slicesLoadedWhileStreaming slices of rows loaded before the stream had ended
 	 * @param blocks data blocks in the archive
-	 * @param overlapped whether the archive could be restored while arriving (else it was restored afterwards)
-	 * @param slices slices in which {@link ParallelTableLoader} loaded tables' rows; 0 when pg_restore loaded them
-	 * @param builtWhileLoading indexes and constraints built as soon as their table was loaded
+	 * @param overlapped whether the archive could be restored while arriving (else it was
+	 * restored afterwards)
+	 * @param slices slices in which {@link ParallelTableLoader} loaded tables' rows; 0
+	 * when pg_restore loaded them
+	 * @param builtWhileLoading indexes and constraints built as soon as their table was
+	 * loaded
 	 */
 	public record Outcome(long preDataMillis, long streamMillis, long totalMillis, int slicesLoadedWhileStreaming,
 			int blocks, boolean overlapped, int slices, int builtWhileLoading) {
@@ -92,14 +101,20 @@ public final class StreamingPgRestore {
 
 	private final Set<ChildProcess> running = ConcurrentHashMap.newKeySet();
 
-	/** Slices reported by the spooler and not handed to the loader yet (spooling thread only). */
+	/**
+	 * Slices reported by the spooler and not handed to the loader yet (spooling thread
+	 * only).
+	 */
 	private final List<ParallelTableLoader.Slice> pendingSlices = new ArrayList<>();
 
 	private volatile Thread preData;
 
 	private volatile List<CustomArchiveSpooler.TocEntry> entries;
 
-	/** Loads the rows, when the archive allows it; {@code null} before the TOC or when it does not. */
+	/**
+	 * Loads the rows, when the archive allows it; {@code null} before the TOC or when it
+	 * does not.
+	 */
 	private volatile ParallelTableLoader loader;
 
 	/** Builds loaded tables' indexes; set with {@link #loader}. */
@@ -111,10 +126,11 @@ public final class StreamingPgRestore {
 
 	/**
 	 * @param jobs pg_restore's {@code --jobs}, and the connections loading rows
-	 * @param loadDuringDownload load rows as soon as they are in the spool file, rather than after the download
-	 * has been verified
-	 * @param spoolFile where the archive is kept while restoring (pg_restore needs a seekable file); the caller
-	 * removes it afterwards, with the list files named after it
+	 * @param loadDuringDownload load rows as soon as they are in the spool file, rather
+	 * than after the download has been verified
+	 * @param spoolFile where the archive is kept while restoring (pg_restore needs a
+	 * seekable file); the caller removes it afterwards, with the list files named after
+	 * it
 	 */
 	public StreamingPgRestore(String pgRestorePath, PgConnectionSpec target, int jobs, boolean loadDuringDownload,
 			Path spoolFile) {
@@ -127,8 +143,9 @@ public final class StreamingPgRestore {
 
 	/**
 	 * Restores {@code archive} into the target database, which must exist and be empty.
-	 * @param verification run once the stream has ended and before anything but the schema and rows is restored;
-	 * it throws when the bytes read were not the backup's (the caller then discards the database)
+	 * @param verification run once the stream has ended and before anything but the
+	 * schema and rows is restored; it throws when the bytes read were not the backup's
+	 * (the caller then discards the database)
 	 */
 	public Outcome restore(InputStream archive, Runnable verification) {
 		boolean indexed;
@@ -139,7 +156,8 @@ public final class StreamingPgRestore {
 		catch (IOException | RuntimeException ex) {
 			RuntimeException first = failureOr(ex);
 			stopEverything(first);
-			// a corrupt object explains a broken stream or a failing pg_restore better than they do themselves
+			// a corrupt object explains a broken stream or a failing pg_restore better
+			// than they do themselves
 			verification.run();
 			throw first;
 		}
@@ -208,7 +226,8 @@ public final class StreamingPgRestore {
 			.map(CustomArchiveSpooler.TocEntry::dumpId)
 			.filter(id -> !loaded.contains(id))
 			.toList();
-		pgRestore(List.of("--jobs=" + this.jobs, "--section=data", "--section=post-data", "--use-list=" + listFile(rest)),
+		pgRestore(
+				List.of("--jobs=" + this.jobs, "--section=data", "--section=post-data", "--use-list=" + listFile(rest)),
 				"restore of indexes, constraints and the remaining data");
 		return new Outcome(this.preDataMillis, streamMillis, elapsedMillis(), whileStreaming, blocks, true, slices,
 				builtWhileLoading);
@@ -217,7 +236,8 @@ public final class StreamingPgRestore {
 	private final class Listener implements CustomArchiveSpooler.Listener {
 
 		@Override
-		public void tableOfContentsWritten(List<CustomArchiveSpooler.TocEntry> toc, CustomArchiveSpooler.ArchiveFacts facts) {
+		public void tableOfContentsWritten(List<CustomArchiveSpooler.TocEntry> toc,
+				CustomArchiveSpooler.ArchiveFacts facts) {
 			entries = List.copyOf(toc);
 			log.debug("Table of contents ({} entries) in the spool file at {} ms", toc.size(), elapsedMillis());
 			String whyNot = ParallelTableLoader.whyNot(facts);
@@ -275,12 +295,14 @@ public final class StreamingPgRestore {
 	}
 
 	/**
-	 * Builds each table's own indexes and constraints with {@code pg_restore -L} once all its rows are loaded: the
-	 * post-data {@code INDEX} and {@code CONSTRAINT} entries that depend on one table with rows in the archive and
-	 * otherwise only on pre-data entries (foreign keys, partition index attachments and the like are left to the
-	 * last pg_restore). Up to {@code jobs} pg_restore processes at a time, each taking every table ready by then, so
-	 * that a small table's key does not wait for a large one's; none before {@link #start()}, which comes after the
-	 * download is verified. Thread-safe.
+	 * Builds each table's own indexes and constraints with {@code pg_restore -L} once all
+	 * its rows are loaded: the post-data {@code INDEX} and {@code CONSTRAINT} entries
+	 * that depend on one table with rows in the archive and otherwise only on pre-data
+	 * entries (foreign keys, partition index attachments and the like are left to the
+	 * last pg_restore). Up to {@code jobs} pg_restore processes at a time, each taking
+	 * every table ready by then, so that a small table's key does not wait for a large
+	 * one's; none before {@link #start()}, which comes after the download is verified.
+	 * Thread-safe.
 	 */
 	private final class TableIndexes {
 
@@ -289,7 +311,10 @@ public final class StreamingPgRestore {
 		/** Post-data entries per TABLE DATA dump id, removed once queued. */
 		private final Map<Integer, List<Integer>> byTableData = new HashMap<>();
 
-		/** Per TABLE DATA dump id: slices reported, slices loaded, 1 when its block is complete. */
+		/**
+		 * Per TABLE DATA dump id: slices reported, slices loaded, 1 when its block is
+		 * complete.
+		 */
 		private final Map<Integer, int[]> progress = new HashMap<>();
 
 		private final LinkedBlockingQueue<List<Integer>> ready = new LinkedBlockingQueue<>();
@@ -304,19 +329,23 @@ public final class StreamingPgRestore {
 			Map<Integer, Integer> tableDataByTable = new HashMap<>();
 			for (CustomArchiveSpooler.TocEntry entry : toc) {
 				if (entry.isTableData()) {
-					entry.dependencies().stream()
+					entry.dependencies()
+						.stream()
 						.filter(id -> byId.containsKey(id) && "TABLE".equals(byId.get(id).desc()))
 						.forEach(table -> tableDataByTable.put(table, entry.dumpId()));
 				}
 			}
 			for (CustomArchiveSpooler.TocEntry entry : toc) {
-				if (entry.section() != CustomArchiveSpooler.SECTION_POST_DATA || !("INDEX".equals(entry.desc()) || "CONSTRAINT".equals(entry.desc()))) {
+				if (entry.section() != CustomArchiveSpooler.SECTION_POST_DATA
+						|| !("INDEX".equals(entry.desc()) || "CONSTRAINT".equals(entry.desc()))) {
 					continue;
 				}
 				List<Integer> tables = entry.dependencies().stream().filter(tableDataByTable::containsKey).toList();
-				boolean restPreData = entry.dependencies().stream()
+				boolean restPreData = entry.dependencies()
+					.stream()
 					.filter(id -> !tableDataByTable.containsKey(id))
-					.allMatch(id -> byId.containsKey(id) && byId.get(id).section() == CustomArchiveSpooler.SECTION_PRE_DATA);
+					.allMatch(id -> byId.containsKey(id)
+							&& byId.get(id).section() == CustomArchiveSpooler.SECTION_PRE_DATA);
 				if (tables.size() == 1 && restPreData) {
 					this.byTableData.computeIfAbsent(tableDataByTable.get(tables.get(0)), id -> new ArrayList<>())
 						.add(entry.dumpId());
@@ -371,8 +400,8 @@ public final class StreamingPgRestore {
 						pgRestore(List.of("--section=post-data", "--use-list=" + listFile(entries)),
 								"build of " + entries.size() + " indexes and constraints of loaded tables");
 						this.built.addAll(entries);
-						log.info("Built {} indexes and constraints of {} loaded tables from {} ms to {} ms", entries.size(),
-								batch.size(), buildStarted, elapsedMillis());
+						log.info("Built {} indexes and constraints of {} loaded tables from {} ms to {} ms",
+								entries.size(), batch.size(), buildStarted, elapsedMillis());
 					}
 					if (last || failure.get() != null) {
 						return;

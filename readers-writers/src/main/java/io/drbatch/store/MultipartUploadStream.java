@@ -20,25 +20,33 @@ import io.drbatch.failure.DrbatchException;
 import io.drbatch.failure.FailureKind;
 
 /**
- * An {@link OutputStream} that cuts what is written into parts of a fixed size and uploads each one as a
- * part of a multipart upload while the writer goes on producing the next. The writer's thread computes the
- * SHA-256 of the whole object; each part's own SHA-256 (sent for the store to verify) is computed on the
- * uploading thread. Memory is bounded by
- * {@code partSize x (partsInFlight + 1)}: the writer blocks while every buffer is in flight.
+ * An {@link OutputStream} that cuts what is written into parts of a fixed size and
+ * uploads each one as a part of a multipart upload while the writer goes on producing the
+ * next. The writer's thread computes the SHA-256 of the whole object; each part's own
+ * SHA-256 (sent for the store to verify) is computed on the uploading thread. Memory is
+ * bounded by {@code partSize x (partsInFlight + 1)}: the writer blocks while every buffer
+ * is in flight.
  *
- * <p>{@link #close()} uploads the last part, completes the upload and checks the result (size, and the
- * composite SHA-256 where the store reports one); the outcome is then in {@link #result()}. On any failure,
- * and on {@link #abort()}, the upload is aborted so that no incomplete upload is left behind by this process
- * (a process killed outright leaves one; callers clean those up by prefix on relaunch).
+ * <p>
+ * {@link #close()} uploads the last part, completes the upload and checks the result
+ * (size, and the composite SHA-256 where the store reports one); the outcome is then in
+ * {@link #result()}. On any failure, and on {@link #abort()}, the upload is aborted so
+ * that no incomplete upload is left behind by this process (a process killed outright
+ * leaves one; callers clean those up by prefix on relaunch).
  *
- * <p>{@link #resuming} takes up an upload that already holds parts 1..k: what is written becomes parts k+1 on,
- * and a failure leaves the upload open with the parts it holds, so that the next attempt resumes from them.
+ * <p>
+ * {@link #resuming} takes up an upload that already holds parts 1..k: what is written
+ * becomes parts k+1 on, and a failure leaves the upload open with the parts it holds, so
+ * that the next attempt resumes from them.
  *
- * <p>S3 allows {@value #MAX_PARTS} parts in one upload: a stream that would need one more fails with
- * {@link PartLimitExceeded} as soon as the byte that needs it is written, not at completion; {@link #partSizeFor}
- * picks a part size that keeps an object of an expected size under the limit.
+ * <p>
+ * S3 allows {@value #MAX_PARTS} parts in one upload: a stream that would need one more
+ * fails with {@link PartLimitExceeded} as soon as the byte that needs it is written, not
+ * at completion; {@link #partSizeFor} picks a part size that keeps an object of an
+ * expected size under the limit.
  *
- * <p>Not thread-safe: one writer thread.
+ * <p>
+ * Not thread-safe: one writer thread.
  */
 public final class MultipartUploadStream extends OutputStream {
 
@@ -47,7 +55,10 @@ public final class MultipartUploadStream extends OutputStream {
 
 	private static final int MIB = 1024 * 1024;
 
-	/** The largest part {@link #partSizeFor} chooses (each buffer is one array in the heap). */
+	/**
+	 * The largest part {@link #partSizeFor} chooses (each buffer is one array in the
+	 * heap).
+	 */
 	public static final int LARGEST_PART = 512 * MIB;
 
 	private final UploadSession upload;
@@ -90,9 +101,10 @@ public final class MultipartUploadStream extends OutputStream {
 	}
 
 	/**
-	 * The part size for an object expected to be at most {@code expectedBytes}: {@code minimum}, or, when that
-	 * would take more than 90% of {@link #MAX_PARTS} parts, the whole number of MiB that takes about that many,
-	 * at most {@link #LARGEST_PART}.
+	 * The part size for an object expected to be at most {@code expectedBytes}:
+	 * {@code minimum}, or, when that would take more than 90% of {@link #MAX_PARTS}
+	 * parts, the whole number of MiB that takes about that many, at most
+	 * {@link #LARGEST_PART}.
 	 */
 	public static int partSizeFor(long expectedBytes, int minimum) {
 		long parts = MAX_PARTS * 9L / 10;
@@ -105,9 +117,10 @@ public final class MultipartUploadStream extends OutputStream {
 	}
 
 	/**
-	 * The parts in flight, at most {@code configured} and at least 1, whose buffers ({@code partSize x (parts + 1)})
-	 * stay within {@code budgetBytes}: an object cut into large parts (a large database's dump) is streamed with
-	 * fewer of them in flight rather than running out of memory.
+	 * The parts in flight, at most {@code configured} and at least 1, whose buffers
+	 * ({@code partSize x (parts + 1)}) stay within {@code budgetBytes}: an object cut
+	 * into large parts (a large database's dump) is streamed with fewer of them in flight
+	 * rather than running out of memory.
 	 */
 	public static int partsInFlightWithin(int partSize, int configured, long budgetBytes) {
 		return (int) Math.max(1, Math.min(configured, budgetBytes / partSize - 1));
@@ -133,8 +146,9 @@ public final class MultipartUploadStream extends OutputStream {
 	}
 
 	/**
-	 * A stream that adds parts to {@code upload}, which already holds {@code uploaded} (parts 1..k, each of
-	 * {@code partSize} bytes, with their SHA-256 checksums). A failure does not abort the upload.
+	 * A stream that adds parts to {@code upload}, which already holds {@code uploaded}
+	 * (parts 1..k, each of {@code partSize} bytes, with their SHA-256 checksums). A
+	 * failure does not abort the upload.
 	 */
 	public static MultipartUploadStream resuming(UploadSession upload, int partSize, int partsInFlight,
 			List<UploadedPart> uploaded) {
@@ -148,8 +162,8 @@ public final class MultipartUploadStream extends OutputStream {
 		return new MultipartUploadStream(upload, partSize, partsInFlight, uploaded, false, MAX_PARTS);
 	}
 
-	private MultipartUploadStream(UploadSession upload, int partSize, int partsInFlight,
-			List<UploadedPart> uploaded, boolean abortOnFailure, int maxParts) {
+	private MultipartUploadStream(UploadSession upload, int partSize, int partsInFlight, List<UploadedPart> uploaded,
+			boolean abortOnFailure, int maxParts) {
 		if (partsInFlight < 1) {
 			throw new IllegalArgumentException("partsInFlight must be at least 1");
 		}
@@ -260,8 +274,9 @@ public final class MultipartUploadStream extends OutputStream {
 	}
 
 	/**
-	 * Uploads the last part and completes the upload. Fails with {@link FailureKind#INTEGRITY} when the store
-	 * reports another size or composite checksum than the bytes that were sent.
+	 * Uploads the last part and completes the upload. Fails with
+	 * {@link FailureKind#INTEGRITY} when the store reports another size or composite
+	 * checksum than the bytes that were sent.
 	 */
 	@Override
 	public void close() throws IOException {
@@ -278,8 +293,8 @@ public final class MultipartUploadStream extends OutputStream {
 			this.closed = true;
 			List<UploadedPart> completed = awaitParts();
 			ObjectInfo info = this.upload.complete(completed);
-			String composite = Sha256.composite(
-					completed.stream().map(part -> Base64.getDecoder().decode(part.checksumSha256())).toList());
+			String composite = Sha256
+				.composite(completed.stream().map(part -> Base64.getDecoder().decode(part.checksumSha256())).toList());
 			if (info.size() != this.size) {
 				throw new DrbatchException(FailureKind.INTEGRITY, "store reports " + info.size() + " bytes for "
 						+ this.upload.key() + " after upload, but " + this.size + " were sent");
@@ -307,7 +322,10 @@ public final class MultipartUploadStream extends OutputStream {
 		}
 	}
 
-	/** Abandons the upload: in-flight parts are cancelled and the multipart upload is aborted. */
+	/**
+	 * Abandons the upload: in-flight parts are cancelled and the multipart upload is
+	 * aborted.
+	 */
 	public void abort() {
 		this.closed = true;
 		this.uploaders.shutdownNow();
@@ -315,8 +333,9 @@ public final class MultipartUploadStream extends OutputStream {
 	}
 
 	/**
-	 * Stops uploading and leaves the multipart upload open with the parts the store already holds, for a later
-	 * attempt to resume ({@link #resuming}); parts still in flight are cancelled.
+	 * Stops uploading and leaves the multipart upload open with the parts the store
+	 * already holds, for a later attempt to resume ({@link #resuming}); parts still in
+	 * flight are cancelled.
 	 */
 	public void abandon() {
 		this.closed = true;
@@ -337,8 +356,8 @@ public final class MultipartUploadStream extends OutputStream {
 	}
 
 	/**
-	 * @param sha256 hex SHA-256 of the whole object as stored; {@code null} for a resumed upload, whose first
-	 * parts were not written through this stream
+	 * @param sha256 hex SHA-256 of the whole object as stored; {@code null} for a resumed
+	 * upload, whose first parts were not written through this stream
 	 * @param compositeChecksum the S3 composite checksum of its parts ({@code base64-N})
 	 * @param resumedParts parts the upload already held when this stream took it up
 	 * @param bytesSent bytes this stream uploaded (the size less the resumed parts)

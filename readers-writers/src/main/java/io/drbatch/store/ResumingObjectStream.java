@@ -8,10 +8,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The body of one object version, read from a GET that may break mid-body (a connection reset, a proxy timing
- * out): when a read fails, the rest is asked for again from the byte where it broke (a ranged GET pinned to the
- * same ETag, so a version replaced meanwhile is never spliced in), up to {@code attempts} times per break, with
- * a doubling pause. The caller sees one unbroken stream or the last failure. Not thread-safe: one reader.
+ * The body of one object version, read from a GET that may break mid-body (a connection
+ * reset, a proxy timing out): when a read fails, the rest is asked for again from the
+ * byte where it broke (a ranged GET pinned to the same ETag, so a version replaced
+ * meanwhile is never spliced in), up to {@code attempts} times per break, with a doubling
+ * pause. The caller sees one unbroken stream or the last failure. Not thread-safe: one
+ * reader.
  */
 final class ResumingObjectStream extends InputStream {
 
@@ -33,8 +35,10 @@ final class ResumingObjectStream extends InputStream {
 
 	/**
 	 * @param first the open body, starting at {@code start}
-	 * @param end the position after the last byte wanted ({@code -1}: the object's end, as the first GET said)
-	 * @param reopen opens the body from a position (inclusive) to {@code end}, for the given ETag
+	 * @param end the position after the last byte wanted ({@code -1}: the object's end,
+	 * as the first GET said)
+	 * @param reopen opens the body from a position (inclusive) to {@code end}, for the
+	 * given ETag
 	 */
 	ResumingObjectStream(String key, InputStream first, long start, long end, String eTag,
 			BiFunction<Long, String, InputStream> reopen, int attempts) {
@@ -64,7 +68,8 @@ final class ResumingObjectStream extends InputStream {
 					this.position += n;
 				}
 				else if (n < 0 && this.end >= 0 && this.position < this.end) {
-					throw new IOException("the body of " + this.key + " ended at byte " + this.position + " of " + this.end);
+					throw new IOException(
+							"the body of " + this.key + " ended at byte " + this.position + " of " + this.end);
 				}
 				return n;
 			}

@@ -16,9 +16,10 @@ import io.drbatch.failure.DrbatchException;
 import io.drbatch.failure.FailureKind;
 
 /**
- * {@link BucketProtection} on S3: versioning, Object Lock default retention, lifecycle rules, and the retention
- * and deletion of single object versions. Stores answer "no such configuration" differently (404 on AWS, 400 on
- * some others); both read as "not set". Thread-safe.
+ * {@link BucketProtection} on S3: versioning, Object Lock default retention, lifecycle
+ * rules, and the retention and deletion of single object versions. Stores answer "no such
+ * configuration" differently (404 on AWS, 400 on some others); both read as "not set".
+ * Thread-safe.
  */
 final class S3BucketProtection implements BucketProtection {
 
@@ -60,7 +61,8 @@ final class S3BucketProtection implements BucketProtection {
 			}
 		}
 		catch (S3Exception ex) {
-			// AWS answers 404 ObjectLockConfigurationNotFoundError for a bucket without Object Lock; some stores 400
+			// AWS answers 404 ObjectLockConfigurationNotFoundError for a bucket without
+			// Object Lock; some stores 400
 			if (ex.statusCode() != 404 && ex.statusCode() != 400) {
 				throw this.calls.translate("read the Object Lock configuration", ex);
 			}
@@ -94,12 +96,13 @@ final class S3BucketProtection implements BucketProtection {
 	@Override
 	public void createWithObjectLock() {
 		S3TargetConfig config = this.calls.config;
-		this.calls.call("create bucket " + config.bucket() + " with Object Lock", () -> this.calls.s3.createBucket(r -> {
-			r.bucket(config.bucket()).objectLockEnabledForBucket(true);
-			if (config.region() != null && !"us-east-1".equals(config.region())) {
-				r.createBucketConfiguration(c -> c.locationConstraint(config.region()));
-			}
-		}));
+		this.calls.call("create bucket " + config.bucket() + " with Object Lock",
+				() -> this.calls.s3.createBucket(r -> {
+					r.bucket(config.bucket()).objectLockEnabledForBucket(true);
+					if (config.region() != null && !"us-east-1".equals(config.region())) {
+						r.createBucketConfiguration(c -> c.locationConstraint(config.region()));
+					}
+				}));
 	}
 
 	@Override
@@ -150,10 +153,11 @@ final class S3BucketProtection implements BucketProtection {
 	@Override
 	public Retention retain(String key, LockMode mode, Instant until) {
 		String versionId = currentVersion(key);
-		this.calls.call("set the retention of " + key, () -> this.calls.s3.putObjectRetention(r -> r.bucket(this.calls.bucket())
-			.key(this.calls.key(key))
-			.versionId(versionId)
-			.retention(ret -> ret.mode(mode.name()).retainUntilDate(until))));
+		this.calls.call("set the retention of " + key,
+				() -> this.calls.s3.putObjectRetention(r -> r.bucket(this.calls.bucket())
+					.key(this.calls.key(key))
+					.versionId(versionId)
+					.retention(ret -> ret.mode(mode.name()).retainUntilDate(until))));
 		return retention(key).orElseThrow(() -> new DrbatchException(FailureKind.INTEGRITY,
 				"target '" + this.calls.name() + "' did not keep the retention of " + key));
 	}
@@ -164,9 +168,13 @@ final class S3BucketProtection implements BucketProtection {
 		List<Version> versions = new ArrayList<>();
 		this.calls.call("list the versions of " + key, () -> {
 			var pages = this.calls.s3.listObjectVersionsPaginator(r -> r.bucket(this.calls.bucket()).prefix(full));
-			pages.versions().stream().filter(v -> v.key().equals(full))
+			pages.versions()
+				.stream()
+				.filter(v -> v.key().equals(full))
 				.forEach(v -> versions.add(new Version(key, v.versionId(), false)));
-			pages.deleteMarkers().stream().filter(m -> m.key().equals(full))
+			pages.deleteMarkers()
+				.stream()
+				.filter(m -> m.key().equals(full))
 				.forEach(m -> versions.add(new Version(key, m.versionId(), true)));
 			return null;
 		});
@@ -191,10 +199,11 @@ final class S3BucketProtection implements BucketProtection {
 	@Override
 	public Optional<Retention> retention(String key, String versionId) {
 		try {
-			var retention = this.calls.s3.getObjectRetention(
-					r -> r.bucket(this.calls.bucket()).key(this.calls.key(key)).versionId(versionId)).retention();
-			return retention == null ? Optional.empty()
-					: Optional.of(new Retention(versionId, lockMode(retention.modeAsString()), retention.retainUntilDate()));
+			var retention = this.calls.s3
+				.getObjectRetention(r -> r.bucket(this.calls.bucket()).key(this.calls.key(key)).versionId(versionId))
+				.retention();
+			return retention == null ? Optional.empty() : Optional
+				.of(new Retention(versionId, lockMode(retention.modeAsString()), retention.retainUntilDate()));
 		}
 		catch (S3Exception ex) {
 			if (ex.statusCode() == 404 || ex.statusCode() == 400) {
@@ -209,7 +218,8 @@ final class S3BucketProtection implements BucketProtection {
 
 	private String currentVersion(String key) {
 		return this.calls.call("head " + key,
-				() -> this.calls.s3.headObject(r -> r.bucket(this.calls.bucket()).key(this.calls.key(key))).versionId());
+				() -> this.calls.s3.headObject(r -> r.bucket(this.calls.bucket()).key(this.calls.key(key)))
+					.versionId());
 	}
 
 	private LockMode lockMode(String reported) {

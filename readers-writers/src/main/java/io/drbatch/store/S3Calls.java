@@ -11,10 +11,11 @@ import io.drbatch.failure.DrbatchException;
 import io.drbatch.failure.FailureKind;
 
 /**
- * One target's S3 client and the translation of its errors into {@link DrbatchException}s that name the target
- * and the bucket, per the {@link ObjectStore} contract: rejected credentials, a missing bucket, an unreachable or
- * failing store, and any other refusal (INTEGRITY). Transient errors have already been retried by the SDK.
- * Shared by the S3 adapter's classes; thread-safe.
+ * One target's S3 client and the translation of its errors into {@link DrbatchException}s
+ * that name the target and the bucket, per the {@link ObjectStore} contract: rejected
+ * credentials, a missing bucket, an unreachable or failing store, and any other refusal
+ * (INTEGRITY). Transient errors have already been retried by the SDK. Shared by the S3
+ * adapter's classes; thread-safe.
  */
 final class S3Calls {
 
@@ -67,8 +68,10 @@ final class S3Calls {
 						"bucket '" + bucket() + "' does not exist on " + where, ex);
 			}
 			if (s3ex.statusCode() == 403 || "InvalidAccessKeyId".equals(code) || "SignatureDoesNotMatch".equals(code)) {
-				return new DrbatchException(FailureKind.STORE_ACCESS_DENIED, where + " rejected the credentials from "
-						+ this.config.credentials().describe() + " (" + s3ex.statusCode() + " " + detail + ") on " + action, ex);
+				return new DrbatchException(FailureKind.STORE_ACCESS_DENIED,
+						where + " rejected the credentials from " + this.config.credentials().describe() + " ("
+								+ s3ex.statusCode() + " " + detail + ") on " + action,
+						ex);
 			}
 			if (s3ex.statusCode() >= 500 || s3ex.statusCode() == 429) {
 				return new DrbatchException(FailureKind.STORE_UNAVAILABLE,
@@ -81,7 +84,8 @@ final class S3Calls {
 			return new DrbatchException(FailureKind.STORE_UNAVAILABLE,
 					"cannot reach " + where + " at " + endpointText() + " to " + action + ": " + rootMessage(ex), ex);
 		}
-		return new DrbatchException(FailureKind.STORE_UNAVAILABLE, where + " failed to " + action + ": " + ex.getMessage(), ex);
+		return new DrbatchException(FailureKind.STORE_UNAVAILABLE,
+				where + " failed to " + action + ": " + ex.getMessage(), ex);
 	}
 
 	private String endpointText() {

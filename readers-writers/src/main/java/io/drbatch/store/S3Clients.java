@@ -18,9 +18,10 @@ import io.drbatch.failure.DrbatchException;
 import io.drbatch.failure.FailureKind;
 
 /**
- * Builds the AWS SDK's synchronous S3 client for one target: region, credentials, path-style addressing, Apache
- * HTTP with bounded connections, SigV4 without payload signing, and a retry strategy that also retries a response
- * whose body broke off. Stateless.
+ * Builds the AWS SDK's synchronous S3 client for one target: region, credentials,
+ * path-style addressing, Apache HTTP with bounded connections, SigV4 without payload
+ * signing, and a retry strategy that also retries a response whose body broke off.
+ * Stateless.
  */
 final class S3Clients {
 
@@ -37,7 +38,8 @@ final class S3Clients {
 				.maxConnections(Math.max(4, config.maxConnections()))
 				.connectionTimeout(Duration.ofSeconds(10))
 				.socketTimeout(Duration.ofSeconds(120)))
-			.overrideConfiguration(o -> o.retryStrategy(retry -> retry.retryOnException(S3Clients::isBrokenResponseBody)));
+			.overrideConfiguration(
+					o -> o.retryStrategy(retry -> retry.retryOnException(S3Clients::isBrokenResponseBody)));
 		if (config.endpoint() != null) {
 			builder.endpointOverride(config.endpoint());
 		}
@@ -45,8 +47,9 @@ final class S3Clients {
 	}
 
 	/**
-	 * Whether a call failed because the response's body broke off: the SDK retries a connection that breaks, but
-	 * not a listing whose XML ends early, which it reports as a parse error (seen behind a faulty proxy).
+	 * Whether a call failed because the response's body broke off: the SDK retries a
+	 * connection that breaks, but not a listing whose XML ends early, which it reports as
+	 * a parse error (seen behind a faulty proxy).
 	 */
 	static boolean isBrokenResponseBody(Throwable failure) {
 		for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
@@ -59,10 +62,11 @@ final class S3Clients {
 	}
 
 	/**
-	 * SigV4 without hashing the payload into the signature ({@code UNSIGNED-PAYLOAD}), also over plain HTTP.
-	 * Every body drbatch sends carries its own SHA-256 checksum header, which the store verifies; hashing the
-	 * payload a second time for the signature only costs CPU (over HTTP the SDK would otherwise sign every
-	 * 64 KiB chunk of every part).
+	 * SigV4 without hashing the payload into the signature ({@code UNSIGNED-PAYLOAD}),
+	 * also over plain HTTP. Every body drbatch sends carries its own SHA-256 checksum
+	 * header, which the store verifies; hashing the payload a second time for the
+	 * signature only costs CPU (over HTTP the SDK would otherwise sign every 64 KiB chunk
+	 * of every part).
 	 */
 	private static S3AuthSchemeProvider withoutPayloadSigning(S3AuthSchemeProvider provider) {
 		return parameters -> provider.resolveAuthScheme(parameters)
@@ -91,8 +95,8 @@ final class S3Clients {
 				.build();
 		}
 		if (credentials instanceof S3TargetConfig.Credentials.Literal literal) {
-			return StaticCredentialsProvider.create(
-					AwsBasicCredentials.create(literal.accessKeyId(), literal.secretAccessKey()));
+			return StaticCredentialsProvider
+				.create(AwsBasicCredentials.create(literal.accessKeyId(), literal.secretAccessKey()));
 		}
 		return DefaultCredentialsProvider.builder().build();
 	}

@@ -6,8 +6,9 @@ import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 
 /**
- * {@link ColdObjectRestore} on S3: RestoreObject (Standard retrieval tier) and the {@code x-amz-restore} header
- * of HeadObject. A restore already in progress (409 RestoreAlreadyInProgress) is not an error. Thread-safe.
+ * {@link ColdObjectRestore} on S3: RestoreObject (Standard retrieval tier) and the
+ * {@code x-amz-restore} header of HeadObject. A restore already in progress (409
+ * RestoreAlreadyInProgress) is not an error. Thread-safe.
  */
 final class S3ColdObjectRestore implements ColdObjectRestore {
 

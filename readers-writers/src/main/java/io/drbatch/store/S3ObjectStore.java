@@ -28,16 +28,20 @@ import io.drbatch.failure.DrbatchException;
 import io.drbatch.failure.FailureKind;
 
 /**
- * {@link ObjectStore} over the AWS SDK for Java v2 (synchronous client, Apache HTTP, built by {@link S3Clients}).
- * Works with AWS S3 and S3-compatible stores (GCS interoperability, Cloudflare R2, MinIO) through an endpoint
- * override and path-style addressing. This class holds the object and multipart operations; server-side copies
- * ({@link S3ServerSideCopy}), bucket protection ({@link S3BucketProtection}) and cold restores
- * ({@link S3ColdObjectRestore}) have their own classes over the same client, and {@link S3Calls} translates SDK
- * errors into {@link DrbatchException}s that name the target and the bucket. Thread-safe.
+ * {@link ObjectStore} over the AWS SDK for Java v2 (synchronous client, Apache HTTP,
+ * built by {@link S3Clients}). Works with AWS S3 and S3-compatible stores (GCS
+ * interoperability, Cloudflare R2, MinIO) through an endpoint override and path-style
+ * addressing. This class holds the object and multipart operations; server-side copies
+ * ({@link S3ServerSideCopy}), bucket protection ({@link S3BucketProtection}) and cold
+ * restores ({@link S3ColdObjectRestore}) have their own classes over the same client, and
+ * {@link S3Calls} translates SDK errors into {@link DrbatchException}s that name the
+ * target and the bucket. Thread-safe.
  */
 public final class S3ObjectStore implements ObjectStore {
 
-	/** How often a read that breaks mid-body is resumed (per break) before the read fails. */
+	/**
+	 * How often a read that breaks mid-body is resumed (per break) before the read fails.
+	 */
 	private static final int READ_RESUMES = 4;
 
 	private final S3Calls calls;
@@ -80,7 +84,8 @@ public final class S3ObjectStore implements ObjectStore {
 
 	@Override
 	public void checkAccess() {
-		this.calls.call("list bucket", () -> this.calls.s3.listObjectsV2(r -> r.bucket(this.calls.bucket()).maxKeys(1)));
+		this.calls.call("list bucket",
+				() -> this.calls.s3.listObjectsV2(r -> r.bucket(this.calls.bucket()).maxKeys(1)));
 	}
 
 	@Override
@@ -116,9 +121,8 @@ public final class S3ObjectStore implements ObjectStore {
 			.checksumAlgorithm(ChecksumAlgorithm.SHA256)
 			.checksumSHA256(Sha256.base64(digest));
 		this.options.apply(request);
-		PutObjectResponse response = this.calls.call("put " + key,
-				() -> this.calls.s3.putObject(request.build(), RequestBody.fromContentProvider(
-						() -> new ByteArrayInputStream(content), content.length, contentType)));
+		PutObjectResponse response = this.calls.call("put " + key, () -> this.calls.s3.putObject(request.build(),
+				RequestBody.fromContentProvider(() -> new ByteArrayInputStream(content), content.length, contentType)));
 		StorageClass storageClass = this.options.storageClass();
 		return new ObjectInfo(key, content.length, response.eTag(), response.checksumSHA256(),
 				storageClass != null ? storageClass.name() : null, null);
@@ -140,8 +144,8 @@ public final class S3ObjectStore implements ObjectStore {
 	}
 
 	/**
-	 * The body from {@code start} to {@code end} (exclusive; {@code -1}: the object's end), read on through
-	 * connection breaks by {@link ResumingObjectStream}.
+	 * The body from {@code start} to {@code end} (exclusive; {@code -1}: the object's
+	 * end), read on through connection breaks by {@link ResumingObjectStream}.
 	 */
 	private InputStream resumable(String key, long start, long end) {
 		ResponseInputStream<GetObjectResponse> first = open(key, start, end, null);
@@ -151,7 +155,8 @@ public final class S3ObjectStore implements ObjectStore {
 	}
 
 	private ResponseInputStream<GetObjectResponse> open(String key, long start, long end, String ifMatch) {
-		String range = start == 0 && end < 0 ? null : "bytes=" + start + "-" + (end >= 0 ? String.valueOf(end - 1) : "");
+		String range = start == 0 && end < 0 ? null
+				: "bytes=" + start + "-" + (end >= 0 ? String.valueOf(end - 1) : "");
 		try {
 			return this.calls.s3.getObject(r -> {
 				r.bucket(this.calls.bucket()).key(this.calls.key(key));
@@ -201,8 +206,9 @@ public final class S3ObjectStore implements ObjectStore {
 			.contentType(contentType)
 			.checksumAlgorithm(ChecksumAlgorithm.SHA256);
 		this.options.apply(request, storageClass);
-		String uploadId = this.calls.call("start upload of " + key,
-				() -> this.calls.s3.createMultipartUpload(request.build())).uploadId();
+		String uploadId = this.calls
+			.call("start upload of " + key, () -> this.calls.s3.createMultipartUpload(request.build()))
+			.uploadId();
 		return new S3UploadSession(this.calls, this, key, uploadId);
 	}
 
@@ -231,9 +237,9 @@ public final class S3ObjectStore implements ObjectStore {
 	public List<UploadedPart> uploadedParts(PendingUpload upload) {
 		List<UploadedPart> parts = new ArrayList<>();
 		this.calls.call("list the parts of upload " + upload.uploadId() + " of " + upload.key(), () -> {
-			for (Part part : this.calls.s3.listPartsPaginator(r -> r.bucket(this.calls.bucket())
-				.key(this.calls.key(upload.key()))
-				.uploadId(upload.uploadId())).parts()) {
+			for (Part part : this.calls.s3.listPartsPaginator(
+					r -> r.bucket(this.calls.bucket()).key(this.calls.key(upload.key())).uploadId(upload.uploadId()))
+				.parts()) {
 				parts.add(new UploadedPart(part.partNumber(), part.eTag(), part.checksumSHA256(), part.size()));
 			}
 			return null;

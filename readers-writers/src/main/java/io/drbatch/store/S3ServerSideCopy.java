@@ -11,10 +11,11 @@ import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.CreateMultipartUploadRequest;
 
 /**
- * Copies an object inside one bucket, part by part ({@code UploadPartCopy}), so no byte passes through drbatch
- * and objects over 5 GiB copy too. With SHA-256 part checksums and the source's part size, the copy carries the
- * source's composite checksum; a store that returns no checksum for a copied part gets the copy made again
- * without. An upload that fails is aborted. Stateless; thread-safe.
+ * Copies an object inside one bucket, part by part ({@code UploadPartCopy}), so no byte
+ * passes through drbatch and objects over 5 GiB copy too. With SHA-256 part checksums and
+ * the source's part size, the copy carries the source's composite checksum; a store that
+ * returns no checksum for a copied part gets the copy made again without. An upload that
+ * fails is aborted. Stateless; thread-safe.
  */
 final class S3ServerSideCopy {
 
@@ -39,7 +40,10 @@ final class S3ServerSideCopy {
 		}
 	}
 
-	/** @return false when checksums were asked for and the store returned none (the upload is then aborted) */
+	/**
+	 * @return false when checksums were asked for and the store returned none (the upload
+	 * is then aborted)
+	 */
 	private boolean copyParts(String fromKey, String toKey, long size, long partSize, StorageClass storageClass,
 			boolean checksums) {
 		String bucket = this.calls.bucket();
@@ -50,8 +54,9 @@ final class S3ServerSideCopy {
 			create.checksumAlgorithm(ChecksumAlgorithm.SHA256);
 		}
 		this.options.apply(create, storageClass);
-		String uploadId = this.calls.call("start the copy of " + fromKey,
-				() -> this.calls.s3.createMultipartUpload(create.build())).uploadId();
+		String uploadId = this.calls
+			.call("start the copy of " + fromKey, () -> this.calls.s3.createMultipartUpload(create.build()))
+			.uploadId();
 		ObjectStore.PendingUpload pending = new ObjectStore.PendingUpload(toKey, uploadId);
 		try {
 			List<CompletedPart> parts = new ArrayList<>();
@@ -61,17 +66,19 @@ final class S3ServerSideCopy {
 				long end = Math.min(size, start + step) - 1;
 				int number = partNumber;
 				String range = "bytes=" + start + "-" + Math.max(end, 0);
-				var result = this.calls.call("copy part " + number + " of " + fromKey, () -> this.calls.s3.uploadPartCopy(r -> {
-					r.sourceBucket(bucket)
-						.sourceKey(this.calls.key(fromKey))
-						.destinationBucket(bucket)
-						.destinationKey(this.calls.key(toKey))
-						.uploadId(uploadId)
-						.partNumber(number);
-					if (size > 0) {
-						r.copySourceRange(range);
-					}
-				})).copyPartResult();
+				var result = this.calls
+					.call("copy part " + number + " of " + fromKey, () -> this.calls.s3.uploadPartCopy(r -> {
+						r.sourceBucket(bucket)
+							.sourceKey(this.calls.key(fromKey))
+							.destinationBucket(bucket)
+							.destinationKey(this.calls.key(toKey))
+							.uploadId(uploadId)
+							.partNumber(number);
+						if (size > 0) {
+							r.copySourceRange(range);
+						}
+					}))
+					.copyPartResult();
 				if (checksums && result.checksumSHA256() == null) {
 					S3UploadSession.abort(this.calls, pending);
 					return false;
@@ -82,10 +89,11 @@ final class S3ServerSideCopy {
 					.checksumSHA256(result.checksumSHA256())
 					.build());
 			}
-			this.calls.call("complete the copy of " + fromKey, () -> this.calls.s3.completeMultipartUpload(r -> r.bucket(bucket)
-				.key(this.calls.key(toKey))
-				.uploadId(uploadId)
-				.multipartUpload(CompletedMultipartUpload.builder().parts(parts).build())));
+			this.calls.call("complete the copy of " + fromKey,
+					() -> this.calls.s3.completeMultipartUpload(r -> r.bucket(bucket)
+						.key(this.calls.key(toKey))
+						.uploadId(uploadId)
+						.multipartUpload(CompletedMultipartUpload.builder().parts(parts).build())));
 			return true;
 		}
 		catch (RuntimeException ex) {

@@ -4,8 +4,8 @@ import software.amazon.awssdk.services.s3.model.CreateMultipartUploadRequest;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 
 /**
- * The storage class and server-side encryption a target gives every object it writes, applied alike to single
- * puts, multipart uploads and server-side copies. Immutable.
+ * The storage class and server-side encryption a target gives every object it writes,
+ * applied alike to single puts, multipart uploads and server-side copies. Immutable.
  */
 record S3StorageOptions(StorageClass storageClass, ServerSideEncryption serverSideEncryption, String kmsKeyId) {
 
@@ -25,7 +25,10 @@ record S3StorageOptions(StorageClass storageClass, ServerSideEncryption serverSi
 		}
 	}
 
-	/** @param storageClass overrides the target's class for this object ({@code null}: the target's) */
+	/**
+	 * @param storageClass overrides the target's class for this object ({@code null}: the
+	 * target's)
+	 */
 	void apply(CreateMultipartUploadRequest.Builder request, StorageClass storageClass) {
 		StorageClass effective = storageClass != null ? storageClass : this.storageClass;
 		if (effective != null) {

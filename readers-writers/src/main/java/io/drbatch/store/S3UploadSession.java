@@ -18,9 +18,9 @@ import io.drbatch.failure.DrbatchException;
 import io.drbatch.failure.FailureKind;
 
 /**
- * One multipart upload on S3, every part with a SHA-256 checksum the store verifies. {@link #uploadPart} is safe
- * to call from several threads; the object is headed after completion, so the caller gets the store's own size
- * and composite checksum.
+ * One multipart upload on S3, every part with a SHA-256 checksum the store verifies.
+ * {@link #uploadPart} is safe to call from several threads; the object is headed after
+ * completion, so the caller gets the store's own size and composite checksum.
  */
 final class S3UploadSession implements UploadSession {
 
@@ -55,13 +55,14 @@ final class S3UploadSession implements UploadSession {
 	public UploadedPart uploadPart(int partNumber, byte[] content, int length, byte[] sha256) {
 		String checksum = Sha256.base64(sha256);
 		UploadPartResponse response = this.calls.call("upload part " + partNumber + " of " + this.key,
-				() -> this.calls.s3.uploadPart(r -> r.bucket(this.calls.bucket())
-					.key(this.calls.key(this.key))
-					.uploadId(this.uploadId)
-					.partNumber(partNumber)
-					.contentLength((long) length)
-					.checksumAlgorithm(ChecksumAlgorithm.SHA256)
-					.checksumSHA256(checksum),
+				() -> this.calls.s3.uploadPart(
+						r -> r.bucket(this.calls.bucket())
+							.key(this.calls.key(this.key))
+							.uploadId(this.uploadId)
+							.partNumber(partNumber)
+							.contentLength((long) length)
+							.checksumAlgorithm(ChecksumAlgorithm.SHA256)
+							.checksumSHA256(checksum),
 						RequestBody.fromContentProvider(() -> new ByteArrayInputStream(content, 0, length), length,
 								"application/octet-stream")));
 		return new UploadedPart(partNumber, response.eTag(), checksum, length);
@@ -76,15 +77,16 @@ final class S3UploadSession implements UploadSession {
 				.checksumSHA256(p.checksumSha256())
 				.build())
 			.toList();
-		this.calls.call("complete upload of " + this.key, () -> this.calls.s3.completeMultipartUpload(
-				CompleteMultipartUploadRequest.builder()
+		this.calls.call("complete upload of " + this.key,
+				() -> this.calls.s3.completeMultipartUpload(CompleteMultipartUploadRequest.builder()
 					.bucket(this.calls.bucket())
 					.key(this.calls.key(this.key))
 					.uploadId(this.uploadId)
 					.multipartUpload(CompletedMultipartUpload.builder().parts(completed).build())
 					.build()));
-		return this.store.head(this.key).orElseThrow(() -> new DrbatchException(FailureKind.INTEGRITY, "object "
-				+ this.key + " is missing on target '" + this.calls.name() + "' right after its upload completed"));
+		return this.store.head(this.key)
+			.orElseThrow(() -> new DrbatchException(FailureKind.INTEGRITY, "object " + this.key
+					+ " is missing on target '" + this.calls.name() + "' right after its upload completed"));
 	}
 
 	@Override
@@ -99,11 +101,12 @@ final class S3UploadSession implements UploadSession {
 	}
 
 	static void abort(S3Calls calls, ObjectStore.PendingUpload upload) {
-		calls.call("abort upload of " + upload.key(), () -> calls.s3.abortMultipartUpload(AbortMultipartUploadRequest.builder()
-			.bucket(calls.bucket())
-			.key(calls.key(upload.key()))
-			.uploadId(upload.uploadId())
-			.build()));
+		calls.call("abort upload of " + upload.key(),
+				() -> calls.s3.abortMultipartUpload(AbortMultipartUploadRequest.builder()
+					.bucket(calls.bucket())
+					.key(calls.key(upload.key()))
+					.uploadId(upload.uploadId())
+					.build()));
 	}
 
 }

@@ -3,9 +3,10 @@ package io.drbatch.store;
 import java.util.List;
 
 /**
- * An open multipart upload of one object (named so, and not {@code UploadSession}, to stay apart from the AWS
- * SDK's model types). {@link #uploadPart} may be called from several threads at once; parts are numbered from 1.
- * Exactly one of {@link #complete} or {@link #abort} ends it.
+ * An open multipart upload of one object (named so, and not {@code UploadSession}, to
+ * stay apart from the AWS SDK's model types). {@link #uploadPart} may be called from
+ * several threads at once; parts are numbered from 1. Exactly one of {@link #complete} or
+ * {@link #abort} ends it.
  */
 public interface UploadSession {
 
@@ -22,7 +23,10 @@ public interface UploadSession {
 	/** Completes the upload from parts in ascending part number. */
 	ObjectInfo complete(List<UploadedPart> parts);
 
-	/** Aborts the upload; never throws (an abort that fails is logged and left to lifecycle rules). */
+	/**
+	 * Aborts the upload; never throws (an abort that fails is logged and left to
+	 * lifecycle rules).
+	 */
 	void abort();
 
 }

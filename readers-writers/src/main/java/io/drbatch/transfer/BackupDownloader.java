@@ -20,10 +20,11 @@ import io.drbatch.manifest.BackupManifest;
 import io.drbatch.store.ObjectStore;
 
 /**
- * Downloads one stored object of a backup into a local spool file, decompressing on the way, and checks the
- * stored bytes against the manifest (size and SHA-256) as they stream through. A mismatch, or a stream that
- * does not decompress, fails with {@link FailureKind#INTEGRITY} naming the object, and the spool file is
- * removed: nothing unverified is left to restore from. Stateless and thread-safe.
+ * Downloads one stored object of a backup into a local spool file, decompressing on the
+ * way, and checks the stored bytes against the manifest (size and SHA-256) as they stream
+ * through. A mismatch, or a stream that does not decompress, fails with
+ * {@link FailureKind#INTEGRITY} naming the object, and the spool file is removed: nothing
+ * unverified is left to restore from. Stateless and thread-safe.
  */
 public final class BackupDownloader {
 
@@ -38,8 +39,7 @@ public final class BackupDownloader {
 
 	public Downloaded download(ObjectStore store, BackupManifest.StoredObject object, Compression compression,
 			Path spoolFile) {
-		try (Stream stream = open(store, object, compression);
-				OutputStream out = Files.newOutputStream(spoolFile)) {
+		try (Stream stream = open(store, object, compression); OutputStream out = Files.newOutputStream(spoolFile)) {
 			stream.transferTo(out);
 			return stream.finish(spoolFile);
 		}
@@ -53,18 +53,20 @@ public final class BackupDownloader {
 	}
 
 	/**
-	 * Opens {@code object} for streaming: its decompressed bytes, checked as they are read. Read it to the end,
-	 * then call {@link Stream#finish(Path)}, which fails with {@link FailureKind#INTEGRITY} unless the stored
-	 * bytes match the manifest. Bytes read before that call are unverified: a caller that used them must undo
-	 * what it did with them when the check fails.
+	 * Opens {@code object} for streaming: its decompressed bytes, checked as they are
+	 * read. Read it to the end, then call {@link Stream#finish(Path)}, which fails with
+	 * {@link FailureKind#INTEGRITY} unless the stored bytes match the manifest. Bytes
+	 * read before that call are unverified: a caller that used them must undo what it did
+	 * with them when the check fails.
 	 */
 	public Stream open(ObjectStore store, BackupManifest.StoredObject object, Compression compression) {
 		return new Stream(store, object, compression, null, Map.of());
 	}
 
 	/**
-	 * As {@link #open(ObjectStore, BackupManifest.StoredObject, Compression)}, for an object encrypted with the key
-	 * {@code keyId} ({@code null}: not encrypted), decrypted with the matching one of {@code keys}.
+	 * As {@link #open(ObjectStore, BackupManifest.StoredObject, Compression)}, for an
+	 * object encrypted with the key {@code keyId} ({@code null}: not encrypted),
+	 * decrypted with the matching one of {@code keys}.
 	 */
 	public Stream open(ObjectStore store, BackupManifest.StoredObject object, Compression compression, String keyId,
 			Map<String, StreamEncryption> keys) {
@@ -72,8 +74,9 @@ public final class BackupDownloader {
 	}
 
 	/**
-	 * The decompressed bytes of one stored object, with their verification. A read that fails to decompress is
-	 * reported as {@link FailureKind#INTEGRITY} naming the object. Not thread-safe.
+	 * The decompressed bytes of one stored object, with their verification. A read that
+	 * fails to decompress is reported as {@link FailureKind#INTEGRITY} naming the object.
+	 * Not thread-safe.
 	 */
 	public static final class Stream extends InputStream {
 
@@ -102,7 +105,8 @@ public final class BackupDownloader {
 			this.store = store;
 			this.object = object;
 			this.compression = compression;
-			this.counted = new CountingDigestInput(new DigestInputStream(store.get(object.key()), this.digest), this.stored);
+			this.counted = new CountingDigestInput(new DigestInputStream(store.get(object.key()), this.digest),
+					this.stored);
 			try {
 				InputStream compressed = keyId != null ? StreamEncryption.decrypt(this.counted, keys, object.key())
 						: this.counted;
@@ -139,7 +143,8 @@ public final class BackupDownloader {
 		}
 
 		/**
-		 * Reads what is left of the stored object and checks its size and SHA-256 against the manifest.
+		 * Reads what is left of the stored object and checks its size and SHA-256 against
+		 * the manifest.
 		 * @param file where the bytes went, for the result (may be {@code null})
 		 */
 		public Downloaded finish(Path file) {
@@ -152,17 +157,21 @@ public final class BackupDownloader {
 			this.closed = true;
 			String sha256 = Sha256.hex(this.digest.digest());
 			if (this.stored[0] != this.object.size() || !sha256.equals(this.object.sha256())) {
-				throw new DrbatchException(FailureKind.INTEGRITY, "object " + this.object.key() + " on target '"
-						+ this.store.name() + "' does not match its manifest: " + this.stored[0] + " bytes with SHA-256 "
-						+ sha256 + ", expected " + this.object.size() + " bytes with SHA-256 " + this.object.sha256());
+				throw new DrbatchException(FailureKind.INTEGRITY,
+						"object " + this.object.key() + " on target '" + this.store.name()
+								+ "' does not match its manifest: " + this.stored[0] + " bytes with SHA-256 " + sha256
+								+ ", expected " + this.object.size() + " bytes with SHA-256 " + this.object.sha256());
 			}
-			return new Downloaded(file, this.stored[0], this.plainBytes, Duration.ofNanos(System.nanoTime() - this.started));
+			return new Downloaded(file, this.stored[0], this.plainBytes,
+					Duration.ofNanos(System.nanoTime() - this.started));
 		}
 
 		private DrbatchException corrupt(IOException ex) {
-			return new DrbatchException(FailureKind.INTEGRITY, "object " + this.object.key() + " on target '"
-					+ this.store.name() + "' is corrupt: it does not decompress as " + this.compression.id() + " ("
-					+ ex.getMessage() + ")", ex);
+			return new DrbatchException(FailureKind.INTEGRITY,
+					"object " + this.object.key() + " on target '" + this.store.name()
+							+ "' is corrupt: it does not decompress as " + this.compression.id() + " ("
+							+ ex.getMessage() + ")",
+					ex);
 		}
 
 		@Override
@@ -193,7 +202,10 @@ public final class BackupDownloader {
 		}
 	}
 
-	/** Counts the bytes read and drains the stream on close, so the digest covers the whole object. */
+	/**
+	 * Counts the bytes read and drains the stream on close, so the digest covers the
+	 * whole object.
+	 */
 	private static final class CountingDigestInput extends java.io.FilterInputStream {
 
 		private final long[] count;

@@ -28,22 +28,25 @@ import io.drbatch.store.MultipartUploadStream;
 import io.drbatch.store.ObjectStore;
 
 /**
- * Dumps one database into one object: exports a snapshot, runs {@code pg_dump --snapshot} on it as a child
- * process, and streams its output through compression (and, when configured, encryption) into a multipart
- * upload with several parts in flight,
- * while a second backend counts the rows of every table in the same snapshot. Nothing is held whole in memory
- * or written to local disk; memory is bounded by {@code partSize x (partsInFlight + 1)} plus the compressor's
- * window.
+ * Dumps one database into one object: exports a snapshot, runs {@code pg_dump --snapshot}
+ * on it as a child process, and streams its output through compression (and, when
+ * configured, encryption) into a multipart upload with several parts in flight, while a
+ * second backend counts the rows of every table in the same snapshot. Nothing is held
+ * whole in memory or written to local disk; memory is bounded by
+ * {@code partSize x (partsInFlight + 1)} plus the compressor's window.
  *
- * <p>The configured part size holds up to {@value MultipartUploadStream#MAX_PARTS} parts, S3's limit (156 GiB
- * stored with 16 MiB parts); for a database whose size on disk would not fit, the part size grows to fit it, with
- * fewer parts in flight if the heap needs it ({@link #planParts}). A dump that outgrows the limit all the same
- * fails as soon as it does, naming the setting to raise.
+ * <p>
+ * The configured part size holds up to {@value MultipartUploadStream#MAX_PARTS} parts,
+ * S3's limit (156 GiB stored with 16 MiB parts); for a database whose size on disk would
+ * not fit, the part size grows to fit it, with fewer parts in flight if the heap needs it
+ * ({@link #planParts}). A dump that outgrows the limit all the same fails as soon as it
+ * does, naming the setting to raise.
  *
- * <p>The upload is completed only after pg_dump has exited successfully and the counts are in; on any failure
- * it is aborted and nothing is left in the store by this call (a process killed outright leaves an open
- * upload, which the caller removes on relaunch). Stateless: one instance serves any number of sequential or
- * concurrent dumps.
+ * <p>
+ * The upload is completed only after pg_dump has exited successfully and the counts are
+ * in; on any failure it is aborted and nothing is left in the store by this call (a
+ * process killed outright leaves an open upload, which the caller removes on relaunch).
+ * Stateless: one instance serves any number of sequential or concurrent dumps.
  */
 public final class DumpStreamer {
 
@@ -59,7 +62,8 @@ public final class DumpStreamer {
 
 	/**
 	 * @param compressionWorkers extra zstd threads; 0 compresses on the pumping thread
-	 * @param encryption encrypts the compressed stream before it is uploaded; {@code null} for none
+	 * @param encryption encrypts the compressed stream before it is uploaded;
+	 * {@code null} for none
 	 */
 	public record Settings(String pgDump, DumpFormat format, Compression compression, int compressionLevel,
 			int compressionWorkers, int partSize, int partsInFlight, StreamEncryption encryption) {
@@ -73,16 +77,20 @@ public final class DumpStreamer {
 
 	/**
 	 * How a dump is cut into parts.
-	 * @param capped the heap did not allow parts large enough for the database's size on disk
+	 *
+	 * @param capped the heap did not allow parts large enough for the database's size on
+	 * disk
 	 */
 	record PartPlan(int partSize, int partsInFlight, boolean capped) {
 	}
 
 	/**
-	 * The part size and parts in flight for a database of {@code databaseBytes} on disk: the configured ones when
-	 * they fit S3's part limit, else larger parts (whole MiB) with at most {@code configuredInFlight} in flight and
-	 * all buffers within half of {@code heapBytes}; when even two buffers of the needed size do not fit (or the
-	 * needed size is beyond the largest part), the largest parts that do, as many in flight as fit.
+	 * The part size and parts in flight for a database of {@code databaseBytes} on disk:
+	 * the configured ones when they fit S3's part limit, else larger parts (whole MiB)
+	 * with at most {@code configuredInFlight} in flight and all buffers within half of
+	 * {@code heapBytes}; when even two buffers of the needed size do not fit (or the
+	 * needed size is beyond the largest part), the largest parts that do, as many in
+	 * flight as fit.
 	 */
 	static PartPlan planParts(long databaseBytes, int configuredPartSize, int configuredInFlight, long heapBytes) {
 		int needed = MultipartUploadStream.partSizeFor(databaseBytes, configuredPartSize);
@@ -93,9 +101,11 @@ public final class DumpStreamer {
 		int mib = 1024 * 1024;
 		if ((long) needed * 2 > budget || (long) needed * MultipartUploadStream.MAX_PARTS < databaseBytes) {
 			int largest = (int) Math.max(configuredPartSize, Math.min(needed, budget / 2 / mib * mib));
-			return new PartPlan(largest, MultipartUploadStream.partsInFlightWithin(largest, configuredInFlight, budget), true);
+			return new PartPlan(largest, MultipartUploadStream.partsInFlightWithin(largest, configuredInFlight, budget),
+					true);
 		}
-		return new PartPlan(needed, MultipartUploadStream.partsInFlightWithin(needed, configuredInFlight, budget), false);
+		return new PartPlan(needed, MultipartUploadStream.partsInFlightWithin(needed, configuredInFlight, budget),
+				false);
 	}
 
 	public Outcome dump(PgConnectionSpec source, ObjectStore store, String key) {
@@ -103,8 +113,8 @@ public final class DumpStreamer {
 		PgClientTools tools = new PgClientTools(this.settings.pgDump());
 		try (ExportedSnapshot snapshot = ExportedSnapshot.export(source)) {
 			String pgDumpVersion = tools.requireDumpCompatible(snapshot.serverVersionNum());
-			List<String> command = this.settings.format().pgDumpCommand(this.settings.pgDump(), source,
-					snapshot.snapshotId());
+			List<String> command = this.settings.format()
+				.pgDumpCommand(this.settings.pgDump(), source, snapshot.snapshotId());
 			log.info("Dumping database '{}' ({}) in snapshot {} to {} on target '{}'", source.name(), source.describe(),
 					snapshot.snapshotId(), key, store.name());
 			long databaseBytes = snapshot.databaseSize();
@@ -113,11 +123,13 @@ public final class DumpStreamer {
 			if (parts.capped()) {
 				log.warn("Database '{}' is {} MiB on disk; a dump of it over {} MiB stored would outgrow S3's {} parts "
 						+ "of {} MiB, the largest drbatch takes with this heap: give it more heap (DRBATCH_JAVA_OPTS -Xmx)",
-						source.name(), databaseBytes >> 20, (long) parts.partSize() * MultipartUploadStream.MAX_PARTS >> 20,
+						source.name(), databaseBytes >> 20,
+						(long) parts.partSize() * MultipartUploadStream.MAX_PARTS >> 20,
 						MultipartUploadStream.MAX_PARTS, parts.partSize() >> 20);
 			}
 			else if (parts.partSize() != this.settings.partSize()) {
-				log.info("Database '{}' is {} MiB on disk: parts of {} MiB, {} in flight, keep its dump within S3's {} parts",
+				log.info(
+						"Database '{}' is {} MiB on disk: parts of {} MiB, {} in flight, keep its dump within S3's {} parts",
 						source.name(), databaseBytes >> 20, parts.partSize() >> 20, parts.partsInFlight(),
 						MultipartUploadStream.MAX_PARTS);
 			}
@@ -126,9 +138,10 @@ public final class DumpStreamer {
 			try (ChildProcess pgDump = ChildProcess.start(command, source, false)) {
 				pgDump.stdin().close();
 				CompletableFuture<List<TableRowCount>> counts = CompletableFuture.supplyAsync(snapshot::countRows);
-				OutputStream stored = this.settings.encryption() != null ? this.settings.encryption().encrypt(upload) : upload;
-				OutputStream compressed = this.settings.compression().compress(stored,
-						this.settings.compressionLevel(), this.settings.compressionWorkers());
+				OutputStream stored = this.settings.encryption() != null ? this.settings.encryption().encrypt(upload)
+						: upload;
+				OutputStream compressed = this.settings.compression()
+					.compress(stored, this.settings.compressionLevel(), this.settings.compressionWorkers());
 				CountingOutputStream counted = new CountingOutputStream(compressed);
 				long readNanos = pump(pgDump.stdout(), counted, pgDump);
 				long dumpEnded = System.nanoTime();
@@ -137,10 +150,12 @@ public final class DumpStreamer {
 				long countsEnded = System.nanoTime();
 				counted.close();
 				Duration duration = Duration.ofNanos(System.nanoTime() - started);
-				log.info("Dump of '{}' streamed in {} s: waiting for pg_dump {} s, blocked on uploads {} s; "
-						+ "row counts done {} s after the dump; completing the upload took {} s", source.name(),
-						seconds(dumpEnded - started), seconds(readNanos), seconds(upload.backpressure().toNanos()),
-						seconds(Math.max(0, countsEnded - dumpEnded)), seconds(System.nanoTime() - countsEnded));
+				log.info(
+						"Dump of '{}' streamed in {} s: waiting for pg_dump {} s, blocked on uploads {} s; "
+								+ "row counts done {} s after the dump; completing the upload took {} s",
+						source.name(), seconds(dumpEnded - started), seconds(readNanos),
+						seconds(upload.backpressure().toNanos()), seconds(Math.max(0, countsEnded - dumpEnded)),
+						seconds(System.nanoTime() - countsEnded));
 				return new Outcome(snapshot.snapshotId(), snapshot.snapshotTime(), snapshot.serverVersion(),
 						snapshot.serverVersionNum(), pgDumpVersion, tables, counted.count(), upload.result(), duration);
 			}
@@ -177,7 +192,10 @@ public final class DumpStreamer {
 		return String.format("%.1f", nanos / 1e9);
 	}
 
-	/** Copies pg_dump's output into {@code out}; returns the time spent waiting for pg_dump to produce it. */
+	/**
+	 * Copies pg_dump's output into {@code out}; returns the time spent waiting for
+	 * pg_dump to produce it.
+	 */
 	private static long pump(InputStream in, OutputStream out, ChildProcess pgDump) throws IOException {
 		byte[] buffer = new byte[PUMP_BUFFER];
 		long readNanos = 0;

@@ -57,7 +57,8 @@ class StreamEncryptionTests {
 		if (size >= 64) {
 			assertThat(new String(stored, java.nio.charset.StandardCharsets.ISO_8859_1)).doesNotContain("x".repeat(64));
 		}
-		assertThat(new String(stored, 0, Math.min(64, stored.length), java.nio.charset.StandardCharsets.ISO_8859_1)).contains(KEY.keyId());
+		assertThat(new String(stored, 0, Math.min(64, stored.length), java.nio.charset.StandardCharsets.ISO_8859_1))
+			.contains(KEY.keyId());
 	}
 
 	@Test
@@ -65,8 +66,10 @@ class StreamEncryptionTests {
 		byte[] stored = encrypt(new byte[2 * 1024 * 1024]);
 		stored[stored.length / 2] ^= 1;
 		assertThatThrownBy(() -> decrypt(stored, Map.of(KEY.keyId(), KEY)))
-			.isInstanceOfSatisfying(DrbatchException.class, ex -> assertThat(ex.kind()).isEqualTo(FailureKind.INTEGRITY))
-			.hasMessageContaining("dump.pgdump.zst").hasMessageContaining("fails authentication");
+			.isInstanceOfSatisfying(DrbatchException.class,
+					ex -> assertThat(ex.kind()).isEqualTo(FailureKind.INTEGRITY))
+			.hasMessageContaining("dump.pgdump.zst")
+			.hasMessageContaining("fails authentication");
 	}
 
 	@Test
@@ -76,8 +79,8 @@ class StreamEncryptionTests {
 		byte[] atBoundary = Arrays.copyOf(stored, header + 2 * (1024 * 1024 + 16));
 		byte[] inside = Arrays.copyOf(stored, stored.length - 100);
 		for (byte[] truncated : new byte[][] { atBoundary, inside }) {
-			assertThatThrownBy(() -> decrypt(truncated, Map.of(KEY.keyId(), KEY)))
-				.isInstanceOfSatisfying(DrbatchException.class, ex -> assertThat(ex.kind()).isEqualTo(FailureKind.INTEGRITY));
+			assertThatThrownBy(() -> decrypt(truncated, Map.of(KEY.keyId(), KEY))).isInstanceOfSatisfying(
+					DrbatchException.class, ex -> assertThat(ex.kind()).isEqualTo(FailureKind.INTEGRITY));
 		}
 	}
 
@@ -87,18 +90,24 @@ class StreamEncryptionTests {
 		StreamEncryption other = StreamEncryption.ofBase64(key(2), "other key");
 
 		assertThatThrownBy(() -> decrypt(stored, Map.of()))
-			.isInstanceOfSatisfying(DrbatchException.class, ex -> assertThat(ex.kind()).isEqualTo(FailureKind.BAD_CONFIGURATION))
-			.hasMessageContaining(KEY.keyId()).hasMessageContaining("no encryption key is configured");
+			.isInstanceOfSatisfying(DrbatchException.class,
+					ex -> assertThat(ex.kind()).isEqualTo(FailureKind.BAD_CONFIGURATION))
+			.hasMessageContaining(KEY.keyId())
+			.hasMessageContaining("no encryption key is configured");
 		assertThatThrownBy(() -> decrypt(stored, Map.of(other.keyId(), other)))
-			.isInstanceOfSatisfying(DrbatchException.class, ex -> assertThat(ex.kind()).isEqualTo(FailureKind.BAD_CONFIGURATION))
-			.hasMessageContaining(KEY.keyId()).hasMessageContaining(other.keyId());
+			.isInstanceOfSatisfying(DrbatchException.class,
+					ex -> assertThat(ex.kind()).isEqualTo(FailureKind.BAD_CONFIGURATION))
+			.hasMessageContaining(KEY.keyId())
+			.hasMessageContaining(other.keyId());
 	}
 
 	@Test
 	void aKeyThatIsNotThirtyTwoBytesOfBase64IsRefused() {
-		assertThatThrownBy(() -> StreamEncryption.ofBase64("not base64!", "DRBATCH_KEY")).hasMessageContaining("DRBATCH_KEY")
+		assertThatThrownBy(() -> StreamEncryption.ofBase64("not base64!", "DRBATCH_KEY"))
+			.hasMessageContaining("DRBATCH_KEY")
 			.hasMessageContaining("not base64");
-		assertThatThrownBy(() -> StreamEncryption.ofBase64(Base64.getEncoder().encodeToString(new byte[16]), "DRBATCH_KEY"))
+		assertThatThrownBy(
+				() -> StreamEncryption.ofBase64(Base64.getEncoder().encodeToString(new byte[16]), "DRBATCH_KEY"))
 			.hasMessageContaining("32 bytes");
 	}
 

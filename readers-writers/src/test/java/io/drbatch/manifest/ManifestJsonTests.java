@@ -18,8 +18,8 @@ class ManifestJsonTests {
 
 	static BackupManifest sample() {
 		return new BackupManifest(1, "20261126T020000Z", "omnihub", Tier.DAILY, Instant.parse("2026-11-26T02:01:00Z"),
-				new BackupManifest.Source("omnihub", "db", 5432, "15.20", 150020, Instant.parse("2026-11-26T02:00:00.5Z"),
-						"00000003-1"),
+				new BackupManifest.Source("omnihub", "db", 5432, "15.20", 150020,
+						Instant.parse("2026-11-26T02:00:00.5Z"), "00000003-1"),
 				new BackupManifest.Dump("custom", "pg_dump (PostgreSQL) 15.20", "zstd", 3, null, 1000, 42),
 				List.of(new BackupManifest.StoredObject("dump", "daily/omnihub/20261126T020000Z/dump.pgdump.zst", 100,
 						"ab", "cd-1", 1, 16777216)),

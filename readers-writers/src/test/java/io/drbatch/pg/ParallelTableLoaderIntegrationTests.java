@@ -26,9 +26,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * Loading tables' rows in slices over several connections, against the real pg_dump and PostgreSQL: the slices
- * cover every row exactly once, and values that COPY text escapes (newlines, tabs, backslashes, NULLs, bytea,
- * non-ASCII text) arrive unchanged.
+ * Loading tables' rows in slices over several connections, against the real pg_dump and
+ * PostgreSQL: the slices cover every row exactly once, and values that COPY text escapes
+ * (newlines, tabs, backslashes, NULLs, bytea, non-ASCII text) arrive unchanged.
  */
 class ParallelTableLoaderIntegrationTests {
 
@@ -44,18 +44,19 @@ class ParallelTableLoaderIntegrationTests {
 	@BeforeAll
 	static void dumpAWideTable() throws Exception {
 		// about 30 MB of COPY text: several row starts noted 8 MiB apart
-		TestPostgres.execute(SOURCE, """
-				CREATE TABLE public.events (id bigint PRIMARY KEY, note text, payload bytea, amount numeric);
-				INSERT INTO public.events
-				SELECT g,
-				       CASE WHEN g % 7 = 0 THEN NULL
-				            ELSE 'line one' || E'\\n' || 'tab' || E'\\t' || 'back\\slash ü€ ' || repeat(md5(g::text), 2) END,
-				       CASE WHEN g % 5 = 0 THEN NULL ELSE decode(md5(g::text), 'hex') END,
-				       g / 3.0
-				FROM generate_series(1, 150000) g;
-				CREATE TABLE public.little (id int);
-				INSERT INTO public.little VALUES (1), (2), (3);
-				""");
+		TestPostgres.execute(SOURCE,
+				"""
+						CREATE TABLE public.events (id bigint PRIMARY KEY, note text, payload bytea, amount numeric);
+						INSERT INTO public.events
+						SELECT g,
+						       CASE WHEN g % 7 = 0 THEN NULL
+						            ELSE 'line one' || E'\\n' || 'tab' || E'\\t' || 'back\\slash ü€ ' || repeat(md5(g::text), 2) END,
+						       CASE WHEN g % 5 = 0 THEN NULL ELSE decode(md5(g::text), 'hex') END,
+						       g / 3.0
+						FROM generate_series(1, 150000) g;
+						CREATE TABLE public.little (id int);
+						INSERT INTO public.little VALUES (1), (2), (3);
+						""");
 		archive = TestPostgres.dumpCustomFormat(SOURCE);
 	}
 
@@ -102,7 +103,8 @@ class ParallelTableLoaderIntegrationTests {
 
 		assertThat(outcome.tables()).isEqualTo(2);
 		assertThat(outcome.slices()).isEqualTo(spooled.slices.size()).isGreaterThan(20);
-		assertThat(spooled.loaded).as("the listener heard of every slice").containsExactlyInAnyOrderElementsOf(spooled.slices);
+		assertThat(spooled.loaded).as("the listener heard of every slice")
+			.containsExactlyInAnyOrderElementsOf(spooled.slices);
 		assertThat(outcome.rows()).isEqualTo(150_003);
 		assertThat(TestPostgres.queryLong(target, "SELECT count(*) FROM public.events")).isEqualTo(150_000);
 		assertThat(TestPostgres.queryLong(target, "SELECT count(*) FROM public.little")).isEqualTo(3);
@@ -156,7 +158,8 @@ class ParallelTableLoaderIntegrationTests {
 		assertThat(ChildProcess.destroyAll()).as("the running load counts as stopped").isPositive();
 		spooled.slices.forEach(loader::add);
 
-		assertThatThrownBy(loader::finish).isInstanceOf(DrbatchException.class).hasMessageContaining("stopped on request");
+		assertThatThrownBy(loader::finish).isInstanceOf(DrbatchException.class)
+			.hasMessageContaining("stopped on request");
 		assertThat(TestPostgres.queryLong(target, "SELECT count(*) FROM public.events")).isZero();
 	}
 
@@ -206,7 +209,8 @@ class ParallelTableLoaderIntegrationTests {
 							spooled.blocks.put(entry.tag(), block);
 						}
 
-					}, 1024 * 1024).copy();
+					}, 1024 * 1024)
+				.copy();
 			assertThat(result.indexed()).isTrue();
 		}
 		return spooled;

@@ -31,7 +31,8 @@ class PgPassFileTests {
 	@Test
 	void noPasswordMeansNoFile() {
 		Map<String, String> environment = new HashMap<>();
-		assertThat(PgPassFile.install(new PgConnectionSpec("db", "h", 5432, "app", "u", null, null), environment)).isNull();
+		assertThat(PgPassFile.install(new PgConnectionSpec("db", "h", 5432, "app", "u", null, null), environment))
+			.isNull();
 		assertThat(environment).doesNotContainKey("PGPASSFILE");
 	}
 
@@ -39,8 +40,7 @@ class PgPassFileTests {
 	void pgDumpCommandNeverCarriesThePassword() {
 		PgConnectionSpec spec = new PgConnectionSpec("db", "db.internal", 6432, "app", "backup", "s3cr3t-pw", null);
 		for (DumpFormat format : DumpFormat.values()) {
-			assertThat(format.pgDumpCommand("pg_dump", spec, "00000003-1"))
-				.noneMatch(arg -> arg.contains("s3cr3t-pw"))
+			assertThat(format.pgDumpCommand("pg_dump", spec, "00000003-1")).noneMatch(arg -> arg.contains("s3cr3t-pw"))
 				.contains("--snapshot=00000003-1", "--no-password", "--dbname=app", "--format=" + format.id());
 		}
 		assertThat(spec.toString()).doesNotContain("s3cr3t-pw");

@@ -24,9 +24,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * The streaming restore against the real pg_dump, pg_restore and PostgreSQL: an archive that pg_dump wrote to a
- * pipe (so without data positions) is spooled with its positions set, and restored while it streams; the
- * restored database holds what the source held.
+ * The streaming restore against the real pg_dump, pg_restore and PostgreSQL: an archive
+ * that pg_dump wrote to a pipe (so without data positions) is spooled with its positions
+ * set, and restored while it streams; the restored database holds what the source held.
  */
 class StreamingPgRestoreIntegrationTests {
 
@@ -73,21 +73,24 @@ class StreamingPgRestoreIntegrationTests {
 		List<CustomArchiveSpooler.TocEntry> blocks = new ArrayList<>();
 		CustomArchiveSpooler.Result result;
 		try (FileChannel out = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
-			result = new CustomArchiveSpooler(new ByteArrayInputStream(pipedArchive), out, new CustomArchiveSpooler.Listener() {
+			result = new CustomArchiveSpooler(new ByteArrayInputStream(pipedArchive), out,
+					new CustomArchiveSpooler.Listener() {
 
-				@Override
-				public void tableOfContentsWritten(List<CustomArchiveSpooler.TocEntry> entries,
-						CustomArchiveSpooler.ArchiveFacts facts) {
-					assertThat(blocks).isEmpty();
-					toc.addAll(entries);
-				}
+						@Override
+						public void tableOfContentsWritten(List<CustomArchiveSpooler.TocEntry> entries,
+								CustomArchiveSpooler.ArchiveFacts facts) {
+							assertThat(blocks).isEmpty();
+							toc.addAll(entries);
+						}
 
-				@Override
-				public void dataBlockWritten(CustomArchiveSpooler.TocEntry entry, CustomArchiveSpooler.DataBlock block) {
-					blocks.add(entry);
-				}
+						@Override
+						public void dataBlockWritten(CustomArchiveSpooler.TocEntry entry,
+								CustomArchiveSpooler.DataBlock block) {
+							blocks.add(entry);
+						}
 
-			}).copy();
+					})
+				.copy();
 		}
 
 		assertThat(result.indexed()).isTrue();
@@ -95,14 +98,16 @@ class StreamingPgRestoreIntegrationTests {
 		assertThat(blocks).extracting(CustomArchiveSpooler.TocEntry::describe)
 			.contains("TABLE DATA Billing.Invoices", "TABLE DATA public.lines", "TABLE DATA public.nothing");
 		assertThat(blocks).anyMatch(entry -> entry.desc().equals("BLOBS"));
-		assertThat(blocks).containsExactlyInAnyOrderElementsOf(toc.stream().filter(CustomArchiveSpooler.TocEntry::hasData).toList());
+		assertThat(blocks)
+			.containsExactlyInAnyOrderElementsOf(toc.stream().filter(CustomArchiveSpooler.TocEntry::hasData).toList());
 		byte[] spooled = Files.readAllBytes(file);
 		assertThat(spooled).hasSameSizeAs(pipedArchive);
 		int differing = 0;
 		for (int i = 0; i < spooled.length; i++) {
 			differing += spooled[i] != pipedArchive[i] ? 1 : 0;
 		}
-		assertThat(differing).as("only the position fields of the data entries change").isPositive()
+		assertThat(differing).as("only the position fields of the data entries change")
+			.isPositive()
 			.isLessThanOrEqualTo(blocks.size() * 9);
 		Process list = new ProcessBuilder("pg_restore", "-l", file.toString()).redirectErrorStream(true).start();
 		String listing = new String(list.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
@@ -174,20 +179,23 @@ class StreamingPgRestoreIntegrationTests {
 		Path file = dir.resolve("unknown.pgdump");
 		CustomArchiveSpooler.Result result;
 		try (FileChannel out = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
-			result = new CustomArchiveSpooler(new ByteArrayInputStream(unknown), out, new CustomArchiveSpooler.Listener() {
+			result = new CustomArchiveSpooler(new ByteArrayInputStream(unknown), out,
+					new CustomArchiveSpooler.Listener() {
 
-				@Override
-				public void tableOfContentsWritten(List<CustomArchiveSpooler.TocEntry> entries,
-						CustomArchiveSpooler.ArchiveFacts facts) {
-					throw new AssertionError("not read");
-				}
+						@Override
+						public void tableOfContentsWritten(List<CustomArchiveSpooler.TocEntry> entries,
+								CustomArchiveSpooler.ArchiveFacts facts) {
+							throw new AssertionError("not read");
+						}
 
-				@Override
-				public void dataBlockWritten(CustomArchiveSpooler.TocEntry entry, CustomArchiveSpooler.DataBlock block) {
-					throw new AssertionError("not read");
-				}
+						@Override
+						public void dataBlockWritten(CustomArchiveSpooler.TocEntry entry,
+								CustomArchiveSpooler.DataBlock block) {
+							throw new AssertionError("not read");
+						}
 
-			}).copy();
+					})
+				.copy();
 		}
 
 		assertThat(result.indexed()).isFalse();

@@ -18,7 +18,10 @@ import io.drbatch.testing.TestS3;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** {@link CrossStoreCopy} between two separate S3-compatible servers (ports 9090 and 9091). */
+/**
+ * {@link CrossStoreCopy} between two separate S3-compatible servers (ports 9090 and
+ * 9091).
+ */
 class CrossStoreCopyIntegrationTests {
 
 	private static final int PART = 5 * 1024 * 1024;

@@ -19,8 +19,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * The {@link ObjectStore} contract, run against every implementation by a subclass that supplies a fresh,
- * empty store per test.
+ * The {@link ObjectStore} contract, run against every implementation by a subclass that
+ * supplies a fresh, empty store per test.
  */
 public abstract class ObjectStoreContractTests {
 
@@ -49,7 +49,8 @@ public abstract class ObjectStoreContractTests {
 
 		ObjectInfo info = this.store.head("a/manifest.json").orElseThrow();
 		assertThat(info.size()).isEqualTo(content.length);
-		// stores differ in whether they report the checksum of a single-part object; when they do, it must match
+		// stores differ in whether they report the checksum of a single-part object; when
+		// they do, it must match
 		if (info.checksumSha256() != null) {
 			assertThat(info.checksumSha256()).isEqualTo(Sha256.base64(Sha256.of(content, 0, content.length)));
 		}
@@ -90,8 +91,8 @@ public abstract class ObjectStoreContractTests {
 	void streamedMultipartUploadStoresExactlyTheBytesWithTheCompositeChecksum() throws IOException {
 		byte[] content = new byte[2 * MIN_PART + 12345];
 		new Random(7).nextBytes(content);
-		MultipartUploadStream out = new MultipartUploadStream(this.store.startMultipart("m/big", "application/octet-stream"),
-				MIN_PART, 2);
+		MultipartUploadStream out = new MultipartUploadStream(
+				this.store.startMultipart("m/big", "application/octet-stream"), MIN_PART, 2);
 		for (int offset = 0; offset < content.length; offset += 100_000) {
 			out.write(content, offset, Math.min(100_000, content.length - offset));
 		}
@@ -117,7 +118,8 @@ public abstract class ObjectStoreContractTests {
 		byte[] part = new byte[MIN_PART];
 		upload.uploadPart(1, part, part.length, Sha256.of(part, 0, part.length));
 
-		assertThat(this.store.pendingUploads("p/")).extracting(ObjectStore.PendingUpload::key).containsExactly("p/dump");
+		assertThat(this.store.pendingUploads("p/")).extracting(ObjectStore.PendingUpload::key)
+			.containsExactly("p/dump");
 		this.store.abort(this.store.pendingUploads("p/").get(0));
 		assertThat(this.store.pendingUploads("p/")).isEmpty();
 		assertThat(this.store.head("p/dump")).isEmpty();
@@ -125,8 +127,8 @@ public abstract class ObjectStoreContractTests {
 
 	@Test
 	void abortedStreamLeavesNoUploadAndNoObject() throws IOException {
-		MultipartUploadStream out = new MultipartUploadStream(this.store.startMultipart("q/dump", "application/octet-stream"),
-				MIN_PART, 2);
+		MultipartUploadStream out = new MultipartUploadStream(
+				this.store.startMultipart("q/dump", "application/octet-stream"), MIN_PART, 2);
 		out.write(new byte[MIN_PART + 10]);
 		out.abort();
 		assertThat(this.store.pendingUploads("q/")).isEmpty();
@@ -135,20 +137,21 @@ public abstract class ObjectStoreContractTests {
 
 	@Test
 	void aStreamFailsAtTheFirstByteThatWouldNeedOnePartMoreThanTheLimit() throws IOException {
-		MultipartUploadStream full = new MultipartUploadStream(this.store.startMultipart("t/full", "application/octet-stream"),
-				MIN_PART, 2, 2);
+		MultipartUploadStream full = new MultipartUploadStream(
+				this.store.startMultipart("t/full", "application/octet-stream"), MIN_PART, 2, 2);
 		full.write(new byte[2 * MIN_PART]);
 		full.close();
 		assertThat(full.result().partCount()).isEqualTo(2);
 		assertThat(this.store.head("t/full")).get().extracting(ObjectInfo::size).isEqualTo(2L * MIN_PART);
 
-		MultipartUploadStream over = new MultipartUploadStream(this.store.startMultipart("t/over", "application/octet-stream"),
-				MIN_PART, 2, 2);
+		MultipartUploadStream over = new MultipartUploadStream(
+				this.store.startMultipart("t/over", "application/octet-stream"), MIN_PART, 2, 2);
 		over.write(new byte[2 * MIN_PART]);
 		org.assertj.core.api.Assertions.assertThatThrownBy(() -> over.write(new byte[] { 1 }))
 			.isInstanceOf(MultipartUploadStream.PartLimitExceeded.class)
 			.hasMessageContaining("outgrew 2 parts of 5 MiB")
-			.satisfies(ex -> assertThat(((MultipartUploadStream.PartLimitExceeded) ex).bytesWritten()).isEqualTo(2L * MIN_PART));
+			.satisfies(ex -> assertThat(((MultipartUploadStream.PartLimitExceeded) ex).bytesWritten())
+				.isEqualTo(2L * MIN_PART));
 		over.abort();
 		assertThat(this.store.pendingUploads("t/")).isEmpty();
 		assertThat(this.store.head("t/over")).isEmpty();
@@ -183,7 +186,8 @@ public abstract class ObjectStoreContractTests {
 				new UploadedPart(1, parts.get(0).eTag(), Sha256.base64(Sha256.of(content, 0, MIN_PART)), MIN_PART),
 				new UploadedPart(2, parts.get(1).eTag(), Sha256.base64(Sha256.of(second, 0, MIN_PART)), MIN_PART));
 
-		MultipartUploadStream rest = MultipartUploadStream.resuming(this.store.reopen(pending), MIN_PART, 2, withChecksums);
+		MultipartUploadStream rest = MultipartUploadStream.resuming(this.store.reopen(pending), MIN_PART, 2,
+				withChecksums);
 		rest.write(content, 2 * MIN_PART, 777);
 		rest.close();
 		assertThat(rest.result().resumedParts()).isEqualTo(2);
@@ -191,7 +195,8 @@ public abstract class ObjectStoreContractTests {
 		try (InputStream in = this.store.get("u/dump")) {
 			assertThat(in.readAllBytes()).isEqualTo(content);
 		}
-		assertThat(this.store.head("u/dump").orElseThrow().checksumSha256()).isEqualTo(rest.result().compositeChecksum());
+		assertThat(this.store.head("u/dump").orElseThrow().checksumSha256())
+			.isEqualTo(rest.result().compositeChecksum());
 		assertThat(this.store.pendingUploads("u/")).isEmpty();
 	}
 

@@ -36,8 +36,8 @@ class S3CredentialsTests {
 
 	@Test
 	void missingEnvironmentVariablesAreAConfigurationErrorNamingThem() {
-		assertThatThrownBy(() -> S3Clients.credentialsProvider(
-				new S3TargetConfig.Credentials.FromEnvironment("DRBATCH_TEST_NO_SUCH_KEY_ID", "DRBATCH_TEST_NO_SUCH_SECRET")))
+		assertThatThrownBy(() -> S3Clients.credentialsProvider(new S3TargetConfig.Credentials.FromEnvironment(
+				"DRBATCH_TEST_NO_SUCH_KEY_ID", "DRBATCH_TEST_NO_SUCH_SECRET")))
 			.isInstanceOf(DrbatchException.class)
 			.hasMessageContaining("DRBATCH_TEST_NO_SUCH_KEY_ID")
 			.satisfies(ex -> assertThat(((DrbatchException) ex).kind()).isEqualTo(FailureKind.BAD_CONFIGURATION));

@@ -15,7 +15,10 @@ import io.drbatch.testing.TestS3;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** The contract and the error translation of {@link S3ObjectStore}, against the local S3-compatible server. */
+/**
+ * The contract and the error translation of {@link S3ObjectStore}, against the local
+ * S3-compatible server.
+ */
 class S3ObjectStoreIntegrationTests extends ObjectStoreContractTests {
 
 	private String bucket;
@@ -42,8 +45,9 @@ class S3ObjectStoreIntegrationTests extends ObjectStoreContractTests {
 			direct.put("obj", content, "application/octet-stream");
 			try (S3ObjectStore flaky = new S3ObjectStore(TestS3.target("flaky", proxy.endpoint(), bucket, "r"))) {
 				// the first three GETs are cut off halfway
-				proxy.chaos(1.0, 1, request -> request.method().equals("GET")
-						&& proxy.injected().get(io.drbatch.testing.FaultProxy.Fault.RESET) < 3,
+				proxy.chaos(1.0, 1,
+						request -> request.method().equals("GET")
+								&& proxy.injected().get(io.drbatch.testing.FaultProxy.Fault.RESET) < 3,
 						io.drbatch.testing.FaultProxy.Fault.RESET);
 				byte[] read;
 				try (InputStream in = flaky.get("obj")) {
@@ -86,7 +90,8 @@ class S3ObjectStoreIntegrationTests extends ObjectStoreContractTests {
 		try (ServerSocket socket = new ServerSocket(0)) {
 			closedPort = socket.getLocalPort();
 		}
-		try (S3ObjectStore unreachable = new S3ObjectStore(withEndpoint(URI.create("http://127.0.0.1:" + closedPort)))) {
+		try (S3ObjectStore unreachable = new S3ObjectStore(
+				withEndpoint(URI.create("http://127.0.0.1:" + closedPort)))) {
 			assertThatThrownBy(unreachable::checkAccess).isInstanceOf(DrbatchException.class)
 				.hasMessageContaining("cannot reach")
 				.satisfies(ex -> kindIs(ex, FailureKind.STORE_UNAVAILABLE));
@@ -96,11 +101,12 @@ class S3ObjectStoreIntegrationTests extends ObjectStoreContractTests {
 	@Test
 	void configuredStorageClassIsAppliedToPutsAndMultipartUploads() throws IOException {
 		S3TargetConfig base = TestS3.target("cold", this.bucket, "classes");
-		try (S3ObjectStore infrequent = new S3ObjectStore(new S3TargetConfig(base.name(), base.endpoint(), base.region(),
-				base.bucket(), base.prefix(), true, base.credentials(), StorageClass.STANDARD_IA, null, null, 4))) {
+		try (S3ObjectStore infrequent = new S3ObjectStore(
+				new S3TargetConfig(base.name(), base.endpoint(), base.region(), base.bucket(), base.prefix(), true,
+						base.credentials(), StorageClass.STANDARD_IA, null, null, 4))) {
 			infrequent.put("small", new byte[] { 1 }, "application/octet-stream");
-			MultipartUploadStream out = new MultipartUploadStream(infrequent.startMultipart("big", "application/octet-stream"),
-					MIN_PART, 1);
+			MultipartUploadStream out = new MultipartUploadStream(
+					infrequent.startMultipart("big", "application/octet-stream"), MIN_PART, 1);
 			out.write(new byte[10]);
 			out.close();
 			org.assertj.core.api.Assertions.assertThat(infrequent.head("small").orElseThrow().storageClass())

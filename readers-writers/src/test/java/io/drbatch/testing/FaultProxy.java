@@ -18,10 +18,11 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 
 /**
- * An HTTP proxy on loopback between drbatch and the S3 test server that answers chosen requests itself, the way a
- * real store would where the test server does not (it does not enforce Object Lock): a rule matches a request
- * (method, path and query) and answers with a status and an S3 error code; everything else is forwarded as it
- * is. Records the requests it refused. Thread-safe.
+ * An HTTP proxy on loopback between drbatch and the S3 test server that answers chosen
+ * requests itself, the way a real store would where the test server does not (it does not
+ * enforce Object Lock): a rule matches a request (method, path and query) and answers
+ * with a status and an S3 error code; everything else is forwarded as it is. Records the
+ * requests it refused. Thread-safe.
  */
 public final class FaultProxy implements AutoCloseable {
 
@@ -36,7 +37,8 @@ public final class FaultProxy implements AutoCloseable {
 	public record Response(int status, Map<String, String> headers, byte[] body) {
 	}
 
-	private record HeaderRule(Predicate<Request> matches, String name, java.util.function.Function<Request, String> value) {
+	private record HeaderRule(Predicate<Request> matches, String name,
+			java.util.function.Function<Request, String> value) {
 	}
 
 	private final List<java.util.function.Function<Request, Response>> responders = new CopyOnWriteArrayList<>();
@@ -55,14 +57,19 @@ public final class FaultProxy implements AutoCloseable {
 
 	/** The storage faults {@link #chaos} injects. */
 	public enum Fault {
+
 		/** 500 InternalError. */
 		SERVER_ERROR,
 		/** 503 SlowDown (throttling). */
 		SLOW_DOWN,
-		/** The connection drops: a GET's body is cut off halfway, any other request gets no response at all. */
+		/**
+		 * The connection drops: a GET's body is cut off halfway, any other request gets
+		 * no response at all.
+		 */
 		RESET,
 		/** A latency spike of 0.3 to 1.5 seconds before the request is served. */
 		LATENCY
+
 	}
 
 	private volatile double chaosRate;
@@ -101,7 +108,10 @@ public final class FaultProxy implements AutoCloseable {
 		return listening;
 	}
 
-	/** Stops listening, as a stopped server would: connections to {@link #endpoint()} are refused until {@link #up()}. */
+	/**
+	 * Stops listening, as a stopped server would: connections to {@link #endpoint()} are
+	 * refused until {@link #up()}.
+	 */
 	public FaultProxy down() {
 		this.server.stop(0);
 		return this;
@@ -113,16 +123,20 @@ public final class FaultProxy implements AutoCloseable {
 		return this;
 	}
 
-	/** Holds matching requests for {@code delay} before handling them (a slow store or link). */
+	/**
+	 * Holds matching requests for {@code delay} before handling them (a slow store or
+	 * link).
+	 */
 	public FaultProxy delay(Predicate<Request> matches, java.time.Duration delay) {
 		this.delays.add(Map.entry(matches, delay));
 		return this;
 	}
 
 	/**
-	 * Injects a random {@link Fault} (one of {@code kinds}; none given: any) into each matching request with
-	 * probability {@code rate} (1.0: every one), drawn from a generator seeded with {@code seed}. Resets the
-	 * counts of {@link #injected} and {@link #chaosCandidates}.
+	 * Injects a random {@link Fault} (one of {@code kinds}; none given: any) into each
+	 * matching request with probability {@code rate} (1.0: every one), drawn from a
+	 * generator seeded with {@code seed}. Resets the counts of {@link #injected} and
+	 * {@link #chaosCandidates}.
 	 */
 	public FaultProxy chaos(double rate, long seed, Predicate<Request> applies, Fault... kinds) {
 		synchronized (this.injected) {
@@ -181,20 +195,30 @@ public final class FaultProxy implements AutoCloseable {
 		return URI.create("http://127.0.0.1:" + this.port);
 	}
 
-	/** Answers requests matching {@code matches} with {@code status} and S3 error {@code code}. */
+	/**
+	 * Answers requests matching {@code matches} with {@code status} and S3 error
+	 * {@code code}.
+	 */
 	public FaultProxy refuse(Predicate<Request> matches, int status, String code) {
 		this.rules.add(new Rule(matches, status, code));
 		return this;
 	}
 
-	/** Answers a request itself when {@code responder} returns a response; {@code null} lets it through. */
+	/**
+	 * Answers a request itself when {@code responder} returns a response; {@code null}
+	 * lets it through.
+	 */
 	public FaultProxy respond(java.util.function.Function<Request, Response> responder) {
 		this.responders.add(responder);
 		return this;
 	}
 
-	/** Adds a header to forwarded responses of matching requests; a {@code null} value adds nothing. */
-	public FaultProxy addHeader(Predicate<Request> matches, String name, java.util.function.Function<Request, String> value) {
+	/**
+	 * Adds a header to forwarded responses of matching requests; a {@code null} value
+	 * adds nothing.
+	 */
+	public FaultProxy addHeader(Predicate<Request> matches, String name,
+			java.util.function.Function<Request, String> value) {
 		this.headerRules.add(new HeaderRule(matches, name, value));
 		return this;
 	}
@@ -222,7 +246,8 @@ public final class FaultProxy implements AutoCloseable {
 			String code = fault == Fault.SERVER_ERROR ? "InternalError" : "SlowDown";
 			exchange.getRequestBody().readAllBytes();
 			byte[] body = ("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>" + code + "</Code><Message>" + code
-					+ " (fault proxy chaos)</Message></Error>").getBytes(StandardCharsets.UTF_8);
+					+ " (fault proxy chaos)</Message></Error>")
+				.getBytes(StandardCharsets.UTF_8);
 			exchange.getResponseHeaders().add("Content-Type", "application/xml");
 			exchange.sendResponseHeaders(status, body.length);
 			try (OutputStream out = exchange.getResponseBody()) {
@@ -248,8 +273,9 @@ public final class FaultProxy implements AutoCloseable {
 			if (rule.matches().test(request)) {
 				this.refused.add(request);
 				exchange.getRequestBody().readAllBytes();
-				byte[] body = ("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>" + rule.code() + "</Code><Message>"
-						+ rule.code() + " (fault proxy)</Message></Error>").getBytes(StandardCharsets.UTF_8);
+				byte[] body = ("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>" + rule.code()
+						+ "</Code><Message>" + rule.code() + " (fault proxy)</Message></Error>")
+					.getBytes(StandardCharsets.UTF_8);
 				exchange.getResponseHeaders().add("Content-Type", "application/xml");
 				exchange.sendResponseHeaders(rule.status(), body.length);
 				try (OutputStream out = exchange.getResponseBody()) {
@@ -263,7 +289,8 @@ public final class FaultProxy implements AutoCloseable {
 			if (response != null) {
 				exchange.getRequestBody().readAllBytes();
 				response.headers().forEach((name, value) -> exchange.getResponseHeaders().add(name, value));
-				exchange.sendResponseHeaders(response.status(), response.body().length == 0 ? -1 : response.body().length);
+				exchange.sendResponseHeaders(response.status(),
+						response.body().length == 0 ? -1 : response.body().length);
 				if (response.body().length > 0) {
 					try (OutputStream out = exchange.getResponseBody()) {
 						out.write(response.body());
@@ -276,7 +303,10 @@ public final class FaultProxy implements AutoCloseable {
 		forward(exchange, request, fault == Fault.RESET);
 	}
 
-	/** Random numbers for latency spikes, apart from the seeded draw of which request gets which fault. */
+	/**
+	 * Random numbers for latency spikes, apart from the seeded draw of which request gets
+	 * which fault.
+	 */
 	private static final class ThreadLocalRandomHolder {
 
 		static int next(int bound) {
@@ -313,7 +343,8 @@ public final class FaultProxy implements AutoCloseable {
 		int status = connection.getResponseCode();
 		for (Map.Entry<String, List<String>> header : connection.getHeaderFields().entrySet()) {
 			if (header.getKey() == null || header.getKey().equalsIgnoreCase("Transfer-Encoding")
-					|| (header.getKey().equalsIgnoreCase("Content-Length") && !exchange.getRequestMethod().equals("HEAD"))) {
+					|| (header.getKey().equalsIgnoreCase("Content-Length")
+							&& !exchange.getRequestMethod().equals("HEAD"))) {
 				continue;
 			}
 			for (String value : header.getValue()) {
@@ -334,7 +365,8 @@ public final class FaultProxy implements AutoCloseable {
 		exchange.sendResponseHeaders(status, noBody ? -1 : (response.length == 0 ? -1 : response.length));
 		if (!noBody && response.length > 0) {
 			if (cutBody && response.length > 1) {
-				// half the body, then the connection goes: the client reads a premature end of the message
+				// half the body, then the connection goes: the client reads a premature
+				// end of the message
 				OutputStream out = exchange.getResponseBody();
 				out.write(response, 0, response.length / 2);
 				out.flush();

@@ -10,9 +10,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import com.sun.net.httpserver.HttpServer;
 
 /**
- * A loopback HTTP server that answers every S3 request with one fixed error, the way AWS answers a rejected
- * credential ({@code 403 InvalidAccessKeyId} or {@code SignatureDoesNotMatch}). The S3 test server accepts any
- * key, so this stands in for a store that checks them.
+ * A loopback HTTP server that answers every S3 request with one fixed error, the way AWS
+ * answers a rejected credential ({@code 403 InvalidAccessKeyId} or
+ * {@code SignatureDoesNotMatch}). The S3 test server accepts any key, so this stands in
+ * for a store that checks them.
  */
 public final class RejectingS3Stub implements AutoCloseable {
 

@@ -17,9 +17,10 @@ import io.drbatch.store.UploadSession;
 import io.drbatch.store.UploadedPart;
 
 /**
- * Backups written straight into a store, as daily-dump would have written them (a multipart dump object with
- * SHA-256 part checksums, then its manifest), for tests of the jobs that read backups: replication, tiering,
- * retention, drills. The bytes are random from a seed, streamed a part at a time.
+ * Backups written straight into a store, as daily-dump would have written them (a
+ * multipart dump object with SHA-256 part checksums, then its manifest), for tests of the
+ * jobs that read backups: replication, tiering, retention, drills. The bytes are random
+ * from a seed, streamed a part at a time.
  */
 public final class TestBackups {
 
@@ -27,8 +28,9 @@ public final class TestBackups {
 	}
 
 	/**
-	 * A backup of {@code database} in {@code tier} taken at {@code snapshot}: one object of {@code size} random bytes
-	 * (seeded by {@code seed}) in parts of {@code partSize}, and its manifest, written last.
+	 * A backup of {@code database} in {@code tier} taken at {@code snapshot}: one object
+	 * of {@code size} random bytes (seeded by {@code seed}) in parts of {@code partSize},
+	 * and its manifest, written last.
 	 */
 	public static BackupManifest write(ObjectStore store, Tier tier, String database, Instant snapshot, long size,
 			int partSize, long seed) {

@@ -17,9 +17,9 @@ import java.util.UUID;
 import io.drbatch.pg.PgConnectionSpec;
 
 /**
- * The local PostgreSQL server (127.0.0.1:5432, trust authentication, user postgres; override with
- * {@code PGHOST}/{@code PGPORT}/{@code PGUSER}). Tests create their own databases with unique names and drop
- * them afterwards.
+ * The local PostgreSQL server (127.0.0.1:5432, trust authentication, user postgres;
+ * override with {@code PGHOST}/{@code PGPORT}/{@code PGUSER}). Tests create their own
+ * databases with unique names and drop them afterwards.
  */
 public final class TestPostgres {
 
@@ -45,12 +45,14 @@ public final class TestPostgres {
 	}
 
 	/**
-	 * {@code database} as {@code pg_dump -Fc -Z0} writes it to a pipe (the way drbatch runs it: no data block
-	 * positions in the table of contents).
+	 * {@code database} as {@code pg_dump -Fc -Z0} writes it to a pipe (the way drbatch
+	 * runs it: no data block positions in the table of contents).
 	 */
 	public static byte[] dumpCustomFormat(String database) throws IOException, InterruptedException {
 		Process dump = new ProcessBuilder("pg_dump", "-Fc", "-Z0", "-h", HOST, "-p", String.valueOf(PORT), "-U", USER,
-				"-d", database).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+				"-d", database)
+			.redirectError(ProcessBuilder.Redirect.INHERIT)
+			.start();
 		byte[] archive = dump.getInputStream().readAllBytes();
 		if (dump.waitFor() != 0) {
 			throw new IOException("pg_dump of " + database + " exited with status " + dump.exitValue());
@@ -85,7 +87,10 @@ public final class TestPostgres {
 		}
 	}
 
-	/** Runs a SQL script from the test class path (statements separated the way psql would: whole file). */
+	/**
+	 * Runs a SQL script from the test class path (statements separated the way psql
+	 * would: whole file).
+	 */
 	public static void executeResource(String database, String resource) {
 		try (var in = TestPostgres.class.getResourceAsStream(resource)) {
 			if (in == null) {
@@ -102,8 +107,8 @@ public final class TestPostgres {
 	public static java.util.List<String> databasesLike(String pattern) {
 		java.util.List<String> names = new java.util.ArrayList<>();
 		try (Connection connection = connect("postgres");
-				java.sql.PreparedStatement statement = connection.prepareStatement(
-						"SELECT datname FROM pg_database WHERE datname LIKE ? ORDER BY 1")) {
+				java.sql.PreparedStatement statement = connection
+					.prepareStatement("SELECT datname FROM pg_database WHERE datname LIKE ? ORDER BY 1")) {
 			statement.setString(1, pattern);
 			try (java.sql.ResultSet rs = statement.executeQuery()) {
 				while (rs.next()) {
@@ -129,7 +134,10 @@ public final class TestPostgres {
 		}
 	}
 
-	/** {@code count(*)} of every given table ({@code schema.table} unquoted names), in one snapshot. */
+	/**
+	 * {@code count(*)} of every given table ({@code schema.table} unquoted names), in one
+	 * snapshot.
+	 */
 	public static Map<String, Long> countAll(String database, List<String[]> tables) {
 		Map<String, Long> counts = new LinkedHashMap<>();
 		try (Connection connection = connect(database)) {
@@ -137,8 +145,8 @@ public final class TestPostgres {
 			connection.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
 			try (Statement statement = connection.createStatement()) {
 				for (String[] table : tables) {
-					try (ResultSet rs = statement.executeQuery("SELECT count(*) FROM ONLY \"" + table[0].replace("\"", "\"\"")
-							+ "\".\"" + table[1].replace("\"", "\"\"") + "\"")) {
+					try (ResultSet rs = statement.executeQuery("SELECT count(*) FROM ONLY \""
+							+ table[0].replace("\"", "\"\"") + "\".\"" + table[1].replace("\"", "\"\"") + "\"")) {
 						rs.next();
 						counts.put(table[0] + "." + table[1], rs.getLong(1));
 					}

@@ -16,18 +16,20 @@ import io.drbatch.store.S3ObjectStore;
 import io.drbatch.store.S3TargetConfig;
 
 /**
- * The S3-compatible test server that scripts/local-env.sh starts (S3Mock on 127.0.0.1:9090 unless
- * {@code DRBATCH_TEST_S3_ENDPOINT} says otherwise). Each test makes its own bucket, so tests never see each
- * other's objects.
+ * The S3-compatible test server that scripts/local-env.sh starts (S3Mock on
+ * 127.0.0.1:9090 unless {@code DRBATCH_TEST_S3_ENDPOINT} says otherwise). Each test makes
+ * its own bucket, so tests never see each other's objects.
  */
 public final class TestS3 {
 
-	public static final URI ENDPOINT = URI.create(
-			System.getenv().getOrDefault("DRBATCH_TEST_S3_ENDPOINT", "http://127.0.0.1:9090"));
+	public static final URI ENDPOINT = URI
+		.create(System.getenv().getOrDefault("DRBATCH_TEST_S3_ENDPOINT", "http://127.0.0.1:9090"));
 
 	/**
-	 * Two more S3-compatible servers for replication tests (S3Mock on 127.0.0.1:9091 and :9092, started by
-	 * {@code DRBATCH_S3_PORTS="9090 9091 9092" scripts/local-env.sh up}, which scripts/test.sh does).
+	 * Two more S3-compatible servers for replication tests (S3Mock on 127.0.0.1:9091 and
+	 * :9092, started by
+	 * {@code DRBATCH_S3_PORTS="9090 9091 9092" scripts/local-env.sh up}, which
+	 * scripts/test.sh does).
 	 */
 	public static final List<URI> SECONDARY_ENDPOINTS = List.of(
 			URI.create(System.getenv().getOrDefault("DRBATCH_TEST_S3_ENDPOINT_2", "http://127.0.0.1:9091")),
@@ -62,7 +64,10 @@ public final class TestS3 {
 		}
 	}
 
-	/** Creates a bucket with a unique name starting with {@code prefix} on the server at {@code endpoint}. */
+	/**
+	 * Creates a bucket with a unique name starting with {@code prefix} on the server at
+	 * {@code endpoint}.
+	 */
 	public static String newBucket(URI endpoint, String prefix) {
 		String bucket = (prefix + "-" + UUID.randomUUID().toString().substring(0, 8)).toLowerCase(Locale.ROOT);
 		try (S3Client s3 = client(endpoint)) {
@@ -114,18 +119,22 @@ public final class TestS3 {
 	}
 
 	/**
-	 * Deletes a versioned bucket: every version and delete marker, then the bucket. (The test server does not
-	 * enforce Object Lock, so locked versions go too.)
+	 * Deletes a versioned bucket: every version and delete marker, then the bucket. (The
+	 * test server does not enforce Object Lock, so locked versions go too.)
 	 */
 	public static void deleteVersionedBucket(String bucket) {
 		deleteVersionedBucket(ENDPOINT, bucket);
 	}
 
-	/** Deletes a versioned bucket on the server at {@code endpoint}; see {@link #deleteVersionedBucket(String)}. */
+	/**
+	 * Deletes a versioned bucket on the server at {@code endpoint}; see
+	 * {@link #deleteVersionedBucket(String)}.
+	 */
 	public static void deleteVersionedBucket(URI endpoint, String bucket) {
 		try (S3Client s3 = client(endpoint)) {
 			var versions = s3.listObjectVersionsPaginator(r -> r.bucket(bucket));
-			versions.versions().forEach(v -> s3.deleteObject(r -> r.bucket(bucket).key(v.key()).versionId(v.versionId())));
+			versions.versions()
+				.forEach(v -> s3.deleteObject(r -> r.bucket(bucket).key(v.key()).versionId(v.versionId())));
 			versions.deleteMarkers()
 				.forEach(m -> s3.deleteObject(r -> r.bucket(bucket).key(m.key()).versionId(m.versionId())));
 			s3.deleteBucket(r -> r.bucket(bucket));

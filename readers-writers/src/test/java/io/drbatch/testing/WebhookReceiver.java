@@ -10,7 +10,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 import com.sun.net.httpserver.HttpServer;
 
-/** A loopback HTTP endpoint that records every request body it receives and answers 200. */
+/**
+ * A loopback HTTP endpoint that records every request body it receives and answers 200.
+ */
 public final class WebhookReceiver implements AutoCloseable {
 
 	private final HttpServer server;

@@ -6,7 +6,10 @@ import io.drbatch.store.MultipartUploadStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** How {@link DumpStreamer} cuts a dump into parts for databases of every size: S3 takes at most 10,000 parts. */
+/**
+ * How {@link DumpStreamer} cuts a dump into parts for databases of every size: S3 takes
+ * at most 10,000 parts.
+ */
 class DumpPartPlanTests {
 
 	private static final int MIB = 1024 * 1024;

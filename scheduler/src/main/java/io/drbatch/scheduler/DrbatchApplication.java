@@ -5,7 +5,8 @@ import org.springframework.boot.autoconfigure.SpringBootApplication;
 import io.drbatch.scheduler.cli.DrbatchCli;
 
 /**
- * The drbatch application: command-line entry point for every job and operation. See {@link DrbatchCli}.
+ * The drbatch application: command-line entry point for every job and operation. See
+ * {@link DrbatchCli}.
  */
 @SpringBootApplication(scanBasePackages = "io.drbatch")
 public class DrbatchApplication {

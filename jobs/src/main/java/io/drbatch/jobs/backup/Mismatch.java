@@ -4,8 +4,9 @@ import io.drbatch.failure.DrbatchException;
 import io.drbatch.failure.FailureKind;
 
 /**
- * What is wrong with a stored backup, or one of its objects, against the manifest that describes it: the one
- * result of every check that compares a store with a manifest ({@link StoredObjectCheck}, the replication check).
+ * What is wrong with a stored backup, or one of its objects, against the manifest that
+ * describes it: the one result of every check that compares a store with a manifest
+ * ({@link StoredObjectCheck}, the replication check).
  *
  * @param key the object (or manifest) concerned
  * @param detail what differs, e.g. {@code has 10 bytes, expected 12}
@@ -34,15 +35,18 @@ public record Mismatch(Kind kind, String key, String detail) {
 
 	}
 
-	/** The object's file name and what differs, e.g. {@code dump.pgdump.zst has 10 bytes, expected 12}. */
+	/**
+	 * The object's file name and what differs, e.g.
+	 * {@code dump.pgdump.zst has 10 bytes, expected 12}.
+	 */
 	public String describe() {
 		return this.key.substring(this.key.lastIndexOf('/') + 1) + " " + this.detail;
 	}
 
 	/** An {@link FailureKind#INTEGRITY} failure naming the object and the target. */
 	public DrbatchException toFailure(String target) {
-		return new DrbatchException(FailureKind.INTEGRITY, "object " + this.key + " on target '" + target + "' "
-				+ this.detail);
+		return new DrbatchException(FailureKind.INTEGRITY,
+				"object " + this.key + " on target '" + target + "' " + this.detail);
 	}
 
 }

@@ -12,10 +12,11 @@ import io.drbatch.store.ObjectInfo;
 import io.drbatch.store.ObjectStore;
 
 /**
- * Checks a stored object against what its manifest says: size, the store's own SHA-256 checksum where both the
- * store and the manifest have one (the composite checksum of a multipart object), and the SHA-256 of the bytes read
- * back as far as {@link Depth} asks. Used by daily-dump before it writes a manifest, by archive-tiering for every
- * copy and by replication for every copy it finds. Stateless.
+ * Checks a stored object against what its manifest says: size, the store's own SHA-256
+ * checksum where both the store and the manifest have one (the composite checksum of a
+ * multipart object), and the SHA-256 of the bytes read back as far as {@link Depth} asks.
+ * Used by daily-dump before it writes a manifest, by archive-tiering for every copy and
+ * by replication for every copy it finds. Stateless.
  */
 public final class StoredObjectCheck {
 
@@ -23,12 +24,16 @@ public final class StoredObjectCheck {
 	public enum Depth {
 
 		/**
-		 * Bytes read back only where the manifest records a checksum the store no longer reports (the object was
-		 * overwritten by something else): the every-few-minutes check of what is already there.
+		 * Bytes read back only where the manifest records a checksum the store no longer
+		 * reports (the object was overwritten by something else): the every-few-minutes
+		 * check of what is already there.
 		 */
 		QUICK,
 
-		/** Bytes read back whenever the store's checksum cannot confirm the object: for what a job just wrote. */
+		/**
+		 * Bytes read back whenever the store's checksum cannot confirm the object: for
+		 * what a job just wrote.
+		 */
 		CONFIRMED,
 
 		/** Bytes always read back (bit rot under an unchanged checksum shows here). */
@@ -71,8 +76,9 @@ public final class StoredObjectCheck {
 	}
 
 	/**
-	 * Fails with {@link io.drbatch.failure.FailureKind#INTEGRITY} naming the object when it is missing or differs;
-	 * bytes are read back when the store's checksum cannot confirm them ({@link Depth#CONFIRMED}).
+	 * Fails with {@link io.drbatch.failure.FailureKind#INTEGRITY} naming the object when
+	 * it is missing or differs; bytes are read back when the store's checksum cannot
+	 * confirm them ({@link Depth#CONFIRMED}).
 	 */
 	public static void verify(ObjectStore store, BackupManifest.StoredObject object) {
 		check(store, object, Depth.CONFIRMED).ifPresent(mismatch -> {

@@ -14,9 +14,10 @@ import org.springframework.validation.FieldError;
 import org.springframework.validation.ObjectError;
 
 /**
- * Turns a failure to bind or validate the configuration into one line that names each offending key as an
- * operator writes it ({@code drbatch.sources[0].password-file: file is missing or not readable}); an enum value
- * that does not convert lists the allowed values in lower case. Stateless.
+ * Turns a failure to bind or validate the configuration into one line that names each
+ * offending key as an operator writes it
+ * ({@code drbatch.sources[0].password-file: file is missing or not readable}); an enum
+ * value that does not convert lists the allowed values in lower case. Stateless.
  */
 public final class ConfigurationErrors {
 
@@ -25,7 +26,10 @@ public final class ConfigurationErrors {
 	private ConfigurationErrors() {
 	}
 
-	/** The line for {@code failure}, or empty when it is not a configuration binding or validation failure. */
+	/**
+	 * The line for {@code failure}, or empty when it is not a configuration binding or
+	 * validation failure.
+	 */
 	public static Optional<String> describe(Throwable failure) {
 		BindValidationException validation = find(failure, BindValidationException.class);
 		if (validation != null) {
@@ -55,7 +59,10 @@ public final class ConfigurationErrors {
 		return Optional.empty();
 	}
 
-	/** {@code sources[0].passwordFile} as an operator writes it: {@code sources[0].password-file}. */
+	/**
+	 * {@code sources[0].passwordFile} as an operator writes it:
+	 * {@code sources[0].password-file}.
+	 */
 	static String kebab(String path) {
 		Matcher matcher = CAMEL.matcher(path);
 		StringBuilder kebab = new StringBuilder();

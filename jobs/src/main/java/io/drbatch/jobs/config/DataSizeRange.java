@@ -13,7 +13,10 @@ import jakarta.validation.Payload;
 
 import org.springframework.util.unit.DataSize;
 
-/** A {@link DataSize} between {@link #min} and {@link #max} (Spring's notation, e.g. {@code 5MB}), inclusive. */
+/**
+ * A {@link DataSize} between {@link #min} and {@link #max} (Spring's notation, e.g.
+ * {@code 5MB}), inclusive.
+ */
 @Documented
 @Constraint(validatedBy = DataSizeRange.Check.class)
 @Target({ ElementType.FIELD, ElementType.PARAMETER, ElementType.RECORD_COMPONENT })

@@ -27,17 +27,21 @@ import io.drbatch.store.ServerSideEncryption;
 import io.drbatch.store.StorageClass;
 
 /**
- * Everything drbatch is configured with, under the prefix {@code drbatch}. Bound from {@code application.yml}
- * (the built-in local source and target), any extra file named by {@code --config}, and environment variables.
+ * Everything drbatch is configured with, under the prefix {@code drbatch}. Bound from
+ * {@code application.yml} (the built-in local source and target), any extra file named by
+ * {@code --config}, and environment variables.
  *
- * <p>Defaults live here and only here: {@code @DefaultValue} for fixed ones, the compact constructors for those
- * that follow from another key (a source's database is its name, the compression level is the algorithm's) or
- * from the machine (the spool folder is the temp folder). An accessor returns {@code null} only for a key that is
- * optional and unset (a password, an endpoint, a storage class). Checked at startup: one-key rules by Bean
- * Validation annotations, rules that span keys by {@link DrbatchPropertiesValidator}; every error names its key.
+ * <p>
+ * Defaults live here and only here: {@code @DefaultValue} for fixed ones, the compact
+ * constructors for those that follow from another key (a source's database is its name,
+ * the compression level is the algorithm's) or from the machine (the spool folder is the
+ * temp folder). An accessor returns {@code null} only for a key that is optional and
+ * unset (a password, an endpoint, a storage class). Checked at startup: one-key rules by
+ * Bean Validation annotations, rules that span keys by
+ * {@link DrbatchPropertiesValidator}; every error names its key.
  *
- * @param sources the databases drbatch backs up; the job parameter {@code database} picks one by name, the
- * first is the default
+ * @param sources the databases drbatch backs up; the job parameter {@code database} picks
+ * one by name, the first is the default
  * @param targets the object stores backups go to; the first is the primary
  */
 @ConfigurationProperties("drbatch")
@@ -48,7 +52,10 @@ public record DrbatchProperties(
 		@Valid @DefaultValue Dump dump, @Valid @DefaultValue Drill drill, @Valid @DefaultValue Retention retention,
 		@Valid @DefaultValue Tiering tiering) {
 
-	/** Names of sources, targets and checks: they appear in bucket keys, job parameters and database names. */
+	/**
+	 * Names of sources, targets and checks: they appear in bucket keys, job parameters
+	 * and database names.
+	 */
 	static final String NAME = "[A-Za-z0-9][A-Za-z0-9_.-]{0,62}";
 
 	static final String NAME_RULE = "must be 1-63 letters, digits, '_', '-' or '.', was '${validatedValue}'";
@@ -59,10 +66,11 @@ public record DrbatchProperties(
 	}
 
 	/**
-	 * One source database. The password comes from one of {@code password-env} (the name of an environment
-	 * variable that holds it), {@code password-file} (e.g. a mounted Kubernetes Secret) or {@code password}
-	 * (inline in a configuration file that is itself kept secret), in that order of precedence; with none, the
-	 * login needs no password (trust, peer or the user's own pgpass). See {@link Secrets#password}.
+	 * One source database. The password comes from one of {@code password-env} (the name
+	 * of an environment variable that holds it), {@code password-file} (e.g. a mounted
+	 * Kubernetes Secret) or {@code password} (inline in a configuration file that is
+	 * itself kept secret), in that order of precedence; with none, the login needs no
+	 * password (trust, peer or the user's own pgpass). See {@link Secrets#password}.
 	 *
 	 * @param database the database name on the server; defaults to the configured name
 	 */
@@ -85,20 +93,23 @@ public record DrbatchProperties(
 	}
 
 	/**
-	 * One S3-compatible target. Credentials, first given wins (decided in {@link Secrets#storeCredentials}): the
-	 * environment variables named by {@code access-key-id-env}/{@code secret-access-key-env};
-	 * {@code access-key-id}/{@code secret-access-key}; a shared credentials file {@code credentials-file} with
-	 * {@code profile}; else the AWS SDK default chain.
+	 * One S3-compatible target. Credentials, first given wins (decided in
+	 * {@link Secrets#storeCredentials}): the environment variables named by
+	 * {@code access-key-id-env}/{@code secret-access-key-env};
+	 * {@code access-key-id}/{@code secret-access-key}; a shared credentials file
+	 * {@code credentials-file} with {@code profile}; else the AWS SDK default chain.
 	 *
 	 * @param endpoint endpoint of an S3-compatible store; empty for AWS S3
 	 * @param prefix key prefix inside the bucket
-	 * @param storageClass storage class for backups, e.g. STANDARD, STANDARD_IA; empty for the bucket default
+	 * @param storageClass storage class for backups, e.g. STANDARD, STANDARD_IA; empty
+	 * for the bucket default
 	 * @param serverSideEncryption {@code AES256} or {@code aws:kms}; empty for none
 	 */
 	public record Target(@NotNull(message = NAME_RULE) @Pattern(regexp = NAME, message = NAME_RULE) String name,
 			@HttpUrl URI endpoint, @NotBlank @DefaultValue("us-east-1") String region,
 			@NotBlank(message = "must not be empty") String bucket,
-			@Pattern(regexp = "^(?!/).*(?<!/)$", message = "must not start or end with '/'") @DefaultValue("") String prefix,
+			@Pattern(regexp = "^(?!/).*(?<!/)$",
+					message = "must not start or end with '/'") @DefaultValue("") String prefix,
 			@DefaultValue("false") boolean pathStyle, String accessKeyIdEnv, String secretAccessKeyEnv,
 			String accessKeyId, String secretAccessKey, @ReadableFile Path credentialsFile, String profile,
 			StorageClass storageClass, ServerSideEncryption serverSideEncryption, String kmsKeyId,
@@ -112,11 +123,14 @@ public record DrbatchProperties(
 	}
 
 	/**
-	 * Client-side encryption (AES-256-GCM in 1 MiB segments, see {@code StreamEncryption}) of the backups written
-	 * to this target, off by default. A backup is encrypted when it is written, so this is set on the primary;
-	 * the secondaries get the same encrypted bytes, and their key settings serve to decrypt (a drill from a
-	 * secondary). The key is 32 random bytes, base64-encoded ({@code openssl rand -base64 32}); the manifest
-	 * records its fingerprint, never the key. Keep the key apart from the bucket: without it no backup restores.
+	 * Client-side encryption (AES-256-GCM in 1 MiB segments, see
+	 * {@code StreamEncryption}) of the backups written to this target, off by default. A
+	 * backup is encrypted when it is written, so this is set on the primary; the
+	 * secondaries get the same encrypted bytes, and their key settings serve to decrypt
+	 * (a drill from a secondary). The key is 32 random bytes, base64-encoded
+	 * ({@code openssl rand -base64 32}); the manifest records its fingerprint, never the
+	 * key. Keep the key apart from the bucket: without it no backup restores.
+	 *
 	 * @param keyEnv the environment variable holding the key
 	 * @param keyFile a file holding the key (e.g. a mounted Kubernetes Secret)
 	 */
@@ -124,24 +138,32 @@ public record DrbatchProperties(
 	}
 
 	/**
-	 * Object Lock (WORM) for one target, applied by the object-lock-setup job and, on every object version
-	 * written, by the jobs that write it.
-	 * @param enabled whether this target is locked: object-lock-setup configures it, daily-dump retains what it writes
-	 * @param mode {@code COMPLIANCE} (nobody, root included, can shorten or remove it) or {@code GOVERNANCE}
-	 * @param days retention of the bucket's default rule and of each daily backup's objects
-	 * @param abortIncompleteUploadsDays lifecycle rule: abort multipart uploads left open this long (empty: no rule)
-	 * @param noncurrentVersionExpirationDays lifecycle rule: expire overwritten or deleted versions after this long,
-	 * once their lock has passed (empty: no rule)
+	 * Object Lock (WORM) for one target, applied by the object-lock-setup job and, on
+	 * every object version written, by the jobs that write it.
+	 *
+	 * @param enabled whether this target is locked: object-lock-setup configures it,
+	 * daily-dump retains what it writes
+	 * @param mode {@code COMPLIANCE} (nobody, root included, can shorten or remove it) or
+	 * {@code GOVERNANCE}
+	 * @param days retention of the bucket's default rule and of each daily backup's
+	 * objects
+	 * @param abortIncompleteUploadsDays lifecycle rule: abort multipart uploads left open
+	 * this long (empty: no rule)
+	 * @param noncurrentVersionExpirationDays lifecycle rule: expire overwritten or
+	 * deleted versions after this long, once their lock has passed (empty: no rule)
 	 */
 	public record Lock(@DefaultValue("false") boolean enabled, @DefaultValue("COMPLIANCE") LockMode mode,
 			@Min(value = 1, message = "must be at least 1") @DefaultValue("30") int days,
-			@Min(value = 1, message = "must be at least 1 (leave it empty for no rule)") @DefaultValue("7") Integer abortIncompleteUploadsDays,
-			@Min(value = 1, message = "must be at least 1 (leave it empty for no rule)") Integer noncurrentVersionExpirationDays) {
+			@Min(value = 1,
+					message = "must be at least 1 (leave it empty for no rule)") @DefaultValue("7") Integer abortIncompleteUploadsDays,
+			@Min(value = 1,
+					message = "must be at least 1 (leave it empty for no rule)") Integer noncurrentVersionExpirationDays) {
 	}
 
 	/**
-	 * What archive-tiering promotes: the newest daily backup of {@code weeklyDay} into the weekly tier, and each
-	 * month's first daily backup into the monthly tier, as server-side copies in the given storage classes.
+	 * What archive-tiering promotes: the newest daily backup of {@code weeklyDay} into
+	 * the weekly tier, and each month's first daily backup into the monthly tier, as
+	 * server-side copies in the given storage classes.
 	 */
 	public record Tiering(@DefaultValue("SUNDAY") DayOfWeek weeklyDay,
 			@DefaultValue("STANDARD_IA") StorageClass weeklyStorageClass,
@@ -149,9 +171,10 @@ public record DrbatchProperties(
 	}
 
 	/**
-	 * How long each tier's backups are kept by the retention job: backups older than {@code days} (by snapshot
-	 * time) go, except the newest {@code min-count} of the tier, and never the newest one.
-	 * Defaults: daily 30 days / 7, weekly 90 days / 4, monthly 2555 days (7 years) / 12.
+	 * How long each tier's backups are kept by the retention job: backups older than
+	 * {@code days} (by snapshot time) go, except the newest {@code min-count} of the
+	 * tier, and never the newest one. Defaults: daily 30 days / 7, weekly 90 days / 4,
+	 * monthly 2555 days (7 years) / 12.
 	 */
 	public record Retention(@Valid Keep daily, @Valid Keep weekly, @Valid Keep monthly) {
 
@@ -171,9 +194,12 @@ public record DrbatchProperties(
 
 	}
 
-	/** @param days keep backups this many days; @param minCount keep at least this many of the newest */
-	public record Keep(@NotNull @Min(value = 1, message = "must be at least 1") Integer days,
-			@NotNull @Min(value = 1, message = "must be at least 1: the newest backup is never deleted") Integer minCount) {
+	/**
+	 * @param days keep backups this many days; @param minCount keep at least this many of
+	 * the newest
+	 */
+	public record Keep(@NotNull @Min(value = 1, message = "must be at least 1") Integer days, @NotNull @Min(value = 1,
+			message = "must be at least 1: the newest backup is never deleted") Integer minCount) {
 
 		static Keep orDefault(Keep given, int defaultDays, int defaultMinCount) {
 			return given == null ? new Keep(defaultDays, defaultMinCount)
@@ -185,13 +211,19 @@ public record DrbatchProperties(
 
 	/**
 	 * How daily-dump writes a backup.
+	 *
 	 * @param format {@code custom} (pg_restore) or {@code plain} (SQL for psql)
-	 * @param compression {@code zstd} (default), {@code gzip} (restorable with {@code gunzip | psql}) or {@code none}
-	 * @param level compression level; the algorithm's default (zstd 1, gzip 6) when not set
-	 * @param partSize multipart part size, 5MB (S3's minimum) to 512MB (parts are held in memory)
-	 * @param partsInFlight parts uploading at once; memory is about partSize x (partsInFlight + 1)
-	 * @param compressionWorkers zstd compression threads besides the one reading pg_dump's output (default 1, so
-	 * that reading and compressing overlap); 0 compresses on the reading thread
+	 * @param compression {@code zstd} (default), {@code gzip} (restorable with
+	 * {@code gunzip | psql}) or {@code none}
+	 * @param level compression level; the algorithm's default (zstd 1, gzip 6) when not
+	 * set
+	 * @param partSize multipart part size, 5MB (S3's minimum) to 512MB (parts are held in
+	 * memory)
+	 * @param partsInFlight parts uploading at once; memory is about partSize x
+	 * (partsInFlight + 1)
+	 * @param compressionWorkers zstd compression threads besides the one reading
+	 * pg_dump's output (default 1, so that reading and compressing overlap); 0 compresses
+	 * on the reading thread
 	 * @param pgDumpPath the pg_dump executable; must not be older than the server
 	 */
 	public record Dump(@DefaultValue("custom") DumpFormat format, @DefaultValue("zstd") Compression compression,
@@ -207,28 +239,37 @@ public record DrbatchProperties(
 	}
 
 	/**
-	 * How restore-drill proves a backup: where it restores, how fast it must be, how old the backup may be.
-	 * @param host drill server; a scratch database {@code drill_<database>_<time>} is created there and dropped after
-	 * @param passwordEnv, passwordFile, password the drill server's password, as for a {@link Source}
-	 * @param database a fixed scratch database name instead of the generated one (refused when it is the source)
+	 * How restore-drill proves a backup: where it restores, how fast it must be, how old
+	 * the backup may be.
+	 *
+	 * @param host drill server; a scratch database {@code drill_<database>_<time>} is
+	 * created there and dropped after
+	 * @param passwordEnv, passwordFile, password the drill server's password, as for a
+	 * {@link Source}
+	 * @param database a fixed scratch database name instead of the generated one (refused
+	 * when it is the source)
 	 * @param rtoTarget the longest acceptable restore (download, verify, restore, counts)
 	 * @param rpoTarget the oldest acceptable backup at drill time
-	 * @param restoreJobs connections loading tables' rows, and pg_restore parallel jobs ({@code -j})
-	 * @param loadDuringDownload load tables' rows as they arrive, while the rest of the dump still downloads (rows
-	 * from bytes that then fail verification are in a database that is dropped); {@code false} loads nothing but the
-	 * schema before the download is verified
-	 * @param spoolDir local folder for the downloaded dump (pg_restore needs a seekable file); removed afterwards;
-	 * the temp folder when not set
+	 * @param restoreJobs connections loading tables' rows, and pg_restore parallel jobs
+	 * ({@code -j})
+	 * @param loadDuringDownload load tables' rows as they arrive, while the rest of the
+	 * dump still downloads (rows from bytes that then fail verification are in a database
+	 * that is dropped); {@code false} loads nothing but the schema before the download is
+	 * verified
+	 * @param spoolDir local folder for the downloaded dump (pg_restore needs a seekable
+	 * file); removed afterwards; the temp folder when not set
 	 * @param keepOnFailure keep the scratch database of a failed drill for forensics
 	 * @param checks custom SQL checks run in the restored database
 	 * @param webhook where drill outcomes are posted (Slack-compatible)
-	 * @param coldRestoreTimeout how long a drill or restore waits for a GLACIER / DEEP_ARCHIVE backup to be made
-	 * readable (RestoreObject) before it fails; the wait counts in the measured RTO
+	 * @param coldRestoreTimeout how long a drill or restore waits for a GLACIER /
+	 * DEEP_ARCHIVE backup to be made readable (RestoreObject) before it fails; the wait
+	 * counts in the measured RTO
 	 * @param coldRestorePoll how often it asks whether the cold object is readable yet
 	 * @param coldRestoreDays how long the store keeps the restored copy readable
-	 * @param target the storage target a drill reads its backup from when the job parameter {@code target} does
-	 * not say: a target name, {@code rotate} (each drill takes the target whose copy was proven longest ago, so
-	 * every copy gets proven in turn), or empty for the primary
+	 * @param target the storage target a drill reads its backup from when the job
+	 * parameter {@code target} does not say: a target name, {@code rotate} (each drill
+	 * takes the target whose copy was proven longest ago, so every copy gets proven in
+	 * turn), or empty for the primary
 	 */
 	public record Drill(@NotBlank @DefaultValue("127.0.0.1") String host,
 			@Range(min = 1, max = 65535) @DefaultValue("5432") int port,
@@ -240,10 +281,11 @@ public record DrbatchProperties(
 			@Range(min = 1, max = 64) @DefaultValue("2") int restoreJobs,
 			@DefaultValue("true") boolean loadDuringDownload, @WritableFolder Path spoolDir,
 			@DefaultValue("false") boolean keepOnFailure, @NotBlank @DefaultValue("pg_restore") String pgRestorePath,
-			@NotBlank @DefaultValue("psql") String psqlPath, List<@Valid Check> checks, @Valid @DefaultValue Webhook webhook,
-			@PositiveDuration @DefaultValue("12h") Duration coldRestoreTimeout,
+			@NotBlank @DefaultValue("psql") String psqlPath, List<@Valid Check> checks,
+			@Valid @DefaultValue Webhook webhook, @PositiveDuration @DefaultValue("12h") Duration coldRestoreTimeout,
 			@PositiveDuration @DefaultValue("30s") Duration coldRestorePoll,
-			@Min(value = 1, message = "must be at least 1") @DefaultValue("2") int coldRestoreDays, @DefaultValue("") String target) {
+			@Min(value = 1, message = "must be at least 1") @DefaultValue("2") int coldRestoreDays,
+			@DefaultValue("") String target) {
 
 		public Drill {
 			checks = checks == null ? List.of() : List.copyOf(checks);
@@ -258,9 +300,11 @@ public record DrbatchProperties(
 	}
 
 	/**
-	 * A custom check: {@code sql} returns one value in the restored database, which must read as {@code expect}.
-	 * {@code ${snapshot_time}} in the SQL stands for the backup's snapshot time (a timestamptz literal), e.g.
-	 * {@code SELECT max(created_at) >= ${snapshot_time} - interval '25 hours' FROM audit_logs}.
+	 * A custom check: {@code sql} returns one value in the restored database, which must
+	 * read as {@code expect}. {@code ${snapshot_time}} in the SQL stands for the backup's
+	 * snapshot time (a timestamptz literal), e.g. {@code SELECT max(created_at) >=
+	 * ${snapshot_time} - interval '25 hours' FROM audit_logs}.
+	 *
 	 * @param databases the source names it applies to; empty for every database
 	 */
 	public record Check(@NotNull(message = NAME_RULE) @Pattern(regexp = NAME, message = NAME_RULE) String name,
@@ -278,8 +322,8 @@ public record DrbatchProperties(
 	}
 
 	/**
-	 * @param url the webhook URL; it usually embeds a token, so bind it from the environment
-	 * ({@code DRBATCH_DRILL_WEBHOOK_URL}); it is never logged
+	 * @param url the webhook URL; it usually embeds a token, so bind it from the
+	 * environment ({@code DRBATCH_DRILL_WEBHOOK_URL}); it is never logged
 	 * @param notifyOnSuccess post passing drills too (failures are always posted)
 	 * @param attempts tries per notification, with doubling back-off from one second
 	 */

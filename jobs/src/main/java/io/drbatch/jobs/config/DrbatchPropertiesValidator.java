@@ -11,12 +11,13 @@ import io.drbatch.codec.Compression;
 import io.drbatch.failure.DrbatchException;
 
 /**
- * The startup checks of {@link DrbatchProperties} that span keys: names unique among their siblings, key pairs
- * given together, the compression level against the algorithm, encryption settings against the primary's, a
- * drill target that names a target, and that the configured secrets can be read. Rules about one key are Bean
- * Validation annotations on the properties records. Registered as Spring Boot's
- * {@code configurationPropertiesValidator}, so a violation stops the application before any job runs, with an
- * error that names the key. Stateless and thread-safe.
+ * The startup checks of {@link DrbatchProperties} that span keys: names unique among
+ * their siblings, key pairs given together, the compression level against the algorithm,
+ * encryption settings against the primary's, a drill target that names a target, and that
+ * the configured secrets can be read. Rules about one key are Bean Validation annotations
+ * on the properties records. Registered as Spring Boot's
+ * {@code configurationPropertiesValidator}, so a violation stops the application before
+ * any job runs, with an error that names the key. Stateless and thread-safe.
  */
 public class DrbatchPropertiesValidator implements Validator {
 
@@ -30,7 +31,8 @@ public class DrbatchPropertiesValidator implements Validator {
 		DrbatchProperties properties = (DrbatchProperties) target;
 		unique(properties.sources().stream().map(DrbatchProperties.Source::name).toList(), "sources", errors);
 		unique(properties.targets().stream().map(DrbatchProperties.Target::name).toList(), "targets", errors);
-		unique(properties.drill().checks().stream().map(DrbatchProperties.Check::name).toList(), "drill.checks", errors);
+		unique(properties.drill().checks().stream().map(DrbatchProperties.Check::name).toList(), "drill.checks",
+				errors);
 		validateCredentialPairs(properties.targets(), errors);
 		validateEncryption(properties.targets(), errors);
 		DrbatchProperties.Dump dump = properties.dump();
@@ -61,7 +63,8 @@ public class DrbatchPropertiesValidator implements Validator {
 			DrbatchProperties.Target target = targets.get(i);
 			String key = "targets[" + i + "]";
 			if ((target.accessKeyIdEnv() == null) != (target.secretAccessKeyEnv() == null)) {
-				reject(errors, key + ".secret-access-key-env", "access-key-id-env and secret-access-key-env go together");
+				reject(errors, key + ".secret-access-key-env",
+						"access-key-id-env and secret-access-key-env go together");
 			}
 			if ((target.accessKeyId() == null) != (target.secretAccessKey() == null)) {
 				reject(errors, key + ".secret-access-key", "access-key-id and secret-access-key go together");
@@ -95,8 +98,8 @@ public class DrbatchPropertiesValidator implements Validator {
 	}
 
 	/**
-	 * Records a global error whose message starts with the full property key: the binder cannot resolve
-	 * nested kebab-case paths of records as field errors.
+	 * Records a global error whose message starts with the full property key: the binder
+	 * cannot resolve nested kebab-case paths of records as field errors.
 	 */
 	private static void reject(Errors errors, String key, String message) {
 		errors.reject("drbatch.invalid", "drbatch." + key + ": " + message);

@@ -13,7 +13,10 @@ import jakarta.validation.ConstraintValidator;
 import jakarta.validation.ConstraintValidatorContext;
 import jakarta.validation.Payload;
 
-/** A configured file (a password or key file, a credentials file) that exists and can be read; empty is fine. */
+/**
+ * A configured file (a password or key file, a credentials file) that exists and can be
+ * read; empty is fine.
+ */
 @Documented
 @Constraint(validatedBy = ReadableFile.Check.class)
 @Target({ ElementType.FIELD, ElementType.PARAMETER, ElementType.RECORD_COMPONENT })
@@ -26,7 +29,10 @@ public @interface ReadableFile {
 
 	Class<? extends Payload>[] payload() default {};
 
-	/** Checks the file at binding time; a secret rotated later is read again when it is used. */
+	/**
+	 * Checks the file at binding time; a secret rotated later is read again when it is
+	 * used.
+	 */
 	class Check implements ConstraintValidator<ReadableFile, Path> {
 
 		@Override

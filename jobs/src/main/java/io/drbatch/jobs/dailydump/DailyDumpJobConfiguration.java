@@ -22,10 +22,11 @@ import io.drbatch.jobs.runcontrol.StopSignal;
 import io.drbatch.jobs.wiring.StoreTargets;
 
 /**
- * daily-dump: preflight (database, pg_dump, bucket; re-run on every attempt) -> dump (snapshot, row counts,
- * pg_dump, compression, multipart upload) -> publish (verify the stored objects, write the manifest last).
- * A relaunch skips completed steps; an interrupted dump starts over from a fresh snapshot after removing
- * what the interrupted attempt left in the backup's folder.
+ * daily-dump: preflight (database, pg_dump, bucket; re-run on every attempt) -> dump
+ * (snapshot, row counts, pg_dump, compression, multipart upload) -> publish (verify the
+ * stored objects, write the manifest last). A relaunch skips completed steps; an
+ * interrupted dump starts over from a fresh snapshot after removing what the interrupted
+ * attempt left in the backup's folder.
  */
 @Configuration(proxyBeanMethods = false)
 class DailyDumpJobConfiguration {
@@ -42,12 +43,14 @@ class DailyDumpJobConfiguration {
 
 	@Bean
 	Job dailyDumpJob(JobRepository jobRepository, DrbatchProperties properties, SourceDatabases sources,
-			StoreTargets targets, Clock clock, StopSignal stopSignal, ExecutionHeartbeat heartbeat, EncryptionKeys keys) {
+			StoreTargets targets, Clock clock, StopSignal stopSignal, ExecutionHeartbeat heartbeat,
+			EncryptionKeys keys) {
 		DrbatchProperties.Dump dump = properties.dump();
 		DumpStreamer streamer = new DumpStreamer(new DumpStreamer.Settings(dump.pgDumpPath(), dump.format(),
 				dump.compression(), dump.level(), dump.compressionWorkers(), (int) dump.partSize().toBytes(),
 				dump.partsInFlight(), keys.forWriting().orElse(null)));
-		// The tasklets write no transactional state of their own; the step's bookkeeping is the job repository's.
+		// The tasklets write no transactional state of their own; the step's bookkeeping
+		// is the job repository's.
 		ResourcelessTransactionManager noTransaction = new ResourcelessTransactionManager();
 		Step preflight = new StepBuilder(JOB_NAME + ".preflight", jobRepository)
 			.tasklet(new PreflightTasklet(sources, targets, dump.pgDumpPath(), clock), noTransaction)

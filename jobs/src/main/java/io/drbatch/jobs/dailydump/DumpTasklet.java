@@ -24,10 +24,11 @@ import io.drbatch.store.ObjectInfo;
 import io.drbatch.store.ObjectStore;
 
 /**
- * Streams a fresh dump of the source into the backup's folder and records a manifest draft in the job
- * execution context. On a relaunch it first aborts multipart uploads and deletes objects that an interrupted
- * attempt left in the folder (they have no manifest, so they are not a backup); if the folder already holds a
- * manifest (the job died after publishing), the dump is not repeated.
+ * Streams a fresh dump of the source into the backup's folder and records a manifest
+ * draft in the job execution context. On a relaunch it first aborts multipart uploads and
+ * deletes objects that an interrupted attempt left in the folder (they have no manifest,
+ * so they are not a backup); if the folder already holds a manifest (the job died after
+ * publishing), the dump is not repeated.
  */
 class DumpTasklet implements Tasklet {
 

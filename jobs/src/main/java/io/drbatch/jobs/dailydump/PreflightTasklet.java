@@ -26,10 +26,11 @@ import io.drbatch.pg.PgClientTools;
 import io.drbatch.pg.PgConnectionSpec;
 
 /**
- * Fails fast, before anything is written, when the source database cannot be reached, the pg_dump on PATH is
- * older than the server, or the primary bucket is missing or refuses the credentials (the store is checked
- * beside the database, so the slower of the two sets the step's time). Chooses the backup id on
- * the first attempt of a job instance and keeps it for every relaunch. Runs on every attempt.
+ * Fails fast, before anything is written, when the source database cannot be reached, the
+ * pg_dump on PATH is older than the server, or the primary bucket is missing or refuses
+ * the credentials (the store is checked beside the database, so the slower of the two
+ * sets the step's time). Chooses the backup id on the first attempt of a job instance and
+ * keeps it for every relaunch. Runs on every attempt.
  */
 class PreflightTasklet implements Tasklet {
 
@@ -75,7 +76,10 @@ class PreflightTasklet implements Tasklet {
 		return RepeatStatus.FINISHED;
 	}
 
-	/** Waits for the store check that runs beside the database checks; its failure is rethrown as it was. */
+	/**
+	 * Waits for the store check that runs beside the database checks; its failure is
+	 * rethrown as it was.
+	 */
 	private static void awaitStoreCheck(CompletableFuture<Void> storeCheck) {
 		try {
 			storeCheck.join();

@@ -31,13 +31,14 @@ import io.drbatch.store.ObjectInfo;
 import io.drbatch.store.ObjectStore;
 
 /**
- * Verifies every object of the drafted backup as the store now reports it (size, and the store's SHA-256
- * checksum, or the SHA-256 of the bytes read back where the store reports none), then writes
- * {@code manifest.json}: the commit point of the backup. On a target with Object Lock enabled, every object
- * version is locked (mode and days from {@code drbatch.targets[0].lock}) before the manifest is written, the
- * manifest records the retain-until date, and the manifest's own version is locked too. Idempotent: a
- * relaunch finding the manifest of this backup already written checks it, locks it if the crash came before
- * that, and completes.
+ * Verifies every object of the drafted backup as the store now reports it (size, and the
+ * store's SHA-256 checksum, or the SHA-256 of the bytes read back where the store reports
+ * none), then writes {@code manifest.json}: the commit point of the backup. On a target
+ * with Object Lock enabled, every object version is locked (mode and days from
+ * {@code drbatch.targets[0].lock}) before the manifest is written, the manifest records
+ * the retain-until date, and the manifest's own version is locked too. Idempotent: a
+ * relaunch finding the manifest of this backup already written checks it, locks it if the
+ * crash came before that, and completes.
  */
 class PublishTasklet implements Tasklet {
 
@@ -78,7 +79,9 @@ class PublishTasklet implements Tasklet {
 		else {
 			Instant retainUntil = null;
 			if (this.lock.enabled()) {
-				retainUntil = this.clock.instant().plus(Duration.ofDays(this.lock.days())).truncatedTo(ChronoUnit.SECONDS);
+				retainUntil = this.clock.instant()
+					.plus(Duration.ofDays(this.lock.days()))
+					.truncatedTo(ChronoUnit.SECONDS);
 				BackupLocks.lockObjects(store, draft, this.lock.mode(), retainUntil);
 			}
 			manifest = new BackupManifest(draft.formatVersion(), draft.backupId(), draft.database(), draft.tier(),
@@ -89,18 +92,20 @@ class PublishTasklet implements Tasklet {
 			store.put(manifestKey, ManifestJson.write(manifest), "application/json");
 		}
 		if (this.lock.enabled() && manifest.retainUntil() != null) {
-			BucketProtection.Retention retention = BackupLocks.of(store).retain(manifestKey, this.lock.mode(),
-					manifest.retainUntil());
+			BucketProtection.Retention retention = BackupLocks.of(store)
+				.retain(manifestKey, this.lock.mode(), manifest.retainUntil());
 			log.info("Backup {} locked ({}) until {} on target '{}'", manifest.backupId(), retention.mode(),
 					retention.retainUntil(), store.name());
 		}
 		context.putString(DailyDumpContext.MANIFEST_KEY, manifestKey);
 		BackupManifest.Dump dump = manifest.dump();
 		long stored = manifest.totalStoredBytes();
-		log.info("daily-dump {}: backup {} on target '{}' {}: {} tables, {} MB dumped -> {} MB stored ({} x{}, ratio {}) "
-				+ "in {} s, snapshot {}", manifest.database(), manifest.backupId(), store.name(), store.location(),
-				manifest.tables().size(), mb(dump.uncompressedBytes()), mb(stored), dump.compression(),
-				dump.compressionLevel(), String.format("%.1f", stored == 0 ? 0.0 : (double) dump.uncompressedBytes() / stored),
+		log.info(
+				"daily-dump {}: backup {} on target '{}' {}: {} tables, {} MB dumped -> {} MB stored ({} x{}, ratio {}) "
+						+ "in {} s, snapshot {}",
+				manifest.database(), manifest.backupId(), store.name(), store.location(), manifest.tables().size(),
+				mb(dump.uncompressedBytes()), mb(stored), dump.compression(), dump.compressionLevel(),
+				String.format("%.1f", stored == 0 ? 0.0 : (double) dump.uncompressedBytes() / stored),
 				String.format("%.1f", dump.durationMillis() / 1000.0), manifest.source().snapshotTime());
 		return RepeatStatus.FINISHED;
 	}
@@ -108,6 +113,5 @@ class PublishTasklet implements Tasklet {
 	private static String mb(long bytes) {
 		return String.format("%.1f", bytes / 1_000_000.0);
 	}
-
 
 }

@@ -19,12 +19,14 @@ import io.drbatch.store.BucketProtection;
 import io.drbatch.store.ObjectStore;
 
 /**
- * For every target with {@code lock.enabled}: creates the bucket with Object Lock when it is missing, enables
- * versioning explicitly (some stores need it even on a lock bucket), sets the default retention (mode and days)
- * and the lifecycle rules, then reads everything back and fails, naming the target and the setting, when the
- * store did not keep it. A bucket that exists without Object Lock is refused with a clear error (the lock is
- * enabled when a bucket is created). The outcome per target goes to the log and the step's execution context.
- * Idempotent: a second run finds everything in place and changes nothing that matters.
+ * For every target with {@code lock.enabled}: creates the bucket with Object Lock when it
+ * is missing, enables versioning explicitly (some stores need it even on a lock bucket),
+ * sets the default retention (mode and days) and the lifecycle rules, then reads
+ * everything back and fails, naming the target and the setting, when the store did not
+ * keep it. A bucket that exists without Object Lock is refused with a clear error (the
+ * lock is enabled when a bucket is created). The outcome per target goes to the log and
+ * the step's execution context. Idempotent: a second run finds everything in place and
+ * changes nothing that matters.
  */
 class LockSetupTasklet implements Tasklet {
 
@@ -53,7 +55,10 @@ class LockSetupTasklet implements Tasklet {
 			contribution.incrementWriteCount(1);
 		}
 		report.forEach(line -> log.info("object-lock-setup: {}", line));
-		chunkContext.getStepContext().getStepExecution().getExecutionContext().putString(REPORT, String.join("\n", report));
+		chunkContext.getStepContext()
+			.getStepExecution()
+			.getExecutionContext()
+			.putString(REPORT, String.join("\n", report));
 		if (report.stream().allMatch(line -> line.endsWith("(lock.enabled is false)"))) {
 			log.warn("object-lock-setup: no target has drbatch.targets[N].lock.enabled=true; nothing was locked");
 		}
@@ -73,9 +78,10 @@ class LockSetupTasklet implements Tasklet {
 			created = true;
 		}
 		else if (!before.lockEnabled()) {
-			throw new DrbatchException(FailureKind.BAD_CONFIGURATION, "target '" + target.name() + "': bucket '"
-					+ target.bucket() + "' exists without Object Lock, which can only be enabled when a bucket is created; "
-					+ "point drbatch.targets[N].bucket at a new bucket and run object-lock-setup again");
+			throw new DrbatchException(FailureKind.BAD_CONFIGURATION,
+					"target '" + target.name() + "': bucket '" + target.bucket()
+							+ "' exists without Object Lock, which can only be enabled when a bucket is created; "
+							+ "point drbatch.targets[N].bucket at a new bucket and run object-lock-setup again");
 		}
 		protection.enableVersioning();
 		protection.putDefaultRetention(lock.mode(), lock.days());
@@ -97,15 +103,17 @@ class LockSetupTasklet implements Tasklet {
 					after.noncurrentVersionExpirationDays());
 		}
 		if (!differences.isEmpty()) {
-			throw new DrbatchException(FailureKind.INTEGRITY, "target '" + target.name() + "' did not keep its lock settings: "
-					+ String.join("; ", differences));
+			throw new DrbatchException(FailureKind.INTEGRITY,
+					"target '" + target.name() + "' did not keep its lock settings: " + String.join("; ", differences));
 		}
 		return target.name() + ": bucket " + target.bucket() + (created ? " created with Object Lock" : "")
-				+ ", versioning " + after.versioning() + ", default retention " + after.lockMode() + " " + after.lockDays()
-				+ " days" + (after.abortIncompleteUploadsDays() != null
+				+ ", versioning " + after.versioning() + ", default retention " + after.lockMode() + " "
+				+ after.lockDays() + " days"
+				+ (after.abortIncompleteUploadsDays() != null
 						? ", incomplete uploads aborted after " + after.abortIncompleteUploadsDays() + " days" : "")
 				+ (after.noncurrentVersionExpirationDays() != null
-						? ", noncurrent versions expire after " + after.noncurrentVersionExpirationDays() + " days" : "");
+						? ", noncurrent versions expire after " + after.noncurrentVersionExpirationDays() + " days"
+						: "");
 	}
 
 	private static void expect(List<String> differences, String setting, Object expected, Object actual) {

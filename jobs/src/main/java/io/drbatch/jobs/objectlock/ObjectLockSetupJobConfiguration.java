@@ -17,9 +17,10 @@ import io.drbatch.jobs.runcontrol.JobDescriptor;
 import io.drbatch.jobs.wiring.StoreTargets;
 
 /**
- * object-lock-setup: one step that makes every target with {@code lock.enabled} a locked, versioned bucket
- * ({@link LockSetupTasklet}). Re-runnable: its identifying parameter is the time of the request, and every run
- * converges the buckets to the configuration again.
+ * object-lock-setup: one step that makes every target with {@code lock.enabled} a locked,
+ * versioned bucket ({@link LockSetupTasklet}). Re-runnable: its identifying parameter is
+ * the time of the request, and every run converges the buckets to the configuration
+ * again.
  */
 @Configuration(proxyBeanMethods = false)
 class ObjectLockSetupJobConfiguration {

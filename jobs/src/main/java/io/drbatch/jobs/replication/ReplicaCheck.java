@@ -10,11 +10,12 @@ import io.drbatch.manifest.BackupManifest;
 import io.drbatch.store.ObjectStore;
 
 /**
- * Whether a secondary target holds a verified copy of a primary backup: its manifest describes the same objects
- * (key, size, SHA-256) and each object is there with that size and, where the store reports one, that composite
- * checksum. An object whose store reports no checksum where the manifest records one (overwritten by something
- * other than drbatch, or a store that keeps none) is read back and its SHA-256 compared, as is every object
- * when {@code deep}. Stateless.
+ * Whether a secondary target holds a verified copy of a primary backup: its manifest
+ * describes the same objects (key, size, SHA-256) and each object is there with that size
+ * and, where the store reports one, that composite checksum. An object whose store
+ * reports no checksum where the manifest records one (overwritten by something other than
+ * drbatch, or a store that keeps none) is read back and its SHA-256 compared, as is every
+ * object when {@code deep}. Stateless.
  */
 public final class ReplicaCheck {
 
@@ -22,7 +23,8 @@ public final class ReplicaCheck {
 	}
 
 	/**
-	 * What is wrong with {@code target}'s copy of {@code backup}, empty when it holds a verified copy.
+	 * What is wrong with {@code target}'s copy of {@code backup}, empty when it holds a
+	 * verified copy.
 	 * @param copy the manifest of the same backup on the target, if there is one
 	 * @param deep read every object back, whatever the store reports
 	 */

@@ -19,16 +19,20 @@ import io.drbatch.store.ObjectInfo;
 import io.drbatch.store.ObjectStore;
 
 /**
- * Copies one backup's objects from the primary to a secondary with {@link CrossStoreCopy} (streamed, several
- * parts in flight, resumed from the parts an interrupted attempt left, each copy verified against the manifest)
- * and hands the backup to the writer, which writes its manifest last.
+ * Copies one backup's objects from the primary to a secondary with {@link CrossStoreCopy}
+ * (streamed, several parts in flight, resumed from the parts an interrupted attempt left,
+ * each copy verified against the manifest) and hands the backup to the writer, which
+ * writes its manifest last.
  *
- * <p>A failure on the secondary's side (down, throttling past the client's retries, refusing) marks that target
- * failed for the rest of the run (its other backups are skipped, the other targets go on); a failure on the
- * primary's side (an object missing or not matching its manifest) marks only that backup. Either way nothing
- * is returned for the writer, so no manifest vouches for an unverified copy, and the status step makes the run
- * fail. Objects in a cold storage class on the primary (archive tier) are read from the daily backup with the
- * same id when it still exists; otherwise the backup waits (restore it on the primary first). Thread-safe.
+ * <p>
+ * A failure on the secondary's side (down, throttling past the client's retries,
+ * refusing) marks that target failed for the rest of the run (its other backups are
+ * skipped, the other targets go on); a failure on the primary's side (an object missing
+ * or not matching its manifest) marks only that backup. Either way nothing is returned
+ * for the writer, so no manifest vouches for an unverified copy, and the status step
+ * makes the run fail. Objects in a cold storage class on the primary (archive tier) are
+ * read from the daily backup with the same id when it still exists; otherwise the backup
+ * waits (restore it on the primary first). Thread-safe.
  */
 class ReplicaCopyProcessor implements ItemProcessor<Replica, Replica> {
 
@@ -56,21 +60,21 @@ class ReplicaCopyProcessor implements ItemProcessor<Replica, Replica> {
 		ObjectStore primary = this.targets.primary();
 		ObjectStore target = this.targets.get(name);
 		log.info("replication: copying backup {} of {} ({} tier, {} bytes) to target '{}': {}", backup.backupId(),
-				backup.database(), backup.tier(), backup.totalStoredBytes(), name,
-				replica.reason().describe());
+				backup.database(), backup.tier(), backup.totalStoredBytes(), name, replica.reason().describe());
 		long started = System.nanoTime();
 		try {
 			for (BackupManifest.StoredObject object : backup.objects()) {
 				String sourceKey = readableSource(primary, backup, object);
 				CrossStoreCopy.Result result = this.copier.copy(primary, sourceKey, target, object.key(),
-						new CrossStoreCopy.Expected(object.size(), object.sha256(), object.s3Checksum(), partSize(object)),
+						new CrossStoreCopy.Expected(object.size(), object.sha256(), object.s3Checksum(),
+								partSize(object)),
 						null);
 				ledger.add(name, "bytes.sent", result.bytesSent());
 				ledger.add(name, "bytes.read", result.bytesSent() + result.bytesReadToVerify());
 				ledger.add(name, "parts.resumed", result.resumedParts());
 				if (result.resumedParts() > 0) {
-					log.info("replication: {} on target '{}' resumed from {} part(s); {} of {} bytes sent", object.key(),
-							name, result.resumedParts(), result.bytesSent(), object.size());
+					log.info("replication: {} on target '{}' resumed from {} part(s); {} of {} bytes sent",
+							object.key(), name, result.resumedParts(), result.bytesSent(), object.size());
 				}
 			}
 		}
@@ -97,13 +101,20 @@ class ReplicaCopyProcessor implements ItemProcessor<Replica, Replica> {
 		return replica;
 	}
 
-	/** The part size the object was uploaded with, which keeps its composite checksum; 16 MiB when unrecorded. */
+	/**
+	 * The part size the object was uploaded with, which keeps its composite checksum; 16
+	 * MiB when unrecorded.
+	 */
 	private static int partSize(BackupManifest.StoredObject object) {
 		return object.partSize() > 0 ? Math.toIntExact(object.partSize()) : 16 * 1024 * 1024;
 	}
 
-	/** The key to read {@code object}'s bytes from on the primary: itself, or its daily original when it is cold. */
-	private static String readableSource(ObjectStore primary, BackupManifest backup, BackupManifest.StoredObject object) {
+	/**
+	 * The key to read {@code object}'s bytes from on the primary: itself, or its daily
+	 * original when it is cold.
+	 */
+	private static String readableSource(ObjectStore primary, BackupManifest backup,
+			BackupManifest.StoredObject object) {
 		Optional<ObjectInfo> info = primary.head(object.key());
 		if (info.isEmpty() || !StorageClass.isCold(info.get().storageClass())) {
 			return object.key();

@@ -24,11 +24,13 @@ import io.drbatch.manifest.ManifestJson;
 import io.drbatch.store.ObjectStore;
 
 /**
- * Writes a replicated backup's manifest on the secondary, last, after every object was copied and verified.
- * On a secondary with {@code lock.enabled}, the copied versions and then the manifest are locked first: until
- * the primary manifest's retain-until date where it has one, else for the tier's retention from the backup's
- * creation (daily: the target's {@code lock.days}; weekly, monthly: {@code drbatch.retention.<tier>.days}); the
- * manifest records that date (a backup whose retention has already passed is copied unlocked). A secondary that fails here is marked failed like one that fails mid-copy.
+ * Writes a replicated backup's manifest on the secondary, last, after every object was
+ * copied and verified. On a secondary with {@code lock.enabled}, the copied versions and
+ * then the manifest are locked first: until the primary manifest's retain-until date
+ * where it has one, else for the tier's retention from the backup's creation (daily: the
+ * target's {@code lock.days}; weekly, monthly: {@code drbatch.retention.<tier>.days});
+ * the manifest records that date (a backup whose retention has already passed is copied
+ * unlocked). A secondary that fails here is marked failed like one that fails mid-copy.
  * Thread-safe.
  */
 class ReplicaManifestWriter implements ItemWriter<Replica> {
@@ -45,7 +47,8 @@ class ReplicaManifestWriter implements ItemWriter<Replica> {
 
 	ReplicaManifestWriter(StoreTargets targets, DrbatchProperties properties, Clock clock) {
 		this.targets = targets;
-		this.settings = properties.targets().stream()
+		this.settings = properties.targets()
+			.stream()
 			.collect(Collectors.toMap(DrbatchProperties.Target::name, Function.identity()));
 		this.retention = properties.retention();
 		this.clock = clock;

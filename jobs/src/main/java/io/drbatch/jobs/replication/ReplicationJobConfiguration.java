@@ -20,11 +20,13 @@ import io.drbatch.jobs.runcontrol.JobDescriptor;
 import io.drbatch.jobs.wiring.StoreTargets;
 
 /**
- * replication: copies every backup of the primary that a secondary target lacks (or holds differing) to it,
- * one chunk per backup and target (objects streamed and verified, manifest last), then measures each target's
- * lag and fails while any is behind. Safe to run every few minutes: {@code replication.date} (a time, default
- * now) identifies the run, and a run finds its work afresh from the targets, so it copies only what is missing.
- * The copy step runs again on a restart (it skips what is verified and resumes open multipart copies).
+ * replication: copies every backup of the primary that a secondary target lacks (or holds
+ * differing) to it, one chunk per backup and target (objects streamed and verified,
+ * manifest last), then measures each target's lag and fails while any is behind. Safe to
+ * run every few minutes: {@code replication.date} (a time, default now) identifies the
+ * run, and a run finds its work afresh from the targets, so it copies only what is
+ * missing. The copy step runs again on a restart (it skips what is verified and resumes
+ * open multipart copies).
  */
 @Configuration(proxyBeanMethods = false)
 class ReplicationJobConfiguration {
@@ -33,7 +35,8 @@ class ReplicationJobConfiguration {
 
 	@Bean
 	JobDescriptor replicationDescriptor(StoreTargets targets) {
-		return new JobDescriptor(JOB_NAME, "copy every backup the secondary targets lack to them, verified, and report their lag",
+		return new JobDescriptor(JOB_NAME,
+				"copy every backup the secondary targets lack to them, verified, and report their lag",
 				List.of(new JobDescriptor.Parameter("replication.date", "the time of this run (default: now, UTC)",
 						value -> JobDescriptor.instant("replication.date", value).toString(),
 						clock -> clock.instant().truncatedTo(ChronoUnit.SECONDS).toString()),
@@ -55,8 +58,7 @@ class ReplicationJobConfiguration {
 	Job replicationJob(JobRepository jobRepository, DrbatchProperties properties, StoreTargets targets, Clock clock,
 			ExecutionHeartbeat heartbeat) {
 		ReplicationPlanReader reader = new ReplicationPlanReader(targets);
-		Step copy = new StepBuilder(JOB_NAME + ".copy", jobRepository)
-			.<Replica, Replica>chunk(1)
+		Step copy = new StepBuilder(JOB_NAME + ".copy", jobRepository).<Replica, Replica>chunk(1)
 			.transactionManager(new ResourcelessTransactionManager())
 			.reader(reader)
 			.processor(new ReplicaCopyProcessor(targets, properties.dump().partsInFlight()))

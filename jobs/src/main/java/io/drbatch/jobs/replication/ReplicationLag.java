@@ -16,13 +16,15 @@ import io.drbatch.manifest.BackupManifest;
 import io.drbatch.store.ObjectStore;
 
 /**
- * How far one secondary target is behind the primary, read from the manifests on both (a manifest on a
- * secondary is written only after its objects were copied and verified, so it marks a verified copy).
+ * How far one secondary target is behind the primary, read from the manifests on both (a
+ * manifest on a secondary is written only after its objects were copied and verified, so
+ * it marks a verified copy).
  *
- * @param status {@code UP-TO-DATE}, {@code BEHIND} (some primary backup has no copy there) or {@code DOWN} (the
- * target cannot be read)
- * @param lag per database, the time between the newest primary backup and the newest verified copy, the largest
- * of them; {@code null} when a database has no copy at all, or the target is down
+ * @param status {@code UP-TO-DATE}, {@code BEHIND} (some primary backup has no copy
+ * there) or {@code DOWN} (the target cannot be read)
+ * @param lag per database, the time between the newest primary backup and the newest
+ * verified copy, the largest of them; {@code null} when a database has no copy at all, or
+ * the target is down
  * @param bytesBehind stored bytes of the primary backups that have no copy there
  * @param backupsBehind how many primary backups have no copy there
  * @param problem why the target is down, else {@code null}
@@ -36,7 +38,10 @@ public record ReplicationLag(String target, String status, Duration lag, long by
 
 	public static final String DOWN = "DOWN";
 
-	/** The lag of {@code target} behind {@code primaryBackups} (every backup on the primary). */
+	/**
+	 * The lag of {@code target} behind {@code primaryBackups} (every backup on the
+	 * primary).
+	 */
 	public static ReplicationLag measure(List<BackupManifest> primaryBackups, ObjectStore target) {
 		List<BackupManifest> copies;
 		try {
@@ -79,7 +84,9 @@ public record ReplicationLag(String target, String status, Duration lag, long by
 		return lags;
 	}
 
-	/** One line for people, e.g. {@code BEHIND: 2 backup(s), 31.4 MB behind, lag 1d 2h}. */
+	/**
+	 * One line for people, e.g. {@code BEHIND: 2 backup(s), 31.4 MB behind, lag 1d 2h}.
+	 */
 	public String describe() {
 		if (DOWN.equals(this.status)) {
 			return DOWN + ": " + this.problem;

@@ -4,10 +4,11 @@ import org.springframework.batch.core.job.JobExecution;
 import org.springframework.batch.infrastructure.item.ExecutionContext;
 
 /**
- * What one replication run did and met, per secondary target, kept in the job execution's context (so it is in
- * the job repository, and visible to the status step): backups copied, bytes sent, parts resumed, the failure
- * that stopped the copies to a target (a target that is down is not tried again in the same run), and the
- * backups that could not be copied. Reads and writes go to the given execution; thread-safe as far as one
+ * What one replication run did and met, per secondary target, kept in the job execution's
+ * context (so it is in the job repository, and visible to the status step): backups
+ * copied, bytes sent, parts resumed, the failure that stopped the copies to a target (a
+ * target that is down is not tried again in the same run), and the backups that could not
+ * be copied. Reads and writes go to the given execution; thread-safe as far as one
  * execution is used by one step thread.
  */
 final class ReplicationLedger {
@@ -21,8 +22,8 @@ final class ReplicationLedger {
 	}
 
 	/**
-	 * Forgets what an earlier execution of the same run recorded (a restart starts from the failed execution's
-	 * context): each execution measures and copies afresh.
+	 * Forgets what an earlier execution of the same run recorded (a restart starts from
+	 * the failed execution's context): each execution measures and copies afresh.
 	 */
 	void reset() {
 		for (var entry : this.context.entrySet()) {

@@ -20,10 +20,12 @@ import io.drbatch.manifest.BackupManifest;
 import io.drbatch.store.ObjectStore;
 
 /**
- * Lists, when the step starts, every backup of the primary (all databases, all tiers, newest first) that a
- * secondary target does not hold as a verified copy ({@link ReplicaCheck}: manifest missing, objects missing or
- * differing; with {@code verify=full} also read back). A target that cannot be listed is recorded as failed and
- * gets no items. Each step execution has its own list, so concurrent executions do not mix. Thread-safe.
+ * Lists, when the step starts, every backup of the primary (all databases, all tiers,
+ * newest first) that a secondary target does not hold as a verified copy
+ * ({@link ReplicaCheck}: manifest missing, objects missing or differing; with
+ * {@code verify=full} also read back). A target that cannot be listed is recorded as
+ * failed and gets no items. Each step execution has its own list, so concurrent
+ * executions do not mix. Thread-safe.
  */
 class ReplicationPlanReader implements ItemReader<Replica>, StepExecutionListener {
 
@@ -37,7 +39,10 @@ class ReplicationPlanReader implements ItemReader<Replica>, StepExecutionListene
 		this.targets = targets;
 	}
 
-	/** The secondaries a run replicates to: every target but the first, or the one named by {@code target}. */
+	/**
+	 * The secondaries a run replicates to: every target but the first, or the one named
+	 * by {@code target}.
+	 */
 	static List<String> secondaries(StoreTargets targets, String only) {
 		List<String> all = targets.names().subList(1, targets.names().size());
 		if (only == null || only.isBlank()) {
@@ -45,9 +50,9 @@ class ReplicationPlanReader implements ItemReader<Replica>, StepExecutionListene
 		}
 		targets.get(only);
 		if (!all.contains(only)) {
-			throw new DrbatchException(io.drbatch.failure.FailureKind.BAD_ARGUMENT, "target '" + only
-					+ "' is the primary; replication copies from it to the secondaries"
-					+ (all.isEmpty() ? ", and none is configured (drbatch.targets[1] on)" : " " + all));
+			throw new DrbatchException(io.drbatch.failure.FailureKind.BAD_ARGUMENT,
+					"target '" + only + "' is the primary; replication copies from it to the secondaries"
+							+ (all.isEmpty() ? ", and none is configured (drbatch.targets[1] on)" : " " + all));
 		}
 		return List.of(only);
 	}

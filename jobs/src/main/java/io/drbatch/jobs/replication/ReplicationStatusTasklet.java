@@ -18,12 +18,14 @@ import io.drbatch.manifest.BackupCatalog;
 import io.drbatch.manifest.BackupManifest;
 
 /**
- * Ends a replication run with the state of every secondary, measured afresh from the manifests
- * ({@link ReplicationLag}): status, lag and bytes behind go into the job execution's context
- * ({@code drbatch.replication.<target>.status|lag.seconds|lag.bytes|backups.behind}) and one log line per
- * target, with what this run copied. When any target is behind or down the step fails with
- * {@link FailureKind#REPLICATION_BEHIND}, naming each one and why, so the run exits non-zero; the next run
- * catches up (a relaunch too: the copy step runs again on restart). Thread-safe.
+ * Ends a replication run with the state of every secondary, measured afresh from the
+ * manifests ({@link ReplicationLag}): status, lag and bytes behind go into the job
+ * execution's context
+ * ({@code drbatch.replication.<target>.status|lag.seconds|lag.bytes|backups.behind}) and
+ * one log line per target, with what this run copied. When any target is behind or down
+ * the step fails with {@link FailureKind#REPLICATION_BEHIND}, naming each one and why, so
+ * the run exits non-zero; the next run catches up (a relaunch too: the copy step runs
+ * again on restart). Thread-safe.
  */
 class ReplicationStatusTasklet implements Tasklet {
 
@@ -49,8 +51,8 @@ class ReplicationStatusTasklet implements Tasklet {
 			ledger.put(name, "lag.seconds", lag.lag() != null ? lag.lag().toSeconds() : -1);
 			ledger.put(name, "lag.bytes", lag.bytesBehind());
 			ledger.put(name, "backups.behind", lag.backupsBehind());
-			log.info("replication: target '{}' {}; this run copied {} backup(s), sent {} bytes, resumed {} part(s)", name,
-					lag.describe(), ledger.count(name, "backups.copied"), ledger.count(name, "bytes.sent"),
+			log.info("replication: target '{}' {}; this run copied {} backup(s), sent {} bytes, resumed {} part(s)",
+					name, lag.describe(), ledger.count(name, "backups.copied"), ledger.count(name, "bytes.sent"),
 					ledger.count(name, "parts.resumed"));
 			if (!ReplicationLag.UP_TO_DATE.equals(lag.status())) {
 				String cause = ledger.targetFailure(name) != null ? ledger.targetFailure(name)
@@ -60,8 +62,8 @@ class ReplicationStatusTasklet implements Tasklet {
 			}
 		}
 		if (!behind.isEmpty()) {
-			throw new DrbatchException(FailureKind.REPLICATION_BEHIND, "replication behind on target(s) "
-					+ String.join("; ", behind) + "; the next run catches up");
+			throw new DrbatchException(FailureKind.REPLICATION_BEHIND,
+					"replication behind on target(s) " + String.join("; ", behind) + "; the next run catches up");
 		}
 		return RepeatStatus.FINISHED;
 	}

@@ -2,7 +2,9 @@ package io.drbatch.jobs.restore;
 
 /**
  * The outcome of one custom check in the restored database.
- * @param actual the value the SQL returned, as text ({@code null} for SQL NULL or when it failed)
+ *
+ * @param actual the value the SQL returned, as text ({@code null} for SQL NULL or when it
+ * failed)
  * @param error the database's error message when the SQL failed, else {@code null}
  */
 public record CheckResult(String name, String expected, String actual, String error) {

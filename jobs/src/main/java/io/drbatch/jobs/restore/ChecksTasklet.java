@@ -23,9 +23,10 @@ import io.drbatch.manifest.BackupManifest;
 import io.drbatch.manifest.ManifestJson;
 
 /**
- * Runs the configured custom checks that apply to the drilled database in the restored database,
- * each in its own read-only transaction, and records every result (a check that errors is a failed check,
- * not a crashed drill). The verdict is the report step's. Idempotent on relaunch.
+ * Runs the configured custom checks that apply to the drilled database in the restored
+ * database, each in its own read-only transaction, and records every result (a check that
+ * errors is a failed check, not a crashed drill). The verdict is the report step's.
+ * Idempotent on relaunch.
  */
 class ChecksTasklet implements Tasklet {
 
@@ -63,7 +64,8 @@ class ChecksTasklet implements Tasklet {
 		catch (SQLException ex) {
 			throw new IllegalStateException("cannot close the checks connection", ex);
 		}
-		results.forEach(result -> log.info("Check {}: {}", result.name(), result.passed() ? "passed" : result.describe()));
+		results
+			.forEach(result -> log.info("Check {}: {}", result.name(), result.passed() ? "passed" : result.describe()));
 		context.putString(DrillContext.CHECKS, ManifestJson.writeString(results));
 		return RepeatStatus.FINISHED;
 	}

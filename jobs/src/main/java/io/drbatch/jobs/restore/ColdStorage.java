@@ -15,11 +15,12 @@ import io.drbatch.store.ObjectInfo;
 import io.drbatch.store.ObjectStore;
 
 /**
- * Makes a backup object in a cold storage class (GLACIER, DEEP_ARCHIVE) readable before a drill or restore reads
- * it: requests its restore (RestoreObject) unless one is under way or done, then polls the store until it reports
- * the object readable, up to the configured timeout. The wait is returned so that it shows in the report and
- * counts in the measured RTO. A relaunch after a timeout finds the request already standing and only waits.
- * Stateless.
+ * Makes a backup object in a cold storage class (GLACIER, DEEP_ARCHIVE) readable before a
+ * drill or restore reads it: requests its restore (RestoreObject) unless one is under way
+ * or done, then polls the store until it reports the object readable, up to the
+ * configured timeout. The wait is returned so that it shows in the report and counts in
+ * the measured RTO. A relaunch after a timeout finds the request already standing and
+ * only waits. Stateless.
  */
 final class ColdStorage {
 
@@ -28,7 +29,10 @@ final class ColdStorage {
 	private ColdStorage() {
 	}
 
-	/** @return milliseconds spent waiting for the object to become readable (0 when it is not cold) */
+	/**
+	 * @return milliseconds spent waiting for the object to become readable (0 when it is
+	 * not cold)
+	 */
 	static long awaitReadable(ObjectStore store, String key, DrbatchProperties.Drill settings) {
 		Optional<ObjectInfo> info = store.head(key);
 		Optional<ColdObjectRestore> coldObjects = store.coldObjects();
@@ -50,9 +54,10 @@ final class ColdStorage {
 		while (true) {
 			long waited = (System.nanoTime() - started) / 1_000_000;
 			if (waited > timeout.toMillis()) {
-				throw new DrbatchException(FailureKind.STORE_UNAVAILABLE, key + " on target '" + store.name()
-						+ "' is still being restored from " + info.get().storageClass() + " after " + timeout
-						+ " (drbatch.drill.cold-restore-timeout); the restore request stands: relaunch later");
+				throw new DrbatchException(FailureKind.STORE_UNAVAILABLE,
+						key + " on target '" + store.name() + "' is still being restored from "
+								+ info.get().storageClass() + " after " + timeout
+								+ " (drbatch.drill.cold-restore-timeout); the restore request stands: relaunch later");
 			}
 			try {
 				Thread.sleep(settings.coldRestorePoll().toMillis());

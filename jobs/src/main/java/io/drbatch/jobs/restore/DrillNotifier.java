@@ -19,11 +19,12 @@ import io.drbatch.jobs.config.DrbatchProperties;
 import io.drbatch.manifest.ManifestJson;
 
 /**
- * Posts the outcome of every restore drill (or restore) that failed (at any step: a corrupt object is as much a failure as a
- * missing table), and of passing ones when configured, to a Slack-compatible webhook: {@code {"text": ...}}
- * plus structured fields. The payload holds names, results and timings, never a secret; the URL is never
- * logged. Retries with doubling back-off; a notification that cannot be delivered is logged and does not
- * change the drill's outcome. Thread-safe.
+ * Posts the outcome of every restore drill (or restore) that failed (at any step: a
+ * corrupt object is as much a failure as a missing table), and of passing ones when
+ * configured, to a Slack-compatible webhook: {@code {"text": ...}} plus structured
+ * fields. The payload holds names, results and timings, never a secret; the URL is never
+ * logged. Retries with doubling back-off; a notification that cannot be delivered is
+ * logged and does not change the drill's outcome. Thread-safe.
  */
 class DrillNotifier implements JobExecutionListener {
 
@@ -55,8 +56,8 @@ class DrillNotifier implements JobExecutionListener {
 			.map(ex -> DrbatchException.find(ex).map(Throwable::getMessage).orElse(ex.getClass().getSimpleName()))
 			.orElse("");
 		Map<String, Object> payload = new LinkedHashMap<>();
-		payload.put("text", "drbatch " + this.noun + " " + result + " for " + database
-				+ (reason.isEmpty() ? "" : ": " + reason));
+		payload.put("text",
+				"drbatch " + this.noun + " " + result + " for " + database + (reason.isEmpty() ? "" : ": " + reason));
 		payload.put("kind", this.noun);
 		payload.put("result", result);
 		payload.put("database", database);

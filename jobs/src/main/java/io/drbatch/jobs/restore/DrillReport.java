@@ -5,16 +5,19 @@ import java.time.Instant;
 import java.util.List;
 
 /**
- * The outcome of one restore drill or restore, stored as {@code report.json} (for machines) and
- * {@code report.md} (for people) under {@code drills/<database>/<time>/} (a drill) or
- * {@code restores/<database>/<time>/} (a recovery) in the bucket, and kept in the job repository.
+ * The outcome of one restore drill or restore, stored as {@code report.json} (for
+ * machines) and {@code report.md} (for people) under {@code drills/<database>/<time>/} (a
+ * drill) or {@code restores/<database>/<time>/} (a recovery) in the bucket, and kept in
+ * the job repository.
  *
- * @param scratchDatabase the database restored into: the drill's scratch database or the recovery's target
- * @param coldWaitMillis time spent waiting for a backup in cold storage to be restored by the store (in the RTO);
- * {@code null} in reports written before it was recorded
- * @param rtoMillis measured recovery time: from the start of the drill to the end of the row-count check
- * @param rpoMillis the backup's age when the drill started (drill start minus snapshot time); -1 when the
- * drill failed before it was known
+ * @param scratchDatabase the database restored into: the drill's scratch database or the
+ * recovery's target
+ * @param coldWaitMillis time spent waiting for a backup in cold storage to be restored by
+ * the store (in the RTO); {@code null} in reports written before it was recorded
+ * @param rtoMillis measured recovery time: from the start of the drill to the end of the
+ * row-count check
+ * @param rpoMillis the backup's age when the drill started (drill start minus snapshot
+ * time); -1 when the drill failed before it was known
  */
 public record DrillReport(String result, String database, String backupId, String target, String scratchDatabase,
 		Instant snapshotTime, Instant drillStarted, Instant drillFinished, long downloadMillis, long restoreMillis,
@@ -22,7 +25,10 @@ public record DrillReport(String result, String database, String backupId, Strin
 		List<TableCheck> tables, List<String> extraTables, List<CheckResult> checks, List<String> failures,
 		long executionId, String kind, Long coldWaitMillis) {
 
-	/** {@link #kind()} of a drill; reports written before kinds were recorded have none and are drills too. */
+	/**
+	 * {@link #kind()} of a drill; reports written before kinds were recorded have none
+	 * and are drills too.
+	 */
 	public static final String DRILL = "drill";
 
 	/** {@link #kind()} of a real restore ({@code drbatch restore}). */
@@ -37,24 +43,29 @@ public record DrillReport(String result, String database, String backupId, Strin
 	}
 
 	/**
-	 * Stores this report as {@code drills/<database>/<start>/report.json} (or {@code restores/...}) and
-	 * {@code report.md}.
+	 * Stores this report as {@code drills/<database>/<start>/report.json} (or
+	 * {@code restores/...}) and {@code report.md}.
 	 * @return the key of {@code report.json}
 	 */
 	String store(io.drbatch.store.ObjectStore store) {
-		String folder = (describesDrill() ? "drills/" : "restores/") + this.database + "/" + io.drbatch.manifest.BackupLayout.newBackupId(this.drillStarted) + "/";
+		String folder = (describesDrill() ? "drills/" : "restores/") + this.database + "/"
+				+ io.drbatch.manifest.BackupLayout.newBackupId(this.drillStarted) + "/";
 		store.put(folder + "report.json", io.drbatch.manifest.ManifestJson.write(this), "application/json");
 		store.put(folder + "report.md", markdown().getBytes(java.nio.charset.StandardCharsets.UTF_8), "text/markdown");
 		return folder + "report.json";
 	}
 
-	/** Every drill report of {@code database} (every database when {@code null}) in {@code store}, in no particular order. */
+	/**
+	 * Every drill report of {@code database} (every database when {@code null}) in
+	 * {@code store}, in no particular order.
+	 */
 	public static java.util.List<DrillReport> readDrills(io.drbatch.store.ObjectStore store, String database) {
 		java.util.List<DrillReport> reports = new java.util.ArrayList<>();
 		for (io.drbatch.store.ObjectInfo object : store.list("drills/" + (database != null ? database + "/" : ""))) {
 			if (object.key().endsWith("/report.json")) {
 				try (java.io.InputStream in = store.get(object.key())) {
-					reports.add(io.drbatch.manifest.ManifestJson.read(in.readAllBytes(), DrillReport.class, object.key()));
+					reports
+						.add(io.drbatch.manifest.ManifestJson.read(in.readAllBytes(), DrillReport.class, object.key()));
 				}
 				catch (java.io.IOException ex) {
 					throw new java.io.UncheckedIOException("cannot read " + object.key(), ex);
@@ -70,29 +81,64 @@ public record DrillReport(String result, String database, String backupId, Strin
 
 	public String markdown() {
 		StringBuilder md = new StringBuilder();
-		md.append(describesDrill() ? "# Restore drill " : "# Restore ").append(this.result).append(": ").append(this.database)
+		md.append(describesDrill() ? "# Restore drill " : "# Restore ")
+			.append(this.result)
+			.append(": ")
+			.append(this.database)
 			.append("\n\n");
 		md.append("| | |\n|---|---|\n");
-		md.append("| backup | ").append(this.backupId != null ? this.backupId : "none selected")
+		md.append("| backup | ")
+			.append(this.backupId != null ? this.backupId : "none selected")
 			.append(this.snapshotTime != null ? " (snapshot " + this.snapshotTime + ")" : "")
-			.append(" on target ").append(this.target).append(" |\n");
-		md.append(describesDrill() ? "| scratch database | " : "| restored into | ").append(this.scratchDatabase).append(" |\n");
-		md.append(describesDrill() ? "| drill | " : "| restore | ").append(this.drillStarted).append(" to ").append(this.drillFinished).append(" |\n");
-		md.append("| RTO | ").append(human(this.rtoMillis)).append(" (target ").append(human(this.rtoTargetMillis))
-			.append(this.rtoMillis <= this.rtoTargetMillis ? ", met" : ", MISSED").append(") |\n");
+			.append(" on target ")
+			.append(this.target)
+			.append(" |\n");
+		md.append(describesDrill() ? "| scratch database | " : "| restored into | ")
+			.append(this.scratchDatabase)
+			.append(" |\n");
+		md.append(describesDrill() ? "| drill | " : "| restore | ")
+			.append(this.drillStarted)
+			.append(" to ")
+			.append(this.drillFinished)
+			.append(" |\n");
+		md.append("| RTO | ")
+			.append(human(this.rtoMillis))
+			.append(" (target ")
+			.append(human(this.rtoTargetMillis))
+			.append(this.rtoMillis <= this.rtoTargetMillis ? ", met" : ", MISSED")
+			.append(") |\n");
 		if (this.rpoMillis >= 0) {
-			md.append("| RPO | ").append(human(this.rpoMillis)).append(" (target ").append(human(this.rpoTargetMillis))
-				.append(this.rpoMillis <= this.rpoTargetMillis ? ", met" : ", MISSED").append(") |\n");
+			md.append("| RPO | ")
+				.append(human(this.rpoMillis))
+				.append(" (target ")
+				.append(human(this.rpoTargetMillis))
+				.append(this.rpoMillis <= this.rpoTargetMillis ? ", met" : ", MISSED")
+				.append(") |\n");
 		}
-		md.append("| phases | ").append(this.coldWaitMillis != null && this.coldWaitMillis > 0
-				? "cold-storage wait " + human(this.coldWaitMillis) + ", " : "")
-			.append("restore ").append(human(this.restoreMillis)).append(" (download + verify ")
-			.append(human(this.downloadMillis)).append(" of it)").append(", row counts ").append(human(this.verifyMillis)).append(" |\n\n");
+		md.append("| phases | ")
+			.append(this.coldWaitMillis != null && this.coldWaitMillis > 0
+					? "cold-storage wait " + human(this.coldWaitMillis) + ", " : "")
+			.append("restore ")
+			.append(human(this.restoreMillis))
+			.append(" (download + verify ")
+			.append(human(this.downloadMillis))
+			.append(" of it)")
+			.append(", row counts ")
+			.append(human(this.verifyMillis))
+			.append(" |\n\n");
 		md.append("| table | manifest rows | restored rows | |\n|---|---:|---:|---|\n");
 		for (TableCheck check : this.tables) {
-			md.append("| ").append(check.schema()).append('.').append(check.table()).append(" | ").append(check.expected())
-				.append(" | ").append(check.restored() < 0 ? "missing" : String.valueOf(check.restored())).append(" | ")
-				.append(check.passed() ? "ok" : "DIFFERS").append(" |\n");
+			md.append("| ")
+				.append(check.schema())
+				.append('.')
+				.append(check.table())
+				.append(" | ")
+				.append(check.expected())
+				.append(" | ")
+				.append(check.restored() < 0 ? "missing" : String.valueOf(check.restored()))
+				.append(" | ")
+				.append(check.passed() ? "ok" : "DIFFERS")
+				.append(" |\n");
 		}
 		for (String extra : this.extraTables) {
 			md.append("| ").append(extra).append(" | not in manifest | present | EXTRA |\n");
@@ -100,9 +146,15 @@ public record DrillReport(String result, String database, String backupId, Strin
 		if (!this.checks.isEmpty()) {
 			md.append("\n| check | expected | returned | |\n|---|---|---|---|\n");
 			for (CheckResult check : this.checks) {
-				md.append("| ").append(check.name()).append(" | ").append(check.expected()).append(" | ")
-					.append(check.error() != null ? "error: " + check.error() : check.actual()).append(" | ")
-					.append(check.passed() ? "ok" : "FAILED").append(" |\n");
+				md.append("| ")
+					.append(check.name())
+					.append(" | ")
+					.append(check.expected())
+					.append(" | ")
+					.append(check.error() != null ? "error: " + check.error() : check.actual())
+					.append(" | ")
+					.append(check.passed() ? "ok" : "FAILED")
+					.append(" |\n");
 			}
 		}
 		if (!this.failures.isEmpty()) {

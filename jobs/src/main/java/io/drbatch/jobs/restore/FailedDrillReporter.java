@@ -16,11 +16,12 @@ import io.drbatch.jobs.config.DrbatchProperties;
 import io.drbatch.jobs.wiring.StoreTargets;
 
 /**
- * Makes a drill or restore that failed before its report step (a corrupt object, a restore that pg_restore
- * rejected, an unreachable server) leave a report too: {@code report.json} and {@code report.md} with result
- * FAILED and the cause. A drill drops the scratch database it created unless keep-on-failure is set; a
- * recovery leaves its partly restored database for the relaunch, which drops and restores it again. A report
- * failing to be written is logged, never hides the job's own failure.
+ * Makes a drill or restore that failed before its report step (a corrupt object, a
+ * restore that pg_restore rejected, an unreachable server) leave a report too:
+ * {@code report.json} and {@code report.md} with result FAILED and the cause. A drill
+ * drops the scratch database it created unless keep-on-failure is set; a recovery leaves
+ * its partly restored database for the relaunch, which drops and restores it again. A
+ * report failing to be written is logged, never hides the job's own failure.
  */
 class FailedDrillReporter implements JobExecutionListener {
 
@@ -63,11 +64,10 @@ class FailedDrillReporter implements JobExecutionListener {
 		DrillReport report = new DrillReport(DrillReport.FAILED, database, backupId,
 				context.containsKey(DrillContext.STORE_TARGET) ? context.getString(DrillContext.STORE_TARGET)
 						: this.targets.primary().name(),
-				scratch,
-				null, started, this.clock.instant(), context.getLong(DrillContext.DOWNLOAD_MILLIS, 0),
+				scratch, null, started, this.clock.instant(), context.getLong(DrillContext.DOWNLOAD_MILLIS, 0),
 				context.getLong(DrillContext.RESTORE_MILLIS, 0), 0, rto, this.settings.rtoTarget().toMillis(), -1,
-				this.settings.rpoTarget().toMillis(), List.of(), List.of(), List.of(), List.of(cause), execution.getId(),
-				this.destination.isDrill() ? DrillReport.DRILL : DrillReport.RESTORE,
+				this.settings.rpoTarget().toMillis(), List.of(), List.of(), List.of(), List.of(cause),
+				execution.getId(), this.destination.isDrill() ? DrillReport.DRILL : DrillReport.RESTORE,
 				context.getLong(DrillContext.COLD_WAIT_MILLIS, 0));
 		try {
 			context.putString(DrillContext.REPORT_KEY, report.store(this.targets.primary()));
@@ -79,8 +79,8 @@ class FailedDrillReporter implements JobExecutionListener {
 		}
 		if (!this.destination.isDrill()) {
 			if (scratch != null && context.containsKey(DrillContext.TARGET_CREATED)) {
-				log.warn("Database {} holds a partial restore; 'drbatch restart {}' drops it and restores again", scratch,
-						execution.getId());
+				log.warn("Database {} holds a partial restore; 'drbatch restart {}' drops it and restores again",
+						scratch, execution.getId());
 			}
 			return;
 		}

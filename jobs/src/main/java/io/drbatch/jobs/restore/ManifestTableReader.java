@@ -11,9 +11,9 @@ import io.drbatch.manifest.BackupCatalog;
 import io.drbatch.manifest.BackupManifest;
 
 /**
- * Reads the tables of the drilled backup's manifest, in manifest order. Restartable: the number of tables
- * read is saved in the step execution context at every chunk, and a relaunch resumes after the last
- * committed chunk. Not thread-safe.
+ * Reads the tables of the drilled backup's manifest, in manifest order. Restartable: the
+ * number of tables read is saved in the step execution context at every chunk, and a
+ * relaunch resumes after the last committed chunk. Not thread-safe.
  */
 class ManifestTableReader extends AbstractItemCountingItemStreamItemReader<BackupManifest.TableRows>
 		implements StepExecutionListener {
@@ -32,7 +32,8 @@ class ManifestTableReader extends AbstractItemCountingItemStreamItemReader<Backu
 	@Override
 	public void beforeStep(StepExecution stepExecution) {
 		String manifestKey = stepExecution.getJobExecution().getExecutionContext().getString(DrillContext.MANIFEST_KEY);
-		this.tables = new BackupCatalog(DrillContext.backupStore(this.targets, stepExecution.getJobExecution().getExecutionContext()))
+		this.tables = new BackupCatalog(
+				DrillContext.backupStore(this.targets, stepExecution.getJobExecution().getExecutionContext()))
 			.read(manifestKey)
 			.tables();
 	}

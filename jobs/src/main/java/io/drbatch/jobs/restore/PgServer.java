@@ -16,9 +16,10 @@ import io.drbatch.jobs.config.DrbatchProperties;
 import io.drbatch.pg.PgConnectionSpec;
 
 /**
- * A PostgreSQL server that backups are restored into (the drill server, or a source's own server for a real
- * recovery): creates, inspects and drops databases through its {@code postgres} maintenance database. The
- * password is read each time a connection spec is made, so a rotated secret is picked up. Thread-safe.
+ * A PostgreSQL server that backups are restored into (the drill server, or a source's own
+ * server for a real recovery): creates, inspects and drops databases through its
+ * {@code postgres} maintenance database. The password is read each time a connection spec
+ * is made, so a rotated secret is picked up. Thread-safe.
  */
 public class PgServer {
 
@@ -46,8 +47,9 @@ public class PgServer {
 	/** The server restore drills create their scratch databases on. */
 	public static PgServer drill(DrbatchProperties.Drill drill) {
 		return new PgServer("drill server", drill.host(), drill.port(), drill.username(),
-				() -> io.drbatch.jobs.config.Secrets.password(drill.passwordEnv(), drill.passwordFile(), drill.password(),
-						"drbatch.drill"), null);
+				() -> io.drbatch.jobs.config.Secrets.password(drill.passwordEnv(), drill.passwordFile(),
+						drill.password(), "drbatch.drill"),
+				null);
 	}
 
 	/** The server {@code source} lives on, reached with the source's own login. */
@@ -66,7 +68,10 @@ public class PgServer {
 		return this.host + ":" + this.port;
 	}
 
-	/** Whether {@code source} is on this server: same port and the same host, loopback names taken as one. */
+	/**
+	 * Whether {@code source} is on this server: same port and the same host, loopback
+	 * names taken as one.
+	 */
 	public boolean hosts(PgConnectionSpec source) {
 		return source.port() == this.port && normalise(source.host()).equals(normalise(this.host));
 	}
@@ -78,7 +83,8 @@ public class PgServer {
 
 	public boolean exists(String database) {
 		try (Connection connection = spec("postgres").open("drbatch-restore");
-				PreparedStatement statement = connection.prepareStatement("SELECT 1 FROM pg_database WHERE datname = ?")) {
+				PreparedStatement statement = connection
+					.prepareStatement("SELECT 1 FROM pg_database WHERE datname = ?")) {
 			statement.setString(1, database);
 			try (ResultSet rs = statement.executeQuery()) {
 				return rs.next();
@@ -90,9 +96,9 @@ public class PgServer {
 	}
 
 	/**
-	 * What {@code database} holds besides what every new database has: relations (tables, views, sequences,
-	 * ...) and schemas other than {@code public}, user functions and large objects, as counts for a message;
-	 * empty when the database holds none of them.
+	 * What {@code database} holds besides what every new database has: relations (tables,
+	 * views, sequences, ...) and schemas other than {@code public}, user functions and
+	 * large objects, as counts for a message; empty when the database holds none of them.
 	 */
 	public List<String> contents(String database) {
 		String sql = """
@@ -126,7 +132,9 @@ public class PgServer {
 		return contents;
 	}
 
-	/** Databases whose name starts with {@code prefix} and that nobody is connected to. */
+	/**
+	 * Databases whose name starts with {@code prefix} and that nobody is connected to.
+	 */
 	public List<String> idleDatabasesStartingWith(String prefix) {
 		String sql = "SELECT d.datname FROM pg_database d WHERE starts_with(d.datname, ?) "
 				+ "AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.datname = d.datname) ORDER BY 1";
@@ -166,8 +174,8 @@ public class PgServer {
 	}
 
 	private DrbatchException unavailable(SQLException ex) {
-		return new DrbatchException(FailureKind.DATABASE_UNAVAILABLE, this.label + " " + describe() + " refused: "
-				+ ex.getMessage().lines().findFirst().orElse(""), ex);
+		return new DrbatchException(FailureKind.DATABASE_UNAVAILABLE,
+				this.label + " " + describe() + " refused: " + ex.getMessage().lines().findFirst().orElse(""), ex);
 	}
 
 	private static String quote(String identifier) {

@@ -28,13 +28,15 @@ import io.drbatch.pg.PgTables;
 import io.drbatch.store.ObjectStore;
 
 /**
- * Judges the drill or restore: every manifest table restored with its row count, no table the manifest does
- * not name, custom checks, and for a drill RTO and RPO against their targets (a recovery reports both but is
- * not failed by them: its database is restored either way). Writes the report to the bucket and the job
- * repository, drops a drill's scratch database (kept after a failure when configured; a recovery's database
- * is always kept), and fails the job when the verdict is FAILED, so that a CronJob fails visibly. The verdict is
- * saved in the job repository before the drop: a relaunch after a kill at that point finishes the cleanup with
- * that verdict instead of judging again a database that may already be gone.
+ * Judges the drill or restore: every manifest table restored with its row count, no table
+ * the manifest does not name, custom checks, and for a drill RTO and RPO against their
+ * targets (a recovery reports both but is not failed by them: its database is restored
+ * either way). Writes the report to the bucket and the job repository, drops a drill's
+ * scratch database (kept after a failure when configured; a recovery's database is always
+ * kept), and fails the job when the verdict is FAILED, so that a CronJob fails visibly.
+ * The verdict is saved in the job repository before the drop: a relaunch after a kill at
+ * that point finishes the cleanup with that verdict instead of judging again a database
+ * that may already be gone.
  */
 class ReportTasklet implements Tasklet {
 
@@ -98,11 +100,12 @@ class ReportTasklet implements Tasklet {
 					+ DrillReport.human(this.settings.rpoTarget().toMillis()));
 		}
 		DrillReport report = new DrillReport(failures.isEmpty() ? DrillReport.PASSED : DrillReport.FAILED,
-				manifest.database(), manifest.backupId(), backupStore.name(), scratch, manifest.source().snapshotTime(), started,
-				finished, context.getLong(DrillContext.DOWNLOAD_MILLIS, 0), context.getLong(DrillContext.RESTORE_MILLIS, 0),
-				context.getLong(DrillContext.VERIFY_MILLIS, 0), rto, this.settings.rtoTarget().toMillis(), rpo,
-				this.settings.rpoTarget().toMillis(), checks, extra, custom, failures, job.getId(),
-				drill ? DrillReport.DRILL : DrillReport.RESTORE, context.getLong(DrillContext.COLD_WAIT_MILLIS, 0));
+				manifest.database(), manifest.backupId(), backupStore.name(), scratch, manifest.source().snapshotTime(),
+				started, finished, context.getLong(DrillContext.DOWNLOAD_MILLIS, 0),
+				context.getLong(DrillContext.RESTORE_MILLIS, 0), context.getLong(DrillContext.VERIFY_MILLIS, 0), rto,
+				this.settings.rtoTarget().toMillis(), rpo, this.settings.rpoTarget().toMillis(), checks, extra, custom,
+				failures, job.getId(), drill ? DrillReport.DRILL : DrillReport.RESTORE,
+				context.getLong(DrillContext.COLD_WAIT_MILLIS, 0));
 
 		String reportKey = report.store(store);
 		context.putString(DrillContext.RESULT, report.result());
@@ -117,7 +120,10 @@ class ReportTasklet implements Tasklet {
 		return finish(job, manifest, scratch, report.passed(), String.join("; ", failures));
 	}
 
-	/** Drops a drill's scratch database (unless kept for forensics) and fails the job when the verdict is FAILED. */
+	/**
+	 * Drops a drill's scratch database (unless kept for forensics) and fails the job when
+	 * the verdict is FAILED.
+	 */
 	private RepeatStatus finish(JobExecution job, BackupManifest manifest, String scratch, boolean passed,
 			String failures) {
 		boolean drill = this.destination.isDrill();

@@ -7,10 +7,11 @@ import io.drbatch.jobs.wiring.SourceDatabases;
 import io.drbatch.pg.PgConnectionSpec;
 
 /**
- * What differs between the two jobs that restore a backup. A {@link Purpose#DRILL} restores into a new scratch
- * database on the drill server, judges RTO and RPO against their targets and drops the scratch database; a
- * {@link Purpose#RECOVERY} restores into a named database on the source's own server (the real thing on the
- * day of disaster) and keeps it. Both verify checksums, row counts and custom checks the same way, and both
+ * What differs between the two jobs that restore a backup. A {@link Purpose#DRILL}
+ * restores into a new scratch database on the drill server, judges RTO and RPO against
+ * their targets and drops the scratch database; a {@link Purpose#RECOVERY} restores into
+ * a named database on the source's own server (the real thing on the day of disaster) and
+ * keeps it. Both verify checksums, row counts and custom checks the same way, and both
  * write a report. Immutable and thread-safe.
  */
 final class RestoreDestination {
@@ -60,9 +61,13 @@ final class RestoreDestination {
 		return this.purpose == Purpose.DRILL;
 	}
 
-	/** The server this execution restores into: the drill server, or the server of the source being recovered. */
+	/**
+	 * The server this execution restores into: the drill server, or the server of the
+	 * source being recovered.
+	 */
 	PgServer server(JobExecution job) {
-		return isDrill() ? this.drillServer : PgServer.of(this.sources.resolve(job.getJobParameters().getString("database")));
+		return isDrill() ? this.drillServer
+				: PgServer.of(this.sources.resolve(job.getJobParameters().getString("database")));
 	}
 
 	/** The database this execution restores into, as chosen by its select step. */

@@ -28,15 +28,18 @@ import io.drbatch.jobs.wiring.StoreTargets;
 import io.drbatch.manifest.BackupManifest;
 
 /**
- * Two jobs that restore a backup with the same steps: select (the backup, and the database to restore into)
- * -> restore (download + verify checksums, pg_restore) -> verify (chunk-oriented and restartable: count every
- * manifest table in the restored database) -> checks (custom SQL) -> report (extra tables, RTO and RPO,
- * report to the bucket, fail the job when the verdict is FAILED).
+ * Two jobs that restore a backup with the same steps: select (the backup, and the
+ * database to restore into) -> restore (download + verify checksums, pg_restore) ->
+ * verify (chunk-oriented and restartable: count every manifest table in the restored
+ * database) -> checks (custom SQL) -> report (extra tables, RTO and RPO, report to the
+ * bucket, fail the job when the verdict is FAILED).
  * <ul>
- * <li>{@code restore-drill} restores the newest backup into a new scratch database on the drill server, judges
- * RTO and RPO against their targets and drops the scratch database;</li>
- * <li>{@code restore} is the real recovery ({@code drbatch restore}): a chosen backup into a named database on
- * the source's server, which it keeps; it refuses a non-empty target unless {@code force=true}.</li>
+ * <li>{@code restore-drill} restores the newest backup into a new scratch database on the
+ * drill server, judges RTO and RPO against their targets and drops the scratch
+ * database;</li>
+ * <li>{@code restore} is the real recovery ({@code drbatch restore}): a chosen backup
+ * into a named database on the source's server, which it keeps; it refuses a non-empty
+ * target unless {@code force=true}.</li>
  * </ul>
  */
 @Configuration(proxyBeanMethods = false)
@@ -46,20 +49,22 @@ class RestoreDrillJobConfiguration {
 
 	static final String RESTORE_JOB_NAME = "restore";
 
-	/** Tables counted per chunk: each chunk's results are committed to the job repository. */
+	/**
+	 * Tables counted per chunk: each chunk's results are committed to the job repository.
+	 */
 	private static final int TABLES_PER_CHUNK = 10;
 
 	@Bean
 	JobDescriptor restoreDrillDescriptor(SourceDatabases sources, StoreTargets targets) {
-		return new JobDescriptor(JOB_NAME, "restore the newest backup into a scratch database and verify it",
-				List.of(new JobDescriptor.Parameter("database", "configured source name (default: the first source)",
+		return new JobDescriptor(JOB_NAME, "restore the newest backup into a scratch database and verify it", List.of(
+				new JobDescriptor.Parameter("database", "configured source name (default: the first source)",
 						sources::checkName, clock -> sources.defaultName()),
-						JobDescriptor.runDate("drill.date", "the day of this drill (default: today, UTC)"),
-						new JobDescriptor.Parameter("backup", "backup id to drill (default: the newest)", value -> value,
-								clock -> null),
-						new JobDescriptor.Parameter("target",
-								"storage target to read the backup from, or 'rotate' (default: drbatch.drill.target, else the primary)",
-								value -> value.equals("rotate") ? value : targets.get(value).name(), clock -> null)));
+				JobDescriptor.runDate("drill.date", "the day of this drill (default: today, UTC)"),
+				new JobDescriptor.Parameter("backup", "backup id to drill (default: the newest)", value -> value,
+						clock -> null),
+				new JobDescriptor.Parameter("target",
+						"storage target to read the backup from, or 'rotate' (default: drbatch.drill.target, else the primary)",
+						value -> value.equals("rotate") ? value : targets.get(value).name(), clock -> null)));
 	}
 
 	@Bean
@@ -73,7 +78,8 @@ class RestoreDrillJobConfiguration {
 						new JobDescriptor.Parameter("before",
 								"the newest backup taken before this time (ISO-8601, e.g. 2026-11-26T09:30:00Z; a date means its start, UTC)",
 								value -> JobDescriptor.instant("before", value).toString(), clock -> null),
-						new JobDescriptor.Parameter("target", "storage target to read the backup from (default: the primary)",
+						new JobDescriptor.Parameter("target",
+								"storage target to read the backup from (default: the primary)",
 								value -> targets.get(value).name(), clock -> null),
 						new JobDescriptor.Parameter("target.database",
 								"database to restore into, on the source's server (default: the source's own database)",
@@ -88,8 +94,8 @@ class RestoreDrillJobConfiguration {
 
 	@Bean
 	Job restoreDrillJob(JobRepository jobRepository, PlatformTransactionManager transactionManager,
-			DrbatchProperties properties, SourceDatabases sources, StoreTargets targets, Clock clock, StopSignal stopSignal,
-			ExecutionHeartbeat heartbeat, EncryptionKeys keys) {
+			DrbatchProperties properties, SourceDatabases sources, StoreTargets targets, Clock clock,
+			StopSignal stopSignal, ExecutionHeartbeat heartbeat, EncryptionKeys keys) {
 		RestoreDestination destination = new RestoreDestination(RestoreDestination.Purpose.DRILL,
 				PgServer.drill(properties.drill()), sources);
 		return restoreJob(JOB_NAME, destination, jobRepository, transactionManager, properties, sources, targets, clock,
@@ -98,35 +104,40 @@ class RestoreDrillJobConfiguration {
 
 	@Bean
 	Job restoreJob(JobRepository jobRepository, PlatformTransactionManager transactionManager,
-			DrbatchProperties properties, SourceDatabases sources, StoreTargets targets, Clock clock, StopSignal stopSignal,
-			ExecutionHeartbeat heartbeat, EncryptionKeys keys) {
+			DrbatchProperties properties, SourceDatabases sources, StoreTargets targets, Clock clock,
+			StopSignal stopSignal, ExecutionHeartbeat heartbeat, EncryptionKeys keys) {
 		RestoreDestination destination = new RestoreDestination(RestoreDestination.Purpose.RECOVERY,
 				PgServer.drill(properties.drill()), sources);
-		return restoreJob(RESTORE_JOB_NAME, destination, jobRepository, transactionManager, properties, sources, targets,
-				clock, stopSignal, heartbeat, keys);
+		return restoreJob(RESTORE_JOB_NAME, destination, jobRepository, transactionManager, properties, sources,
+				targets, clock, stopSignal, heartbeat, keys);
 	}
 
 	private static Job restoreJob(String name, RestoreDestination destination, JobRepository jobRepository,
 			PlatformTransactionManager transactionManager, DrbatchProperties properties, SourceDatabases sources,
-			StoreTargets targets, Clock clock, StopSignal stopSignal, ExecutionHeartbeat heartbeat, EncryptionKeys keys) {
+			StoreTargets targets, Clock clock, StopSignal stopSignal, ExecutionHeartbeat heartbeat,
+			EncryptionKeys keys) {
 		DrbatchProperties.Drill drill = properties.drill();
-		// Tasklets keep no transactional state of their own and are idempotent on relaunch. The verify step's
-		// chunks must commit the reader's position and the step's counts atomically, so that a process killed
-		// between the two cannot make a relaunch skip or repeat tables: it runs in the job repository's transactions.
+		// Tasklets keep no transactional state of their own and are idempotent on
+		// relaunch. The verify step's
+		// chunks must commit the reader's position and the step's counts atomically, so
+		// that a process killed
+		// between the two cannot make a relaunch skip or repeat tables: it runs in the
+		// job repository's transactions.
 		ResourcelessTransactionManager noTransaction = new ResourcelessTransactionManager();
 		Step select = new StepBuilder(name + ".select", jobRepository)
 			.tasklet(new SelectBackupTasklet(sources, targets, destination, drill, clock), noTransaction)
 			.build();
 		Step restore = new StepBuilder(name + ".restore", jobRepository)
-			.tasklet(stopSignal.stoppable(new RestoreTasklet(targets, destination, drill, jobRepository, keys)), noTransaction)
+			.tasklet(stopSignal.stoppable(new RestoreTasklet(targets, destination, drill, jobRepository, keys)),
+					noTransaction)
 			.build();
 		ManifestTableReader reader = new ManifestTableReader(targets);
 		TableCountProcessor processor = new TableCountProcessor(destination, targets);
 		TableCheckWriter writer = new TableCheckWriter();
 		ExecutionContextPromotionListener promotion = new ExecutionContextPromotionListener();
 		promotion.setKeys(new String[] { DrillContext.TABLE_CHECKS, DrillContext.VERIFY_MILLIS });
-		Step verify = new StepBuilder(name + ".verify", jobRepository)
-			.<BackupManifest.TableRows, TableCheck>chunk(TABLES_PER_CHUNK)
+		Step verify = new StepBuilder(name + ".verify", jobRepository).<BackupManifest.TableRows, TableCheck>chunk(
+				TABLES_PER_CHUNK)
 			.transactionManager(transactionManager)
 			.reader(reader)
 			.processor(processor)
@@ -134,7 +145,8 @@ class RestoreDrillJobConfiguration {
 			.listener((StepExecutionListener) reader)
 			.listener((StepExecutionListener) processor)
 			.listener((StepExecutionListener) writer)
-			// after-step listeners run in reverse order: the timing must be recorded before it is promoted
+			// after-step listeners run in reverse order: the timing must be recorded
+			// before it is promoted
 			.listener(promotion)
 			.listener(new VerifyTiming())
 			.build();
@@ -144,7 +156,8 @@ class RestoreDrillJobConfiguration {
 		Step report = new StepBuilder(name + ".report", jobRepository)
 			.tasklet(new ReportTasklet(targets, destination, drill, clock, jobRepository), noTransaction)
 			.build();
-		// after-job listeners run in reverse order: the failure report is written before the notification
+		// after-job listeners run in reverse order: the failure report is written before
+		// the notification
 		return new JobBuilder(name, jobRepository).listener(heartbeat)
 			.listener(new DrillNotifier(drill.webhook(), destination.purpose().noun()))
 			.listener(new FailedDrillReporter(targets, destination, drill, clock))
@@ -156,12 +169,16 @@ class RestoreDrillJobConfiguration {
 			.build();
 	}
 
-	/** Records the verify step's duration in its context, for promotion to the job and the report. */
+	/**
+	 * Records the verify step's duration in its context, for promotion to the job and the
+	 * report.
+	 */
 	static class VerifyTiming implements StepExecutionListener {
 
 		@Override
 		public ExitStatus afterStep(StepExecution stepExecution) {
-			long millis = java.time.Duration.between(stepExecution.getStartTime(), java.time.LocalDateTime.now()).toMillis();
+			long millis = java.time.Duration.between(stepExecution.getStartTime(), java.time.LocalDateTime.now())
+				.toMillis();
 			stepExecution.getExecutionContext().putLong(DrillContext.VERIFY_MILLIS, millis);
 			return null;
 		}

@@ -34,17 +34,19 @@ import io.drbatch.pg.StreamingPgRestore;
 import io.drbatch.store.ObjectStore;
 
 /**
- * Restores the chosen backup into a new database (the drill's scratch database or the recovery's target,
- * dropped first when the select step chose to replace it) while downloading it: the custom format through
- * {@link StreamingPgRestore} (schema as soon as the table of contents arrives; tables' rows in slices over
- * {@code drbatch.drill.restore-jobs} connections, as they arrive with {@code drbatch.drill.load-during-download},
- * else after the download is verified; once it is verified, each table's own indexes as soon as its rows are in,
- * and the rest with {@code pg_restore -j}), plain SQL
- * streamed into {@code psql}. Every stored byte is checked against the manifest; when the check fails the
- * database, which then holds unverified data, is dropped and the step fails naming the object. The spool file
- * is removed whatever happens (a killed attempt's spool files are removed by the relaunch). A relaunch drops the
- * database left by the interrupted attempt (the intent to create it is recorded before it is created) and starts
- * the restore again.
+ * Restores the chosen backup into a new database (the drill's scratch database or the
+ * recovery's target, dropped first when the select step chose to replace it) while
+ * downloading it: the custom format through {@link StreamingPgRestore} (schema as soon as
+ * the table of contents arrives; tables' rows in slices over
+ * {@code drbatch.drill.restore-jobs} connections, as they arrive with
+ * {@code drbatch.drill.load-during-download}, else after the download is verified; once
+ * it is verified, each table's own indexes as soon as its rows are in, and the rest with
+ * {@code pg_restore -j}), plain SQL streamed into {@code psql}. Every stored byte is
+ * checked against the manifest; when the check fails the database, which then holds
+ * unverified data, is dropped and the step fails naming the object. The spool file is
+ * removed whatever happens (a killed attempt's spool files are removed by the relaunch).
+ * A relaunch drops the database left by the interrupted attempt (the intent to create it
+ * is recorded before it is created) and starts the restore again.
  */
 class RestoreTasklet implements Tasklet {
 
@@ -90,8 +92,10 @@ class RestoreTasklet implements Tasklet {
 		this.keys.requireKey(manifest.dump().encryptionKeyId(), manifest.backupId());
 		context.putLong(DrillContext.COLD_WAIT_MILLIS, ColdStorage.awaitReadable(store, dump.key(), this.settings));
 		long restoreStarted = System.nanoTime();
-		// recorded in the job repository before the database exists: a process killed right after creating it
-		// leaves the flag behind, and the relaunch drops the database instead of failing on "already exists"
+		// recorded in the job repository before the database exists: a process killed
+		// right after creating it
+		// leaves the flag behind, and the relaunch drops the database instead of failing
+		// on "already exists"
 		context.putString(DrillContext.TARGET_CREATED, "true");
 		this.jobRepository.updateExecutionContext(job);
 		server.create(target);
@@ -121,13 +125,16 @@ class RestoreTasklet implements Tasklet {
 	}
 
 	/**
-	 * A custom-format archive: restored by {@link StreamingPgRestore} while it downloads, through a spool file
-	 * (pg_restore needs a seekable file), which is removed afterwards.
+	 * A custom-format archive: restored by {@link StreamingPgRestore} while it downloads,
+	 * through a spool file (pg_restore needs a seekable file), which is removed
+	 * afterwards.
 	 */
 	private BackupDownloader.Downloaded restoreArchive(BackupDownloader.Stream stream, PgConnectionSpec target)
 			throws IOException {
-		// named after the database restored into, which is this drill's or restore's own: files of that name are
-		// what a killed attempt of it left (the spool and its pg_restore list files), removed before starting again
+		// named after the database restored into, which is this drill's or restore's own:
+		// files of that name are
+		// what a killed attempt of it left (the spool and its pg_restore list files),
+		// removed before starting again
 		String prefix = "drbatch-restore-" + target.database() + "-";
 		try (var leftovers = Files.newDirectoryStream(this.settings.spoolDir(), prefix + "*")) {
 			for (Path leftover : leftovers) {
@@ -141,9 +148,11 @@ class RestoreTasklet implements Tasklet {
 		BackupDownloader.Downloaded[] downloaded = new BackupDownloader.Downloaded[1];
 		try {
 			StreamingPgRestore.Outcome outcome = restore.restore(stream, () -> downloaded[0] = stream.finish(spool));
-			log.info("Restore: schema after {} ms, stream verified after {} ms with {} slices of rows loaded meanwhile "
-					+ "({} in all; 0: rows left to pg_restore), done after {} ms", outcome.preDataMillis(),
-					outcome.streamMillis(), outcome.slicesLoadedWhileStreaming(), outcome.slices(), outcome.totalMillis());
+			log.info(
+					"Restore: schema after {} ms, stream verified after {} ms with {} slices of rows loaded meanwhile "
+							+ "({} in all; 0: rows left to pg_restore), done after {} ms",
+					outcome.preDataMillis(), outcome.streamMillis(), outcome.slicesLoadedWhileStreaming(),
+					outcome.slices(), outcome.totalMillis());
 			return downloaded[0];
 		}
 		finally {
@@ -152,7 +161,10 @@ class RestoreTasklet implements Tasklet {
 		}
 	}
 
-	/** A plain SQL script: streamed into psql as it downloads, with no local copy; verified when it ends. */
+	/**
+	 * A plain SQL script: streamed into psql as it downloads, with no local copy;
+	 * verified when it ends.
+	 */
 	private BackupDownloader.Downloaded restoreScript(BackupDownloader.Stream stream, PgConnectionSpec target) {
 		List<String> command = List.of(this.settings.psqlPath(), "-X", "-q", "-v", "ON_ERROR_STOP=1", "--no-password",
 				"--host=" + target.host(), "--port=" + target.port(), "--username=" + target.username(),
@@ -171,7 +183,8 @@ class RestoreTasklet implements Tasklet {
 				stream.transferTo(in);
 			}
 			catch (IOException ex) {
-				// psql stopped reading (ON_ERROR_STOP): a corrupt script explains that best, else psql's own error
+				// psql stopped reading (ON_ERROR_STOP): a corrupt script explains that
+				// best, else psql's own error
 				stream.finish(null);
 				process.waitForSuccess();
 				throw new UncheckedIOException("restore into " + target.database() + " failed", ex);

@@ -35,14 +35,15 @@ import io.drbatch.pg.PgConnectionSpec;
 import io.drbatch.store.ObjectStore;
 
 /**
- * Chooses, before anything is touched, the backup to restore (the newest one that has a manifest, by snapshot
- * time; the one named by the {@code backup} parameter; or the newest taken before the {@code before}
- * parameter) and the database to restore into. A drill restores into a new scratch database and refuses one
- * that is the source itself or that already exists; a recovery restores into {@code target.database} (default:
- * the source's own database name) and refuses a target that holds anything unless {@code force=true}, which
- * replaces it. The backup is read from the storage target named by {@code target} (drills: else
- * {@code drbatch.drill.target}; {@code rotate} drills each target's copy in turn), else the primary. A relaunch
- * keeps all three choices.
+ * Chooses, before anything is touched, the backup to restore (the newest one that has a
+ * manifest, by snapshot time; the one named by the {@code backup} parameter; or the
+ * newest taken before the {@code before} parameter) and the database to restore into. A
+ * drill restores into a new scratch database and refuses one that is the source itself or
+ * that already exists; a recovery restores into {@code target.database} (default: the
+ * source's own database name) and refuses a target that holds anything unless
+ * {@code force=true}, which replaces it. The backup is read from the storage target named
+ * by {@code target} (drills: else {@code drbatch.drill.target}; {@code rotate} drills
+ * each target's copy in turn), else the primary. A relaunch keeps all three choices.
  */
 class SelectBackupTasklet implements Tasklet {
 
@@ -101,9 +102,10 @@ class SelectBackupTasklet implements Tasklet {
 	}
 
 	/**
-	 * The target to read from: the {@code target} parameter, else (drills) {@code drbatch.drill.target}, else the
-	 * primary; {@code rotate} picks, among the targets that hold a backup of the database, the one whose last drill
-	 * is oldest (never drilled first, then configuration order).
+	 * The target to read from: the {@code target} parameter, else (drills)
+	 * {@code drbatch.drill.target}, else the primary; {@code rotate} picks, among the
+	 * targets that hold a backup of the database, the one whose last drill is oldest
+	 * (never drilled first, then configuration order).
 	 */
 	private String chooseStore(String database, JobParameters parameters) {
 		String wanted = parameters.getString("target");
@@ -134,10 +136,12 @@ class SelectBackupTasklet implements Tasklet {
 				}
 			}
 			catch (DrbatchException ex) {
-				log.warn("Drill rotation: target '{}' cannot be read, not drilled this time: {}", name, ex.getMessage());
+				log.warn("Drill rotation: target '{}' cannot be read, not drilled this time: {}", name,
+						ex.getMessage());
 				continue;
 			}
-			if (chosen == null || lastDrill.getOrDefault(name, Instant.MIN).isBefore(lastDrill.getOrDefault(chosen, Instant.MIN))) {
+			if (chosen == null || lastDrill.getOrDefault(name, Instant.MIN)
+				.isBefore(lastDrill.getOrDefault(chosen, Instant.MIN))) {
 				chosen = name;
 			}
 		}
@@ -163,10 +167,11 @@ class SelectBackupTasklet implements Tasklet {
 			.filter(m -> id == null || m.backupId().equals(id))
 			.filter(m -> before == null || m.source().snapshotTime().isBefore(before))
 			.findFirst();
-		return chosen.orElseThrow(() -> new DrbatchException(FailureKind.INTEGRITY, "no backup "
-				+ (id != null ? id + " " : "") + "of database '" + database + "'"
-				+ (before != null ? " taken before " + before : "") + " with a manifest on target '"
-				+ store.name() + "'" + (backups.isEmpty() ? "" : " (newest: " + backups.get(0).backupId() + ")")));
+		return chosen.orElseThrow(() -> new DrbatchException(FailureKind.INTEGRITY,
+				"no backup " + (id != null ? id + " " : "") + "of database '" + database + "'"
+						+ (before != null ? " taken before " + before : "") + " with a manifest on target '"
+						+ store.name() + "'"
+						+ (backups.isEmpty() ? "" : " (newest: " + backups.get(0).backupId() + ")")));
 	}
 
 	private String chooseScratch(String database, PgConnectionSpec source, PgServer server) {
@@ -205,9 +210,9 @@ class SelectBackupTasklet implements Tasklet {
 	}
 
 	/**
-	 * Drops scratch databases of this source left by drills that crashed: generated names older than a day (and
-	 * older than twice the RTO target) that nobody is connected to. With keep-on-failure they are left alone,
-	 * since they may be kept on purpose.
+	 * Drops scratch databases of this source left by drills that crashed: generated names
+	 * older than a day (and older than twice the RTO target) that nobody is connected to.
+	 * With keep-on-failure they are left alone, since they may be kept on purpose.
 	 */
 	private void dropStaleScratchDatabases(String database, PgServer server) {
 		if (this.settings.keepOnFailure()) {

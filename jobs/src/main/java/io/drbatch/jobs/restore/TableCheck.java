@@ -1,8 +1,11 @@
 package io.drbatch.jobs.restore;
 
 /**
- * One table's row count in the manifest against {@code count(*)} in the restored database.
- * @param restored the restored count, or -1 when the table is missing from the restored database
+ * One table's row count in the manifest against {@code count(*)} in the restored
+ * database.
+ *
+ * @param restored the restored count, or -1 when the table is missing from the restored
+ * database
  */
 public record TableCheck(String schema, String table, long expected, long restored) {
 

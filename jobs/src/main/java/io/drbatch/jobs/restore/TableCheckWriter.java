@@ -11,9 +11,9 @@ import org.springframework.batch.infrastructure.item.ItemWriter;
 import io.drbatch.manifest.ManifestJson;
 
 /**
- * Appends each chunk's table checks to the step execution context (as JSON), which Spring Batch saves with
- * the chunk's commit: a relaunched verify step keeps the checks of committed chunks and adds the rest.
- * Not thread-safe.
+ * Appends each chunk's table checks to the step execution context (as JSON), which Spring
+ * Batch saves with the chunk's commit: a relaunched verify step keeps the checks of
+ * committed chunks and adds the rest. Not thread-safe.
  */
 class TableCheckWriter implements ItemWriter<TableCheck>, StepExecutionListener {
 
@@ -26,8 +26,8 @@ class TableCheckWriter implements ItemWriter<TableCheck>, StepExecutionListener 
 
 	@Override
 	public void write(Chunk<? extends TableCheck> chunk) {
-		List<TableCheck> checks = new ArrayList<>(read(this.stepExecution.getExecutionContext()
-			.getString(DrillContext.TABLE_CHECKS, "[]")));
+		List<TableCheck> checks = new ArrayList<>(
+				read(this.stepExecution.getExecutionContext().getString(DrillContext.TABLE_CHECKS, "[]")));
 		checks.addAll(chunk.getItems());
 		this.stepExecution.getExecutionContext().putString(DrillContext.TABLE_CHECKS, ManifestJson.writeString(checks));
 	}

@@ -17,9 +17,10 @@ import io.drbatch.manifest.BackupManifest;
 import io.drbatch.pg.PgTables;
 
 /**
- * Counts one manifest table in the restored database, its own rows, or with an inheritance parent's children for
- * a manifest written before version 2 (as that manifest recorded them). Holds one connection to that database
- * for the step's duration (opened before the step, closed after). Not thread-safe: one step thread.
+ * Counts one manifest table in the restored database, its own rows, or with an
+ * inheritance parent's children for a manifest written before version 2 (as that manifest
+ * recorded them). Holds one connection to that database for the step's duration (opened
+ * before the step, closed after). Not thread-safe: one step thread.
  */
 class TableCountProcessor implements ItemProcessor<BackupManifest.TableRows, TableCheck>, StepExecutionListener {
 
@@ -57,8 +58,8 @@ class TableCountProcessor implements ItemProcessor<BackupManifest.TableRows, Tab
 			if (UNDEFINED_TABLE.equals(ex.getSQLState())) {
 				return new TableCheck(table.schema(), table.table(), table.rows(), -1);
 			}
-			throw new DrbatchException(FailureKind.DATABASE_UNAVAILABLE,
-					"cannot count " + table.schema() + "." + table.table() + " in the restored database: " + ex.getMessage(), ex);
+			throw new DrbatchException(FailureKind.DATABASE_UNAVAILABLE, "cannot count " + table.schema() + "."
+					+ table.table() + " in the restored database: " + ex.getMessage(), ex);
 		}
 	}
 

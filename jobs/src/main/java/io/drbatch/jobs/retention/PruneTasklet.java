@@ -18,10 +18,10 @@ import io.drbatch.jobs.wiring.SourceDatabases;
 import io.drbatch.jobs.wiring.StoreTargets;
 
 /**
- * The retention step: {@link Pruner} on every target for every configured database, as of {@code retention.date}
- * ({@code dry-run=true}: nothing deleted). The report's lines go to the log and to the step execution context
- * ({@value #REPORT}). Idempotent: a relaunch finds the deleted backups gone (their manifests first) and continues
- * with the rest.
+ * The retention step: {@link Pruner} on every target for every configured database, as of
+ * {@code retention.date} ({@code dry-run=true}: nothing deleted). The report's lines go
+ * to the log and to the step execution context ({@value #REPORT}). Idempotent: a relaunch
+ * finds the deleted backups gone (their manifests first) and continues with the rest.
  */
 class PruneTasklet implements Tasklet {
 
@@ -55,7 +55,10 @@ class PruneTasklet implements Tasklet {
 			report.add("nothing expired");
 		}
 		report.forEach(line -> log.info("retention{}: {}", dryRun ? " (dry run)" : "", line));
-		chunkContext.getStepContext().getStepExecution().getExecutionContext().putString(REPORT, String.join("\n", report));
+		chunkContext.getStepContext()
+			.getStepExecution()
+			.getExecutionContext()
+			.putString(REPORT, String.join("\n", report));
 		return RepeatStatus.FINISHED;
 	}
 

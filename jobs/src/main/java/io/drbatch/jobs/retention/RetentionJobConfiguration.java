@@ -26,7 +26,8 @@ class RetentionJobConfiguration {
 
 	@Bean
 	JobDescriptor retentionDescriptor() {
-		return new JobDescriptor(JOB_NAME, "delete expired backups per tier, never the newest nor fewer than the minimum",
+		return new JobDescriptor(JOB_NAME,
+				"delete expired backups per tier, never the newest nor fewer than the minimum",
 				List.of(JobDescriptor.runDate("retention.date", "the day ages are counted from (default: today, UTC)"),
 						new JobDescriptor.Parameter("dry-run", "true to list what would be deleted and delete nothing",
 								value -> JobDescriptor.bool("dry-run", value), clock -> "false")));
@@ -36,7 +37,8 @@ class RetentionJobConfiguration {
 	Job retentionJob(JobRepository jobRepository, DrbatchProperties properties, SourceDatabases sources,
 			StoreTargets targets, Clock clock, ExecutionHeartbeat heartbeat) {
 		Step prune = new StepBuilder(JOB_NAME + ".prune", jobRepository)
-			.tasklet(new PruneTasklet(properties.retention(), sources, targets, clock), new ResourcelessTransactionManager())
+			.tasklet(new PruneTasklet(properties.retention(), sources, targets, clock),
+					new ResourcelessTransactionManager())
 			.build();
 		return new JobBuilder(JOB_NAME, jobRepository).listener(heartbeat).start(prune).build();
 	}

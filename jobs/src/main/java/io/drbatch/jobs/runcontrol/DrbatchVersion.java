@@ -1,6 +1,8 @@
 package io.drbatch.jobs.runcontrol;
 
-/** The drbatch version from the jar manifest, or {@code dev} when running from classes. */
+/**
+ * The drbatch version from the jar manifest, or {@code dev} when running from classes.
+ */
 public final class DrbatchVersion {
 
 	private DrbatchVersion() {

@@ -20,12 +20,14 @@ import org.springframework.batch.core.listener.JobExecutionListener;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
- * Says, while a job runs, which process runs it: a row in {@code drbatch_heartbeat} (host, pid, last beat)
- * written when the execution starts, refreshed every {@link #INTERVAL}, and deleted when it ends. That is how
- * {@code drbatch restart} tells an execution left STARTED by a dead process (killed, evicted pod: its row is
- * stale, or its pid is gone on this host) from one that is still running (refused), and how a
- * {@code drbatch stop} from another process reaches this one: each beat reads the execution's status, and a
- * STOPPING status is passed to the {@link StopSignal}. Registered on every job. Thread-safe.
+ * Says, while a job runs, which process runs it: a row in {@code drbatch_heartbeat}
+ * (host, pid, last beat) written when the execution starts, refreshed every
+ * {@link #INTERVAL}, and deleted when it ends. That is how {@code drbatch restart} tells
+ * an execution left STARTED by a dead process (killed, evicted pod: its row is stale, or
+ * its pid is gone on this host) from one that is still running (refused), and how a
+ * {@code drbatch stop} from another process reaches this one: each beat reads the
+ * execution's status, and a STOPPING status is passed to the {@link StopSignal}.
+ * Registered on every job. Thread-safe.
  */
 public class ExecutionHeartbeat implements JobExecutionListener {
 
@@ -76,12 +78,13 @@ public class ExecutionHeartbeat implements JobExecutionListener {
 		}
 		long id = execution.getId();
 		this.running.put(id, execution);
-		this.jdbc.update("INSERT INTO drbatch_heartbeat (job_execution_id, host, pid, started_at, beat_at) "
-				+ "VALUES (?, ?, ?, now(), now()) ON CONFLICT (job_execution_id) DO UPDATE "
-				+ "SET host = EXCLUDED.host, pid = EXCLUDED.pid, started_at = now(), beat_at = now()", id, this.host,
-				this.pid);
-		this.beating.put(id, this.beats.scheduleWithFixedDelay(() -> beat(id), INTERVAL.toMillis(),
-				INTERVAL.toMillis(), TimeUnit.MILLISECONDS));
+		this.jdbc.update(
+				"INSERT INTO drbatch_heartbeat (job_execution_id, host, pid, started_at, beat_at) "
+						+ "VALUES (?, ?, ?, now(), now()) ON CONFLICT (job_execution_id) DO UPDATE "
+						+ "SET host = EXCLUDED.host, pid = EXCLUDED.pid, started_at = now(), beat_at = now()",
+				id, this.host, this.pid);
+		this.beating.put(id, this.beats.scheduleWithFixedDelay(() -> beat(id), INTERVAL.toMillis(), INTERVAL.toMillis(),
+				TimeUnit.MILLISECONDS));
 	}
 
 	@Override
@@ -99,7 +102,10 @@ public class ExecutionHeartbeat implements JobExecutionListener {
 		}
 	}
 
-	/** The executions this process is running now (one in CLI mode; as many as threads in scheduler mode). */
+	/**
+	 * The executions this process is running now (one in CLI mode; as many as threads in
+	 * scheduler mode).
+	 */
 	public java.util.Collection<JobExecution> running() {
 		return List.copyOf(this.running.values());
 	}
@@ -107,8 +113,8 @@ public class ExecutionHeartbeat implements JobExecutionListener {
 	private void beat(long id) {
 		try {
 			this.jdbc.update("UPDATE drbatch_heartbeat SET beat_at = now() WHERE job_execution_id = ?", id);
-			List<String> status = this.jdbc.queryForList(
-					"SELECT status FROM batch_job_execution WHERE job_execution_id = ?", String.class, id);
+			List<String> status = this.jdbc
+				.queryForList("SELECT status FROM batch_job_execution WHERE job_execution_id = ?", String.class, id);
 			if (!status.isEmpty() && "STOPPING".equals(status.get(0)) && !this.stopSignal.requested()) {
 				this.stopSignal.request("execution " + id + " was marked STOPPING (drbatch stop)");
 			}
@@ -119,8 +125,9 @@ public class ExecutionHeartbeat implements JobExecutionListener {
 	}
 
 	/**
-	 * Who runs {@code executionId}, if a heartbeat says so. {@link Owner#alive()} is false when the beat is older
-	 * than {@link #STALE_AFTER}, or when the owner is on this host and its pid no longer exists.
+	 * Who runs {@code executionId}, if a heartbeat says so. {@link Owner#alive()} is
+	 * false when the beat is older than {@link #STALE_AFTER}, or when the owner is on
+	 * this host and its pid no longer exists.
 	 */
 	public Optional<Owner> owner(long executionId) {
 		List<Owner> owners = this.jdbc.query(

@@ -10,11 +10,13 @@ import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.config.BeanPostProcessor;
 
 /**
- * Saves the job execution context at the end of every step of every job, before Spring Batch records the step
- * COMPLETED. Spring Batch itself saves the job's context only after the step's final update, so a process killed
- * between the two left a completed step whose results for the next steps (the manifest draft of daily-dump, the
- * backup restore-drill chose) were lost: the relaunch skipped the completed step and failed on the missing value.
- * Registered on each step of each {@link SimpleJob} bean as it is created. Thread-safe: it holds no state of its own.
+ * Saves the job execution context at the end of every step of every job, before Spring
+ * Batch records the step COMPLETED. Spring Batch itself saves the job's context only
+ * after the step's final update, so a process killed between the two left a completed
+ * step whose results for the next steps (the manifest draft of daily-dump, the backup
+ * restore-drill chose) were lost: the relaunch skipped the completed step and failed on
+ * the missing value. Registered on each step of each {@link SimpleJob} bean as it is
+ * created. Thread-safe: it holds no state of its own.
  */
 final class JobContextCheckpoint implements StepExecutionListener, BeanPostProcessor {
 

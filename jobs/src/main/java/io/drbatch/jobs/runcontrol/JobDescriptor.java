@@ -16,16 +16,17 @@ import io.drbatch.failure.DrbatchException;
 import io.drbatch.failure.FailureKind;
 
 /**
- * What a job accepts on the command line: its name and its parameters, each with a check and a default.
- * All parameters are identifying, so a duplicate launch for the same database and date lands on the same job
- * instance instead of making a second backup. Parameters never carry secrets: they are stored in plain text
- * in the job repository. Immutable and thread-safe.
+ * What a job accepts on the command line: its name and its parameters, each with a check
+ * and a default. All parameters are identifying, so a duplicate launch for the same
+ * database and date lands on the same job instance instead of making a second backup.
+ * Parameters never carry secrets: they are stored in plain text in the job repository.
+ * Immutable and thread-safe.
  */
 public record JobDescriptor(String jobName, String description, List<Parameter> parameters) {
 
 	/**
-	 * @param defaultValue computes the value when none is given, or returns {@code null} when the parameter is
-	 * optional and absent
+	 * @param defaultValue computes the value when none is given, or returns {@code null}
+	 * when the parameter is optional and absent
 	 */
 	public record Parameter(String key, String description, Function<String, String> check,
 			Function<Clock, String> defaultValue) {
@@ -45,8 +46,9 @@ public record JobDescriptor(String jobName, String description, List<Parameter> 
 	}
 
 	/**
-	 * Reads a point in time for parameter {@code key}: an ISO-8601 instant ({@code 2026-11-26T09:30:00Z}), a
-	 * date-time with an offset, a date-time without one (taken as UTC), or a date (its start, UTC).
+	 * Reads a point in time for parameter {@code key}: an ISO-8601 instant
+	 * ({@code 2026-11-26T09:30:00Z}), a date-time with an offset, a date-time without one
+	 * (taken as UTC), or a date (its start, UTC).
 	 */
 	public static java.time.Instant instant(String key, String value) {
 		try {
@@ -64,17 +66,21 @@ public record JobDescriptor(String jobName, String description, List<Parameter> 
 		}
 	}
 
-	/** Reads {@code true} or {@code false} for parameter {@code key}, refusing anything else. */
+	/**
+	 * Reads {@code true} or {@code false} for parameter {@code key}, refusing anything
+	 * else.
+	 */
 	public static String bool(String key, String value) {
 		if (value.equalsIgnoreCase("true") || value.equalsIgnoreCase("false")) {
 			return value.toLowerCase(java.util.Locale.ROOT);
 		}
-		throw new DrbatchException(FailureKind.BAD_ARGUMENT, "parameter " + key + "='" + value + "' is not true or false");
+		throw new DrbatchException(FailureKind.BAD_ARGUMENT,
+				"parameter " + key + "='" + value + "' is not true or false");
 	}
 
 	/**
-	 * Checks {@code given} (unknown keys and malformed values are refused with {@link FailureKind#BAD_ARGUMENT})
-	 * and fills in defaults.
+	 * Checks {@code given} (unknown keys and malformed values are refused with
+	 * {@link FailureKind#BAD_ARGUMENT}) and fills in defaults.
 	 */
 	public JobParameters toJobParameters(Map<String, String> given, Clock clock) {
 		Map<String, String> remaining = new LinkedHashMap<>(given);
@@ -92,8 +98,9 @@ public record JobDescriptor(String jobName, String description, List<Parameter> 
 			}
 		}
 		if (!remaining.isEmpty()) {
-			throw new DrbatchException(FailureKind.BAD_ARGUMENT, "unknown parameter(s) " + remaining.keySet() + " for job "
-					+ this.jobName + "; it takes " + this.parameters.stream().map(Parameter::key).toList());
+			throw new DrbatchException(FailureKind.BAD_ARGUMENT,
+					"unknown parameter(s) " + remaining.keySet() + " for job " + this.jobName + "; it takes "
+							+ this.parameters.stream().map(Parameter::key).toList());
 		}
 		return builder.toJobParameters();
 	}

@@ -17,11 +17,13 @@ import io.drbatch.failure.DrbatchException;
 import io.drbatch.failure.FailureKind;
 
 /**
- * Creates Spring Batch's job repository tables on first start and never touches them after: the tables are
- * created from Spring Batch's own DDL only when {@code batch_job_instance} is absent, under a PostgreSQL
- * advisory lock so that concurrent first starts (two replicas) do not race. drbatch's own table,
- * {@code drbatch_heartbeat} (which process runs which execution, and when it last said so), is created the same
- * way when absent. Nothing is ever dropped, so history survives every restart.
+ * Creates Spring Batch's job repository tables on first start and never touches them
+ * after: the tables are created from Spring Batch's own DDL only when
+ * {@code batch_job_instance} is absent, under a PostgreSQL advisory lock so that
+ * concurrent first starts (two replicas) do not race. drbatch's own table,
+ * {@code drbatch_heartbeat} (which process runs which execution, and when it last said
+ * so), is created the same way when absent. Nothing is ever dropped, so history survives
+ * every restart.
  */
 public class JobRepositorySchema implements InitializingBean {
 
@@ -50,9 +52,10 @@ public class JobRepositorySchema implements InitializingBean {
 					log.info("Created the job repository schema in {}", connection.getMetaData().getURL());
 				}
 				try (Statement statement = connection.createStatement()) {
-					statement.execute("CREATE TABLE IF NOT EXISTS drbatch_heartbeat (job_execution_id bigint PRIMARY KEY, "
-							+ "host text NOT NULL, pid bigint NOT NULL, started_at timestamptz NOT NULL, "
-							+ "beat_at timestamptz NOT NULL)");
+					statement
+						.execute("CREATE TABLE IF NOT EXISTS drbatch_heartbeat (job_execution_id bigint PRIMARY KEY, "
+								+ "host text NOT NULL, pid bigint NOT NULL, started_at timestamptz NOT NULL, "
+								+ "beat_at timestamptz NOT NULL)");
 				}
 			}
 			finally {

@@ -8,13 +8,17 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 /**
- * How executions are run and controlled, whatever the job: the job repository's schema, the heartbeat that tells
- * a live execution from a dead one, the stop signal, and the context checkpoint after every step.
+ * How executions are run and controlled, whatever the job: the job repository's schema,
+ * the heartbeat that tells a live execution from a dead one, the stop signal, and the
+ * context checkpoint after every step.
  */
 @Configuration(proxyBeanMethods = false)
 public class RunControlConfiguration {
 
-	/** Every step saves the job's context before it is recorded complete ({@link JobContextCheckpoint}). */
+	/**
+	 * Every step saves the job's context before it is recorded complete
+	 * ({@link JobContextCheckpoint}).
+	 */
 	@Bean
 	static JobContextCheckpoint jobContextCheckpoint(ObjectProvider<JobRepository> jobRepository) {
 		return new JobContextCheckpoint(jobRepository);

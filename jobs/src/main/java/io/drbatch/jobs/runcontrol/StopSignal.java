@@ -12,12 +12,14 @@ import org.springframework.batch.infrastructure.repeat.RepeatStatus;
 import io.drbatch.pg.ChildProcess;
 
 /**
- * A request to stop the job this process runs (SIGTERM, or {@code drbatch stop} from another process, seen by
- * {@link ExecutionHeartbeat}). Chunk-oriented steps stop at their next chunk boundary on their own; a long
- * tasklet (pg_dump streaming, a restore) would run to its end, so the request also kills this process's child
- * processes, and the tasklets wrapped by {@link #stoppable} then end their step STOPPED instead of FAILED: the
- * execution ends STOPPED and {@code drbatch restart} resumes it. Cleanup is the tasklets' own, as after any
- * tool failure (an aborted multipart upload, a dropped scratch database). Thread-safe.
+ * A request to stop the job this process runs (SIGTERM, or {@code drbatch stop} from
+ * another process, seen by {@link ExecutionHeartbeat}). Chunk-oriented steps stop at
+ * their next chunk boundary on their own; a long tasklet (pg_dump streaming, a restore)
+ * would run to its end, so the request also kills this process's child processes, and the
+ * tasklets wrapped by {@link #stoppable} then end their step STOPPED instead of FAILED:
+ * the execution ends STOPPED and {@code drbatch restart} resumes it. Cleanup is the
+ * tasklets' own, as after any tool failure (an aborted multipart upload, a dropped
+ * scratch database). Thread-safe.
  */
 public class StopSignal {
 
@@ -25,7 +27,10 @@ public class StopSignal {
 
 	private volatile String reason;
 
-	/** Records the request and kills the running child processes; later calls only kill again. */
+	/**
+	 * Records the request and kills the running child processes; later calls only kill
+	 * again.
+	 */
 	public void request(String why) {
 		record(why);
 		int killed = ChildProcess.destroyAll();
@@ -35,8 +40,9 @@ public class StopSignal {
 	}
 
 	/**
-	 * Records the request without killing anything yet: the caller first marks the execution STOPPING in the job
-	 * repository, so that the job's own updates, which follow the kill, do not race with that one.
+	 * Records the request without killing anything yet: the caller first marks the
+	 * execution STOPPING in the job repository, so that the job's own updates, which
+	 * follow the kill, do not race with that one.
 	 */
 	public synchronized void record(String why) {
 		if (this.reason == null) {
@@ -54,7 +60,9 @@ public class StopSignal {
 		this.reason = null;
 	}
 
-	/** {@code tasklet}, ending its step STOPPED when it fails because of a stop request. */
+	/**
+	 * {@code tasklet}, ending its step STOPPED when it fails because of a stop request.
+	 */
 	public StoppableTasklet stoppable(Tasklet tasklet) {
 		return new StoppableTasklet() {
 

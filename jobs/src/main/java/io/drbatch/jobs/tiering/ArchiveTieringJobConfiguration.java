@@ -21,9 +21,10 @@ import io.drbatch.jobs.wiring.StoreTargets;
 import io.drbatch.manifest.BackupManifest;
 
 /**
- * archive-tiering: one chunk-oriented step over the promotions due on {@code tier.date} (one chunk per backup:
- * the copies, verified, then the manifest). Idempotent per period: a promotion whose manifest exists is not
- * listed again, so a relaunch after a crash finishes the rest without duplicates.
+ * archive-tiering: one chunk-oriented step over the promotions due on {@code tier.date}
+ * (one chunk per backup: the copies, verified, then the manifest). Idempotent per period:
+ * a promotion whose manifest exists is not listed again, so a relaunch after a crash
+ * finishes the rest without duplicates.
  */
 @Configuration(proxyBeanMethods = false)
 class ArchiveTieringJobConfiguration {
@@ -41,8 +42,7 @@ class ArchiveTieringJobConfiguration {
 	Job archiveTieringJob(JobRepository jobRepository, DrbatchProperties properties, SourceDatabases sources,
 			StoreTargets targets, Clock clock, ExecutionHeartbeat heartbeat) {
 		PromotionReader reader = new PromotionReader(properties.tiering(), sources, targets);
-		Step promote = new StepBuilder(JOB_NAME + ".promote", jobRepository)
-			.<Promotion, BackupManifest>chunk(1)
+		Step promote = new StepBuilder(JOB_NAME + ".promote", jobRepository).<Promotion, BackupManifest>chunk(1)
 			.transactionManager(new ResourcelessTransactionManager())
 			.reader(reader)
 			.processor(new TierCopyProcessor(targets, clock))

@@ -27,10 +27,11 @@ import io.drbatch.manifest.BackupCatalog;
 import io.drbatch.manifest.BackupManifest;
 
 /**
- * Lists, when the step starts, the promotions due on {@code tier.date} on the primary target, per database:
- * the newest daily backup whose snapshot falls on the most recent configured weekday (the date itself or
- * before it) into the weekly tier, and the first daily backup of the date's month into the monthly tier.
- * A backup already in the tier (its manifest exists) is not listed. Not thread-safe: one step thread.
+ * Lists, when the step starts, the promotions due on {@code tier.date} on the primary
+ * target, per database: the newest daily backup whose snapshot falls on the most recent
+ * configured weekday (the date itself or before it) into the weekly tier, and the first
+ * daily backup of the date's month into the monthly tier. A backup already in the tier
+ * (its manifest exists) is not listed. Not thread-safe: one step thread.
  */
 class PromotionReader implements ItemReader<Promotion>, StepExecutionListener {
 
@@ -61,18 +62,21 @@ class PromotionReader implements ItemReader<Promotion>, StepExecutionListener {
 	}
 
 	/**
-	 * The promotions due on {@code date} for {@code database}, from {@code all} its backups on the primary: the
-	 * newest daily backup of the weekday into the weekly tier, the month's first daily backup into the monthly
-	 * tier, each unless it is already there. Logs why a tier gets nothing.
+	 * The promotions due on {@code date} for {@code database}, from {@code all} its
+	 * backups on the primary: the newest daily backup of the weekday into the weekly
+	 * tier, the month's first daily backup into the monthly tier, each unless it is
+	 * already there. Logs why a tier gets nothing.
 	 */
-	static List<Promotion> due(String database, List<BackupManifest> all, LocalDate date, DrbatchProperties.Tiering tiering) {
+	static List<Promotion> due(String database, List<BackupManifest> all, LocalDate date,
+			DrbatchProperties.Tiering tiering) {
 		List<BackupManifest> dailies = all.stream().filter(m -> m.tier() == Tier.DAILY).toList();
 		LocalDate weekday = date.with(TemporalAdjusters.previousOrSame(tiering.weeklyDay()));
 		Optional<BackupManifest> weekly = dailies.stream()
 			.filter(m -> day(m).equals(weekday))
 			.max(Comparator.comparing(m -> m.source().snapshotTime()));
 		Optional<BackupManifest> monthly = dailies.stream()
-			.filter(m -> day(m).getYear() == date.getYear() && day(m).getMonth() == date.getMonth() && !day(m).isAfter(date))
+			.filter(m -> day(m).getYear() == date.getYear() && day(m).getMonth() == date.getMonth()
+					&& !day(m).isAfter(date))
 			.min(Comparator.comparing(m -> m.source().snapshotTime()));
 		List<Promotion> due = new ArrayList<>();
 		add(due, database, all, Tier.WEEKLY, weekly, tiering.weeklyStorageClass(), "no daily backup on " + weekday);
@@ -87,7 +91,9 @@ class PromotionReader implements ItemReader<Promotion>, StepExecutionListener {
 			log.info("archive-tiering: {} {}: {}", database, tier, none);
 			return;
 		}
-		Set<String> tiered = all.stream().filter(m -> m.tier() == tier).map(BackupManifest::backupId)
+		Set<String> tiered = all.stream()
+			.filter(m -> m.tier() == tier)
+			.map(BackupManifest::backupId)
 			.collect(Collectors.toSet());
 		if (tiered.contains(candidate.get().backupId())) {
 			log.info("archive-tiering: {} {}: backup {} is already in the tier", database, tier,

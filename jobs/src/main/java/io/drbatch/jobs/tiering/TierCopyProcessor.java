@@ -16,10 +16,11 @@ import io.drbatch.store.ObjectInfo;
 import io.drbatch.store.ObjectStore;
 
 /**
- * Copies one daily backup's objects into its tier inside the store (server-side, part by part with the
- * original part size, so objects over 5 GiB copy too and a copy keeps the original's composite checksum), checks
- * every copy against the daily manifest (size and checksum, else the bytes read back), and returns the tier's
- * manifest for the writer. What an interrupted attempt left in the tier's folder (copies without a manifest,
+ * Copies one daily backup's objects into its tier inside the store (server-side, part by
+ * part with the original part size, so objects over 5 GiB copy too and a copy keeps the
+ * original's composite checksum), checks every copy against the daily manifest (size and
+ * checksum, else the bytes read back), and returns the tier's manifest for the writer.
+ * What an interrupted attempt left in the tier's folder (copies without a manifest,
  * multipart copies never completed) is aborted or copied over. Thread-safe.
  */
 class TierCopyProcessor implements ItemProcessor<Promotion, BackupManifest> {
@@ -49,7 +50,8 @@ class TierCopyProcessor implements ItemProcessor<Promotion, BackupManifest> {
 		long started = System.nanoTime();
 		for (BackupManifest.StoredObject object : daily.objects()) {
 			String toKey = folder + object.key().substring(object.key().lastIndexOf('/') + 1);
-			ObjectInfo copy = store.copy(object.key(), toKey, object.size(), object.partSize(), promotion.storageClass());
+			ObjectInfo copy = store.copy(object.key(), toKey, object.size(), object.partSize(),
+					promotion.storageClass());
 			BackupManifest.StoredObject copied = new BackupManifest.StoredObject(object.role(), toKey, object.size(),
 					object.sha256(), object.s3Checksum(), object.partCount(), object.partSize());
 			StoredObjectCheck.verify(store, copied);
@@ -57,8 +59,8 @@ class TierCopyProcessor implements ItemProcessor<Promotion, BackupManifest> {
 			log.info("archive-tiering: {} -> {} ({} bytes, {})", object.key(), toKey, copy.size(),
 					copy.storageClass() != null ? copy.storageClass() : promotion.storageClass());
 		}
-		log.info("archive-tiering: backup {} of {} copied into the {} tier in {} ms", daily.backupId(), daily.database(),
-				promotion.tier(), (System.nanoTime() - started) / 1_000_000);
+		log.info("archive-tiering: backup {} of {} copied into the {} tier in {} ms", daily.backupId(),
+				daily.database(), promotion.tier(), (System.nanoTime() - started) / 1_000_000);
 		return new BackupManifest(daily.formatVersion(), daily.backupId(), daily.database(), promotion.tier(),
 				this.clock.instant(), daily.source(), daily.dump(), copies, daily.tables(), daily.job(), null);
 	}

@@ -19,9 +19,10 @@ import io.drbatch.manifest.ManifestJson;
 import io.drbatch.store.ObjectStore;
 
 /**
- * Writes the tier's manifest last, after its copies were verified. On a locked target, every copied version and
- * the manifest are first locked for the tier's retention (weekly: {@code drbatch.retention.weekly.days}, monthly:
- * {@code .monthly.days}), and the manifest records the date. Thread-safe.
+ * Writes the tier's manifest last, after its copies were verified. On a locked target,
+ * every copied version and the manifest are first locked for the tier's retention
+ * (weekly: {@code drbatch.retention.weekly.days}, monthly: {@code .monthly.days}), and
+ * the manifest records the date. Thread-safe.
  */
 class TierManifestWriter implements ItemWriter<BackupManifest> {
 

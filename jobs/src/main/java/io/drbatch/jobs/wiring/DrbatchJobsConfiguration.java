@@ -11,12 +11,18 @@ import org.springframework.context.annotation.Role;
 import io.drbatch.jobs.config.DrbatchProperties;
 import io.drbatch.jobs.config.DrbatchPropertiesValidator;
 
-/** Collaborators every job shares, built from the configuration: sources, storage targets, encryption keys. */
+/**
+ * Collaborators every job shares, built from the configuration: sources, storage targets,
+ * encryption keys.
+ */
 @Configuration(proxyBeanMethods = false)
 @EnableConfigurationProperties(DrbatchProperties.class)
 public class DrbatchJobsConfiguration {
 
-	/** The name Spring Boot looks up to validate every {@code @ConfigurationProperties} bean at binding time. */
+	/**
+	 * The name Spring Boot looks up to validate every {@code @ConfigurationProperties}
+	 * bean at binding time.
+	 */
 	@Bean
 	@Role(BeanDefinition.ROLE_INFRASTRUCTURE)
 	static DrbatchPropertiesValidator configurationPropertiesValidator() {

@@ -12,10 +12,10 @@ import io.drbatch.jobs.config.DrbatchProperties;
 import io.drbatch.jobs.config.Secrets;
 
 /**
- * The client-side encryption keys of the configured targets: the primary's encrypts what daily-dump writes; every
- * configured key (by its fingerprint) can decrypt what a drill or restore reads, from whichever target. Keys are
- * read once, from the environment variable or file the configuration names, and never logged. Immutable and
- * thread-safe.
+ * The client-side encryption keys of the configured targets: the primary's encrypts what
+ * daily-dump writes; every configured key (by its fingerprint) can decrypt what a drill
+ * or restore reads, from whichever target. Keys are read once, from the environment
+ * variable or file the configuration names, and never logged. Immutable and thread-safe.
  */
 public final class EncryptionKeys {
 
@@ -40,7 +40,10 @@ public final class EncryptionKeys {
 		this.forReading = Map.copyOf(keys);
 	}
 
-	/** The key a new backup is encrypted with: the primary's, when its encryption is enabled. */
+	/**
+	 * The key a new backup is encrypted with: the primary's, when its encryption is
+	 * enabled.
+	 */
 	public Optional<StreamEncryption> forWriting() {
 		return Optional.ofNullable(this.forWriting);
 	}
@@ -51,15 +54,17 @@ public final class EncryptionKeys {
 	}
 
 	/**
-	 * Fails with {@link FailureKind#BAD_CONFIGURATION} when a backup encrypted with {@code keyId} ({@code null}:
-	 * not encrypted) cannot be decrypted with the configured keys, before anything is restored.
+	 * Fails with {@link FailureKind#BAD_CONFIGURATION} when a backup encrypted with
+	 * {@code keyId} ({@code null}: not encrypted) cannot be decrypted with the configured
+	 * keys, before anything is restored.
 	 */
 	public void requireKey(String keyId, String backup) {
 		if (keyId != null && !this.forReading.containsKey(keyId)) {
-			throw new DrbatchException(FailureKind.BAD_CONFIGURATION, "backup " + backup + " is encrypted with key " + keyId
-					+ ", and no configured key has that id" + (this.forReading.isEmpty() ? " (no encryption key is configured)"
-							: " (configured: " + String.join(", ", this.forReading.keySet()) + ")")
-					+ "; set drbatch.targets[N].encryption.key-env or .key-file to that key");
+			throw new DrbatchException(FailureKind.BAD_CONFIGURATION,
+					"backup " + backup + " is encrypted with key " + keyId + ", and no configured key has that id"
+							+ (this.forReading.isEmpty() ? " (no encryption key is configured)"
+									: " (configured: " + String.join(", ", this.forReading.keySet()) + ")")
+							+ "; set drbatch.targets[N].encryption.key-env or .key-file to that key");
 		}
 	}
 

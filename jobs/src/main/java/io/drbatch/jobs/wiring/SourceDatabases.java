@@ -10,8 +10,8 @@ import io.drbatch.jobs.config.Secrets;
 import io.drbatch.pg.PgConnectionSpec;
 
 /**
- * The configured source databases by name. A password file is read at the moment a connection spec is made,
- * so a rotated secret is picked up by the next run. Thread-safe.
+ * The configured source databases by name. A password file is read at the moment a
+ * connection spec is made, so a rotated secret is picked up by the next run. Thread-safe.
  */
 public class SourceDatabases {
 
@@ -21,7 +21,10 @@ public class SourceDatabases {
 		this.sources = List.copyOf(sources);
 	}
 
-	/** The name used when a job is given no {@code database} parameter: the first configured source. */
+	/**
+	 * The name used when a job is given no {@code database} parameter: the first
+	 * configured source.
+	 */
 	public String defaultName() {
 		return this.sources.get(0).name();
 	}
@@ -32,11 +35,14 @@ public class SourceDatabases {
 
 	public PgConnectionSpec resolve(String name) {
 		DrbatchProperties.Source source = find(name);
-		return new PgConnectionSpec(source.name(), source.host(), source.port(), source.database(),
-				source.username(), password(source), source.sslMode());
+		return new PgConnectionSpec(source.name(), source.host(), source.port(), source.database(), source.username(),
+				password(source), source.sslMode());
 	}
 
-	/** {@code name} when it is a configured source, else a {@link FailureKind#BAD_ARGUMENT} naming the sources. */
+	/**
+	 * {@code name} when it is a configured source, else a
+	 * {@link FailureKind#BAD_ARGUMENT} naming the sources.
+	 */
 	public String checkName(String name) {
 		return find(name).name();
 	}
@@ -46,8 +52,8 @@ public class SourceDatabases {
 			.filter(s -> s.name().equals(name))
 			.findFirst()
 			.orElseThrow(() -> new DrbatchException(FailureKind.BAD_ARGUMENT, "unknown database '" + name
-					+ "'; configured sources: " + this.sources.stream().map(DrbatchProperties.Source::name)
-						.collect(Collectors.joining(", "))));
+					+ "'; configured sources: "
+					+ this.sources.stream().map(DrbatchProperties.Source::name).collect(Collectors.joining(", "))));
 	}
 
 	private String password(DrbatchProperties.Source source) {

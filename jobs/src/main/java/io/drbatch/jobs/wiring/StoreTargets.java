@@ -14,8 +14,8 @@ import io.drbatch.store.S3ObjectStore;
 import io.drbatch.store.S3TargetConfig;
 
 /**
- * The configured storage targets, each opened once on first use and closed with the application context.
- * The first configured target is the primary. Thread-safe.
+ * The configured storage targets, each opened once on first use and closed with the
+ * application context. The first configured target is the primary. Thread-safe.
  */
 public class StoreTargets implements AutoCloseable {
 
@@ -23,17 +23,22 @@ public class StoreTargets implements AutoCloseable {
 
 	private final Map<String, ObjectStore> open = new LinkedHashMap<>();
 
-	/** The configured S3 targets; {@code maxConnections} HTTP connections each at most. */
+	/**
+	 * The configured S3 targets; {@code maxConnections} HTTP connections each at most.
+	 */
 	public StoreTargets(List<DrbatchProperties.Target> targets, int maxConnections) {
-		targets.forEach(target -> this.openers.put(target.name(),
-				name -> new S3ObjectStore(toConfig(target, maxConnections))));
+		targets.forEach(
+				target -> this.openers.put(target.name(), name -> new S3ObjectStore(toConfig(target, maxConnections))));
 	}
 
 	private StoreTargets(List<ObjectStore> stores) {
 		stores.forEach(store -> this.openers.put(store.name(), name -> store));
 	}
 
-	/** Stores already open (in-memory ones in tests), by their names; the first is the primary. */
+	/**
+	 * Stores already open (in-memory ones in tests), by their names; the first is the
+	 * primary.
+	 */
 	public static StoreTargets of(ObjectStore... stores) {
 		return new StoreTargets(List.of(stores));
 	}
@@ -49,8 +54,8 @@ public class StoreTargets implements AutoCloseable {
 	public synchronized ObjectStore get(String name) {
 		Function<String, ObjectStore> opener = this.openers.get(name);
 		if (opener == null) {
-			throw new DrbatchException(FailureKind.BAD_ARGUMENT, "unknown target '" + name + "'; configured targets: "
-					+ String.join(", ", this.openers.keySet()));
+			throw new DrbatchException(FailureKind.BAD_ARGUMENT,
+					"unknown target '" + name + "'; configured targets: " + String.join(", ", this.openers.keySet()));
 		}
 		return this.open.computeIfAbsent(name, opener);
 	}

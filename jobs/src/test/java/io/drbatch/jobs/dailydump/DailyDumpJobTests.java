@@ -46,14 +46,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * daily-dump against the real local PostgreSQL and S3 server, on a database with tricky names, while another
- * connection keeps inserting rows. One backup is made; each test checks one promise about it.
+ * daily-dump against the real local PostgreSQL and S3 server, on a database with tricky
+ * names, while another connection keeps inserting rows. One backup is made; each test
+ * checks one promise about it.
  */
 @SpringBootTest(classes = JobsTestApplication.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class DailyDumpJobTests {
 
-	/** Also the configured source name: job instances are per name and date, and the job repository outlives test runs. */
+	/**
+	 * Also the configured source name: job instances are per name and date, and the job
+	 * repository outlives test runs.
+	 */
 	private static final String SOURCE = TestPostgres.newDatabase("tricky");
 
 	private static final String BUCKET = TestS3.newBucket("dailydump");
@@ -104,7 +108,11 @@ class DailyDumpJobTests {
 			inserter.join();
 		}
 		this.busyRowsAfterJob = TestPostgres.queryLong(SOURCE, "SELECT count(*) FROM public.busy");
-		String manifestKey = TestS3.keys(BUCKET).stream().filter(k -> k.endsWith("/manifest.json")).findFirst().orElseThrow();
+		String manifestKey = TestS3.keys(BUCKET)
+			.stream()
+			.filter(k -> k.endsWith("/manifest.json"))
+			.findFirst()
+			.orElseThrow();
 		try (S3Client s3 = TestS3.client()) {
 			this.manifest = ManifestJson.read(s3.getObjectAsBytes(r -> r.bucket(BUCKET).key(manifestKey)).asByteArray(),
 					BackupManifest.class, manifestKey);
@@ -178,7 +186,10 @@ class DailyDumpJobTests {
 			Path dump = decompressTo(dir.resolve("dump.pgdump"));
 			JobTestSupport.run(List.of("pg_restore", "--no-owner", "--exit-on-error", "-h", TestPostgres.HOST, "-p",
 					String.valueOf(TestPostgres.PORT), "-U", TestPostgres.USER, "-d", restored, dump.toString()), null);
-			List<String[]> tables = this.manifest.tables().stream().map(t -> new String[] { t.schema(), t.table() }).toList();
+			List<String[]> tables = this.manifest.tables()
+				.stream()
+				.map(t -> new String[] { t.schema(), t.table() })
+				.toList();
 			Map<String, Long> inManifest = this.manifest.tables()
 				.stream()
 				.collect(Collectors.toMap(t -> t.schema() + "." + t.table(), BackupManifest.TableRows::rows));

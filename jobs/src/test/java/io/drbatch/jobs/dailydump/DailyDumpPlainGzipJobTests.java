@@ -28,7 +28,10 @@ import io.drbatch.testing.TestS3;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The plan's own format as an option: plain SQL compressed with gzip, restorable by {@code gunzip | psql}. */
+/**
+ * The plan's own format as an option: plain SQL compressed with gzip, restorable by
+ * {@code gunzip | psql}.
+ */
 @SpringBootTest(classes = JobsTestApplication.class,
 		properties = { "drbatch.dump.format=plain", "drbatch.dump.compression=gzip", "drbatch.dump.level=6" })
 class DailyDumpPlainGzipJobTests {
@@ -59,16 +62,23 @@ class DailyDumpPlainGzipJobTests {
 	@Test
 	void plainGzipBackupRestoresWithGunzipAndPsql() throws Exception {
 		JobExecution execution = this.jobOperator.start(this.dailyDump,
-				new JobParametersBuilder().addString("database", SOURCE).addString("backup.date", "2026-11-25").toJobParameters());
+				new JobParametersBuilder().addString("database", SOURCE)
+					.addString("backup.date", "2026-11-25")
+					.toJobParameters());
 		assertThat(execution.getStatus()).isEqualTo(BatchStatus.COMPLETED);
 
 		BackupManifest manifest;
 		byte[] stored;
 		try (S3Client s3 = TestS3.client()) {
-			String manifestKey = TestS3.keys(BUCKET).stream().filter(k -> k.endsWith("manifest.json")).findFirst().orElseThrow();
+			String manifestKey = TestS3.keys(BUCKET)
+				.stream()
+				.filter(k -> k.endsWith("manifest.json"))
+				.findFirst()
+				.orElseThrow();
 			manifest = ManifestJson.read(s3.getObjectAsBytes(r -> r.bucket(BUCKET).key(manifestKey)).asByteArray(),
 					BackupManifest.class, manifestKey);
-			stored = s3.getObjectAsBytes(r -> r.bucket(BUCKET).key("it/" + manifest.objects().get(0).key())).asByteArray();
+			stored = s3.getObjectAsBytes(r -> r.bucket(BUCKET).key("it/" + manifest.objects().get(0).key()))
+				.asByteArray();
 		}
 		assertThat(manifest.dump().format()).isEqualTo("plain");
 		assertThat(manifest.dump().compression()).isEqualTo("gzip");
@@ -76,8 +86,11 @@ class DailyDumpPlainGzipJobTests {
 
 		String restored = TestPostgres.newDatabase("gunzipped");
 		try {
-			JobTestSupport.run(List.of("sh", "-c", "gunzip | psql -X -q -v ON_ERROR_STOP=1 -h " + TestPostgres.HOST + " -p "
-					+ TestPostgres.PORT + " -U " + TestPostgres.USER + " -d " + restored), new ByteArrayInputStream(stored));
+			JobTestSupport.run(
+					List.of("sh", "-c",
+							"gunzip | psql -X -q -v ON_ERROR_STOP=1 -h " + TestPostgres.HOST + " -p "
+									+ TestPostgres.PORT + " -U " + TestPostgres.USER + " -d " + restored),
+					new ByteArrayInputStream(stored));
 			Map<String, Long> inManifest = manifest.tables()
 				.stream()
 				.collect(Collectors.toMap(t -> t.schema() + "." + t.table(), BackupManifest.TableRows::rows));

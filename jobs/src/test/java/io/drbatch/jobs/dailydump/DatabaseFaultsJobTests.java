@@ -31,9 +31,10 @@ import io.drbatch.testing.TestS3;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The source database failing under a running dump: pg_dump's backend terminated by the server
- * ({@code pg_terminate_backend}, as a failover or an administrator would) fails the run cleanly, naming pg_dump,
- * with no backup, no manifest and no open upload left; the relaunch completes with exactly one backup.
+ * The source database failing under a running dump: pg_dump's backend terminated by the
+ * server ({@code pg_terminate_backend}, as a failover or an administrator would) fails
+ * the run cleanly, naming pg_dump, with no backup, no manifest and no open upload left;
+ * the relaunch completes with exactly one backup.
  */
 @SpringBootTest(classes = JobsTestApplication.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -68,9 +69,10 @@ class DatabaseFaultsJobTests {
 	void aDumpWhoseBackendIsTerminatedFailsCleanlyAndTheRelaunchCompletes() throws Exception {
 		CompletableFuture<JobExecution> running = CompletableFuture.supplyAsync(() -> {
 			try {
-				return this.jobOperator.start(this.dailyDump, new JobParametersBuilder().addString("database", SOURCE)
-					.addString("backup.date", "2026-11-24")
-					.toJobParameters());
+				return this.jobOperator.start(this.dailyDump,
+						new JobParametersBuilder().addString("database", SOURCE)
+							.addString("backup.date", "2026-11-24")
+							.toJobParameters());
 			}
 			catch (Exception ex) {
 				throw new IllegalStateException(ex);
@@ -81,19 +83,22 @@ class DatabaseFaultsJobTests {
 		while (terminated == 0) {
 			assertThat(running).as("the dump ended before its pg_dump backend was seen").isNotDone();
 			assertThat(Instant.now()).isBefore(deadline);
-			terminated = TestPostgres.queryLong("postgres", "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-					+ "WHERE datname = '" + SOURCE + "' AND application_name = 'drbatch' AND state = 'active'");
+			terminated = TestPostgres.queryLong("postgres",
+					"SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity " + "WHERE datname = '" + SOURCE
+							+ "' AND application_name = 'drbatch' AND state = 'active'");
 			Thread.sleep(5);
 		}
 		JobExecution failed = running.get();
 
 		assertThat(failed.getStatus()).isEqualTo(BatchStatus.FAILED);
-		DrbatchException failure = failed.getAllFailureExceptions().stream()
+		DrbatchException failure = failed.getAllFailureExceptions()
+			.stream()
 			.map(DrbatchException::find)
 			.flatMap(java.util.Optional::stream)
 			.findFirst()
 			.orElseThrow(() -> new AssertionError("no named cause: " + failed.getAllFailureExceptions()));
-		assertThat(failure.kind()).as(failure.getMessage()).isIn(FailureKind.TOOL_FAILED, FailureKind.DATABASE_UNAVAILABLE);
+		assertThat(failure.kind()).as(failure.getMessage())
+			.isIn(FailureKind.TOOL_FAILED, FailureKind.DATABASE_UNAVAILABLE);
 		assertThat(failure.getMessage()).contains("pg_dump");
 		assertThat(new BackupCatalog(TestS3.store(BUCKET, "it")).list(SOURCE)).isEmpty();
 		assertThat(TestS3.keys(BUCKET)).noneMatch(key -> key.endsWith("manifest.json"));

@@ -38,11 +38,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * object-lock-setup and per-version retention against the S3 test server (which stores and reads back lock
- * configuration and retention exactly, though it does not enforce them): a missing bucket is created locked and
- * versioned with the configured default retention and lifecycle rules, read back exactly; a second run changes
- * nothing; a daily-dump to the locked target locks every version it writes until the date its manifest
- * records; a bucket made without Object Lock is refused naming the target.
+ * object-lock-setup and per-version retention against the S3 test server (which stores
+ * and reads back lock configuration and retention exactly, though it does not enforce
+ * them): a missing bucket is created locked and versioned with the configured default
+ * retention and lifecycle rules, read back exactly; a second run changes nothing; a
+ * daily-dump to the locked target locks every version it writes until the date its
+ * manifest records; a bucket made without Object Lock is refused naming the target.
  */
 @SpringBootTest(classes = JobsTestApplication.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -83,9 +84,11 @@ class ObjectLockSetupJobTests {
 	}
 
 	private JobExecution runSetup(int attempt) throws Exception {
-		return this.jobOperator.start(this.setup, new JobParametersBuilder()
-			.addString("setup.requested", Instant.parse("2026-11-26T00:00:00Z").plusSeconds(attempt).toString() + "-" + BUCKET)
-			.toJobParameters());
+		return this.jobOperator.start(this.setup,
+				new JobParametersBuilder()
+					.addString("setup.requested",
+							Instant.parse("2026-11-26T00:00:00Z").plusSeconds(attempt).toString() + "-" + BUCKET)
+					.toJobParameters());
 	}
 
 	@Test
@@ -106,24 +109,32 @@ class ObjectLockSetupJobTests {
 				assertThat(rule.noncurrentVersionExpiration().noncurrentDays()).isEqualTo(60);
 			});
 		}
-		String report = execution.getStepExecutions().iterator().next().getExecutionContext().getString(LockSetupTasklet.REPORT);
+		String report = execution.getStepExecutions()
+			.iterator()
+			.next()
+			.getExecutionContext()
+			.getString(LockSetupTasklet.REPORT);
 		assertThat(report).contains("primary: bucket " + BUCKET + " created with Object Lock", "COMPLIANCE 30 days");
 
 		JobExecution again = runSetup(2);
 		assertThat(again.getStatus()).isEqualTo(BatchStatus.COMPLETED);
 		assertThat(again.getStepExecutions().iterator().next().getExecutionContext().getString(LockSetupTasklet.REPORT))
-			.doesNotContain("created").contains("COMPLIANCE 30 days");
+			.doesNotContain("created")
+			.contains("COMPLIANCE 30 days");
 	}
 
 	@Test
 	@Order(2)
 	void aDumpToTheLockedTargetLocksEveryVersionItWritesUntilTheDateInItsManifest() throws Exception {
 		JobExecution dump = this.jobOperator.start(this.dailyDump,
-				new JobParametersBuilder().addString("database", SOURCE).addString("backup.date", "2026-11-26").toJobParameters());
+				new JobParametersBuilder().addString("database", SOURCE)
+					.addString("backup.date", "2026-11-26")
+					.toJobParameters());
 		assertThat(dump.getStatus()).isEqualTo(BatchStatus.COMPLETED);
 
 		BackupManifest manifest = new BackupCatalog(TestS3.store(BUCKET, "it")).newest(SOURCE).orElseThrow();
-		assertThat(manifest.retainUntil()).isBetween(Instant.now().plus(Duration.ofDays(30)).minus(Duration.ofMinutes(5)),
+		assertThat(manifest.retainUntil()).isBetween(
+				Instant.now().plus(Duration.ofDays(30)).minus(Duration.ofMinutes(5)),
 				Instant.now().plus(Duration.ofDays(30)));
 		try (S3Client s3 = TestS3.client()) {
 			for (String key : TestS3.keys(BUCKET)) {
@@ -139,9 +150,10 @@ class ObjectLockSetupJobTests {
 	@Order(3)
 	void aBucketMadeWithoutObjectLockIsRefusedNamingTheTarget() {
 		String plain = TestS3.newBucket("unlocked");
-		DrbatchProperties.Target target = new DrbatchProperties.Target("unlocked-target", TestS3.ENDPOINT, "us-east-1", plain,
-				"it", true, null, null, "test", "test", null, null, null, null, null,
-				new DrbatchProperties.Lock(true, io.drbatch.store.LockMode.COMPLIANCE, 30, null, null), new DrbatchProperties.Encryption(false, null, null));
+		DrbatchProperties.Target target = new DrbatchProperties.Target("unlocked-target", TestS3.ENDPOINT, "us-east-1",
+				plain, "it", true, null, null, "test", "test", null, null, null, null, null,
+				new DrbatchProperties.Lock(true, io.drbatch.store.LockMode.COMPLIANCE, 30, null, null),
+				new DrbatchProperties.Encryption(false, null, null));
 		try (StoreTargets targets = new StoreTargets(List.of(target), 4)) {
 			LockSetupTasklet tasklet = new LockSetupTasklet(List.of(target), targets);
 

@@ -42,11 +42,12 @@ import io.drbatch.testing.TestS3;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * replication against three S3-compatible servers (9090 primary, 9091 and 9092 secondaries), each secondary
- * reached through a fault proxy: every backup copied and verified on both, a second run copies nothing, a copy
- * failing mid-object resumes from its uploaded parts, a stopped secondary leaves the other complete and the run
- * failing until the next run catches up, a copy with one byte changed is found and copied again, copies on a
- * locked secondary are locked.
+ * replication against three S3-compatible servers (9090 primary, 9091 and 9092
+ * secondaries), each secondary reached through a fault proxy: every backup copied and
+ * verified on both, a second run copies nothing, a copy failing mid-object resumes from
+ * its uploaded parts, a stopped secondary leaves the other complete and the run failing
+ * until the next run catches up, a copy with one byte changed is found and copied again,
+ * copies on a locked secondary are locked.
  */
 @SpringBootTest(classes = JobsTestApplication.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -85,7 +86,8 @@ class ReplicationJobTests {
 		registry.add("drbatch.targets[2].lock.days", () -> "30");
 	}
 
-	private static void secondary(DynamicPropertyRegistry registry, int index, String name, URI endpoint, String bucket) {
+	private static void secondary(DynamicPropertyRegistry registry, int index, String name, URI endpoint,
+			String bucket) {
 		String prefix = "drbatch.targets[" + index + "].";
 		registry.add(prefix + "name", () -> name);
 		registry.add(prefix + "endpoint", endpoint::toString);
@@ -131,7 +133,8 @@ class ReplicationJobTests {
 		assertThat(run.getStatus()).isEqualTo(BatchStatus.COMPLETED);
 		for (String target : List.of("second", "third")) {
 			assertThat(context(run, target, "status")).isEqualTo(ReplicationLag.UP_TO_DATE);
-			assertThat(run.getExecutionContext().getLong("drbatch.replication." + target + ".backups.copied")).isEqualTo(2);
+			assertThat(run.getExecutionContext().getLong("drbatch.replication." + target + ".backups.copied"))
+				.isEqualTo(2);
 			assertThat(run.getExecutionContext().getLong("drbatch.replication." + target + ".lag.seconds")).isZero();
 		}
 		for (S3ObjectStore copy : List.of(secondStore(), thirdStore())) {
@@ -186,7 +189,8 @@ class ReplicationJobTests {
 
 		assertThat(resumed.getStatus()).isEqualTo(BatchStatus.COMPLETED);
 		long sent = resumed.getExecutionContext().getLong("drbatch.replication.second.bytes.sent");
-		assertThat(resumed.getExecutionContext().getLong("drbatch.replication.second.parts.resumed")).isGreaterThanOrEqualTo(2);
+		assertThat(resumed.getExecutionContext().getLong("drbatch.replication.second.parts.resumed"))
+			.isGreaterThanOrEqualTo(2);
 		assertThat(sent).isLessThanOrEqualTo(size - 2L * PART).isPositive();
 		assertThat(TestS3.openUploads(SECOND_SERVER, SECOND_BUCKET)).isZero();
 		try (S3ObjectStore copy = secondStore(); InputStream in = copy.get(backup.objects().get(0).key())) {
@@ -266,7 +270,8 @@ class ReplicationJobTests {
 	}
 
 	private static DrbatchException failure(JobExecution execution) {
-		return execution.getAllFailureExceptions().stream()
+		return execution.getAllFailureExceptions()
+			.stream()
 			.map(DrbatchException::find)
 			.flatMap(java.util.Optional::stream)
 			.findFirst()
@@ -285,7 +290,10 @@ class ReplicationJobTests {
 		return BackupLayout.manifestKey(backup.tier(), backup.database(), backup.backupId());
 	}
 
-	/** A daily backup taken at {@code snapshot}: one object of {@code size} random bytes in 5 MiB parts, and its manifest. */
+	/**
+	 * A daily backup taken at {@code snapshot}: one object of {@code size} random bytes
+	 * in 5 MiB parts, and its manifest.
+	 */
 	private static BackupManifest backup(String snapshot, int size) {
 		Instant time = Instant.parse(snapshot);
 		try (S3ObjectStore store = TestS3.store(PRIMARY_BUCKET, "it")) {

@@ -27,10 +27,11 @@ import io.drbatch.testing.TestS3;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * A drill of a backup whose dump sits in GLACIER. The S3 test server returns cold objects at once, so the fault
- * proxy in front of it plays the real store: GET answers 403 InvalidObjectState until a restore was requested
- * (POST ?restore) and HEAD has reported it under way twice, then readable. The drill requests the restore once,
- * waits, passes, and counts the wait in its report and RTO.
+ * A drill of a backup whose dump sits in GLACIER. The S3 test server returns cold objects
+ * at once, so the fault proxy in front of it plays the real store: GET answers 403
+ * InvalidObjectState until a restore was requested (POST ?restore) and HEAD has reported
+ * it under way twice, then readable. The drill requests the restore once, waits, passes,
+ * and counts the wait in its report and RTO.
  */
 @SpringBootTest(classes = JobsTestApplication.class)
 class ColdRestoreDrillJobTests {
@@ -45,21 +46,20 @@ class ColdRestoreDrillJobTests {
 
 	private static final AtomicInteger HEADS_SINCE_REQUEST = new AtomicInteger();
 
-	private static final FaultProxy PROXY = new FaultProxy(TestS3.ENDPOINT)
-		.respond(request -> {
-			if (!COLD.get() || !request.path().contains("/dump.")) {
-				return null;
-			}
-			if (request.method().equals("POST") && request.query().startsWith("restore")) {
-				RESTORE_REQUESTS.incrementAndGet();
-				return new FaultProxy.Response(202, Map.of(), new byte[0]);
-			}
-			if (request.method().equals("GET") && !restored()) {
-				return new FaultProxy.Response(403, Map.of("Content-Type", "application/xml"),
-						"<Error><Code>InvalidObjectState</Code><Message>cold</Message></Error>".getBytes());
-			}
+	private static final FaultProxy PROXY = new FaultProxy(TestS3.ENDPOINT).respond(request -> {
+		if (!COLD.get() || !request.path().contains("/dump.")) {
 			return null;
-		})
+		}
+		if (request.method().equals("POST") && request.query().startsWith("restore")) {
+			RESTORE_REQUESTS.incrementAndGet();
+			return new FaultProxy.Response(202, Map.of(), new byte[0]);
+		}
+		if (request.method().equals("GET") && !restored()) {
+			return new FaultProxy.Response(403, Map.of("Content-Type", "application/xml"),
+					"<Error><Code>InvalidObjectState</Code><Message>cold</Message></Error>".getBytes());
+		}
+		return null;
+	})
 		.addHeader(request -> COLD.get() && request.method().equals("HEAD") && request.path().contains("/dump."),
 				"x-amz-restore", request -> {
 					if (RESTORE_REQUESTS.get() == 0) {
@@ -75,7 +75,8 @@ class ColdRestoreDrillJobTests {
 
 	@DynamicPropertySource
 	static void properties(DynamicPropertyRegistry registry) {
-		TestPostgres.execute(SOURCE, "CREATE TABLE archived (id int); INSERT INTO archived SELECT generate_series(1, 500)");
+		TestPostgres.execute(SOURCE,
+				"CREATE TABLE archived (id int); INSERT INTO archived SELECT generate_series(1, 500)");
 		JobTestSupport.register(registry, SOURCE, SOURCE, BUCKET);
 		registry.add("drbatch.targets[0].endpoint", () -> PROXY.endpoint().toString());
 		registry.add("drbatch.drill.cold-restore-poll", () -> "200ms");
@@ -103,18 +104,25 @@ class ColdRestoreDrillJobTests {
 	@Test
 	void aGlacierBackupIsRestoredByTheStoreThenDrilledAndTheWaitCounts() throws Exception {
 		JobExecution dump = this.jobOperator.start(this.dailyDump,
-				new JobParametersBuilder().addString("database", SOURCE).addString("backup.date", "2026-11-26").toJobParameters());
+				new JobParametersBuilder().addString("database", SOURCE)
+					.addString("backup.date", "2026-11-26")
+					.toJobParameters());
 		assertThat(dump.getStatus()).isEqualTo(BatchStatus.COMPLETED);
 		String dumpKey = TestS3.keys(BUCKET).stream().filter(key -> key.contains("/dump.")).findFirst().orElseThrow();
 		try (S3Client s3 = TestS3.client()) {
-			s3.copyObject(r -> r.sourceBucket(BUCKET).sourceKey(dumpKey).destinationBucket(BUCKET).destinationKey(dumpKey)
+			s3.copyObject(r -> r.sourceBucket(BUCKET)
+				.sourceKey(dumpKey)
+				.destinationBucket(BUCKET)
+				.destinationKey(dumpKey)
 				.storageClass("GLACIER")
 				.metadataDirective("REPLACE"));
 		}
 		COLD.set(true);
 
 		JobExecution drill = this.jobOperator.start(this.restoreDrill,
-				new JobParametersBuilder().addString("database", SOURCE).addString("drill.date", "2026-11-26").toJobParameters());
+				new JobParametersBuilder().addString("database", SOURCE)
+					.addString("drill.date", "2026-11-26")
+					.toJobParameters());
 
 		assertThat(drill.getStatus()).as(drill.getAllFailureExceptions().toString()).isEqualTo(BatchStatus.COMPLETED);
 		assertThat(RESTORE_REQUESTS).hasValue(1);

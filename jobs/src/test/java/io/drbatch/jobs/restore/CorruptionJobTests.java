@@ -37,10 +37,11 @@ import io.drbatch.testing.TestS3;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Corruption, as bit rot, a broken upload or an operator would leave it, is detected by both restore-drill and
- * restore before anything is restored silently: one byte flipped, the object truncated, the object missing,
- * the manifest missing, the manifest malformed. Each fails with {@link FailureKind#INTEGRITY}, names the object
- * or manifest; a drill leaves no scratch database behind, a recovery reports FAILED (what it restored into is
+ * Corruption, as bit rot, a broken upload or an operator would leave it, is detected by
+ * both restore-drill and restore before anything is restored silently: one byte flipped,
+ * the object truncated, the object missing, the manifest missing, the manifest malformed.
+ * Each fails with {@link FailureKind#INTEGRITY}, names the object or manifest; a drill
+ * leaves no scratch database behind, a recovery reports FAILED (what it restored into is
  * kept for the relaunch, which drops it first).
  */
 @SpringBootTest(classes = JobsTestApplication.class)
@@ -83,9 +84,15 @@ class CorruptionJobTests {
 	@BeforeAll
 	void backUp() throws Exception {
 		JobExecution execution = this.jobOperator.start(this.dailyDump,
-				new JobParametersBuilder().addString("database", SOURCE).addString("backup.date", "2026-11-20").toJobParameters());
+				new JobParametersBuilder().addString("database", SOURCE)
+					.addString("backup.date", "2026-11-20")
+					.toJobParameters());
 		assertThat(execution.getStatus()).isEqualTo(BatchStatus.COMPLETED);
-		String manifestKey = TestS3.keys(BUCKET).stream().filter(k -> k.endsWith("manifest.json")).findFirst().orElseThrow();
+		String manifestKey = TestS3.keys(BUCKET)
+			.stream()
+			.filter(k -> k.endsWith("manifest.json"))
+			.findFirst()
+			.orElseThrow();
 		try (S3Client s3 = TestS3.client()) {
 			this.manifest = s3.getObjectAsBytes(r -> r.bucket(BUCKET).key(manifestKey)).asByteArray();
 			this.honest = ManifestJson.read(this.manifest, BackupManifest.class, manifestKey);
@@ -123,12 +130,15 @@ class CorruptionJobTests {
 				new Corruption("one byte flipped", t -> t.putDump(flipped(t.dump)), "dump.pgdump.zst"),
 				new Corruption("object truncated", t -> t.putDump(java.util.Arrays.copyOf(t.dump, t.dump.length / 2)),
 						"dump.pgdump.zst"),
-				new Corruption("object missing", t -> t.s3(s3 -> s3.deleteObject(r -> r.bucket(BUCKET).key("it/" + t.dumpKey()))),
+				new Corruption("object missing",
+						t -> t.s3(s3 -> s3.deleteObject(r -> r.bucket(BUCKET).key("it/" + t.dumpKey()))),
 						"dump.pgdump.zst"),
 				new Corruption("manifest missing",
-						t -> t.s3(s3 -> s3.deleteObject(r -> r.bucket(BUCKET).key("it/" + t.manifestKey()))), "with a manifest"),
-				new Corruption("manifest malformed", t -> t.s3(s3 -> s3.putObject(r -> r.bucket(BUCKET).key("it/" + t.manifestKey()),
-						RequestBody.fromString("{\"formatVersion\": 1, \"backupId\": \"" + t.honest.backupId() + "\", \"objects\": ["))),
+						t -> t.s3(s3 -> s3.deleteObject(r -> r.bucket(BUCKET).key("it/" + t.manifestKey()))),
+						"with a manifest"),
+				new Corruption("manifest malformed", t -> t
+					.s3(s3 -> s3.putObject(r -> r.bucket(BUCKET).key("it/" + t.manifestKey()), RequestBody.fromString(
+							"{\"formatVersion\": 1, \"backupId\": \"" + t.honest.backupId() + "\", \"objects\": ["))),
 						"manifest.json"));
 		List<Arguments> arguments = new ArrayList<>();
 		for (Corruption corruption : corruptions) {
@@ -146,7 +156,8 @@ class CorruptionJobTests {
 			JobExecution execution = run(job);
 
 			assertThat(execution.getStatus()).isEqualTo(BatchStatus.FAILED);
-			DrbatchException failure = execution.getAllFailureExceptions().stream()
+			DrbatchException failure = execution.getAllFailureExceptions()
+				.stream()
 				.map(DrbatchException::find)
 				.flatMap(java.util.Optional::stream)
 				.findFirst()
@@ -157,8 +168,10 @@ class CorruptionJobTests {
 				assertThat(restoredDatabases()).as("scratch databases").isEmpty();
 			}
 			else {
-				// a recovery keeps what it restored into for the relaunch (which drops it first); it is reported FAILED
-				assertThat(execution.getExecutionContext().getString(DrillContext.RESULT, "none")).isIn("FAILED", "none");
+				// a recovery keeps what it restored into for the relaunch (which drops it
+				// first); it is reported FAILED
+				assertThat(execution.getExecutionContext().getString(DrillContext.RESULT, "none")).isIn("FAILED",
+						"none");
 				TestPostgres.dropDatabase(SOURCE + "_recovered");
 			}
 		}
@@ -170,22 +183,24 @@ class CorruptionJobTests {
 	private JobExecution run(String job) throws Exception {
 		int run = this.runs++;
 		if (job.equals("restore-drill")) {
-			return this.jobOperator.start(this.restoreDrill, new JobParametersBuilder().addString("database", SOURCE)
-				.addString("drill.date", java.time.LocalDate.of(2031, 1, 1).plusDays(run).toString())
-				.toJobParameters());
+			return this.jobOperator.start(this.restoreDrill,
+					new JobParametersBuilder().addString("database", SOURCE)
+						.addString("drill.date", java.time.LocalDate.of(2031, 1, 1).plusDays(run).toString())
+						.toJobParameters());
 		}
-		return this.jobOperator.start(this.restore, new JobParametersBuilder().addString("database", SOURCE)
-			.addString("target.database", SOURCE + "_recovered")
-			.addString("force", "false")
-			.addString("backup", this.honest.backupId())
-			.addString("restore.requested", java.time.Instant.parse("2031-01-01T00:00:00Z").plusSeconds(run).toString())
-			.toJobParameters());
+		return this.jobOperator.start(this.restore,
+				new JobParametersBuilder().addString("database", SOURCE)
+					.addString("target.database", SOURCE + "_recovered")
+					.addString("force", "false")
+					.addString("backup", this.honest.backupId())
+					.addString("restore.requested",
+							java.time.Instant.parse("2031-01-01T00:00:00Z").plusSeconds(run).toString())
+					.toJobParameters());
 	}
 
 	private static List<String> restoredDatabases() {
 		return TestPostgres.databasesLike("drill\\_" + SOURCE + "\\_%");
 	}
-
 
 	private void putDump(byte[] bytes) {
 		s3(s3 -> s3.putObject(r -> r.bucket(BUCKET).key("it/" + dumpKey()), RequestBody.fromBytes(bytes)));

@@ -23,8 +23,9 @@ import io.drbatch.testing.WebhookReceiver;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Custom checks decide a drill too: one passing and one failing check on an honest backup fail the drill,
- * naming the failing check, and the failure reaches the webhook without any secret in its payload.
+ * Custom checks decide a drill too: one passing and one failing check on an honest backup
+ * fail the drill, naming the failing check, and the failure reaches the webhook without
+ * any secret in its payload.
  */
 @SpringBootTest(classes = JobsTestApplication.class)
 class RestoreDrillChecksJobTests {
@@ -46,7 +47,8 @@ class RestoreDrillChecksJobTests {
 		registry.add("drbatch.drill.password", () -> PASSWORD);
 		registry.add("drbatch.drill.webhook.url", () -> WEBHOOK.url().toString());
 		registry.add("drbatch.drill.checks[0].name", () -> "events-fresh");
-		registry.add("drbatch.drill.checks[0].sql", () -> "SELECT max(at) >= ${snapshot_time} - interval '1 hour' FROM events");
+		registry.add("drbatch.drill.checks[0].sql",
+				() -> "SELECT max(at) >= ${snapshot_time} - interval '1 hour' FROM events");
 		registry.add("drbatch.drill.checks[1].name", () -> "seven-events");
 		registry.add("drbatch.drill.checks[1].sql", () -> "SELECT count(*) FROM events");
 		registry.add("drbatch.drill.checks[1].expect", () -> "7");
@@ -75,19 +77,25 @@ class RestoreDrillChecksJobTests {
 
 	@Test
 	void aFailingCheckFailsTheDrillAndTheWebhookHearsOfIt() throws Exception {
-		assertThat(this.jobOperator.start(this.dailyDump, new JobParametersBuilder().addString("database", SOURCE)
-			.addString("backup.date", "2026-11-24")
-			.toJobParameters()).getStatus()).isEqualTo(BatchStatus.COMPLETED);
+		assertThat(this.jobOperator
+			.start(this.dailyDump,
+					new JobParametersBuilder().addString("database", SOURCE)
+						.addString("backup.date", "2026-11-24")
+						.toJobParameters())
+			.getStatus()).isEqualTo(BatchStatus.COMPLETED);
 
 		JobExecution drill = this.jobOperator.start(this.restoreDrill,
-				new JobParametersBuilder().addString("database", SOURCE).addString("drill.date", "2026-11-24").toJobParameters());
+				new JobParametersBuilder().addString("database", SOURCE)
+					.addString("drill.date", "2026-11-24")
+					.toJobParameters());
 
 		assertThat(drill.getStatus()).isEqualTo(BatchStatus.FAILED);
 		String failure = DrbatchException.find(drill.getAllFailureExceptions().get(0)).orElseThrow().getMessage();
 		assertThat(failure).contains("check seven-events returned 6, expected 7")
 			.doesNotContain("events-fresh")
 			.doesNotContain("other-database-only");
-		assertThat(WEBHOOK.bodies()).singleElement().asString()
+		assertThat(WEBHOOK.bodies()).singleElement()
+			.asString()
 			.contains("\"result\" : \"FAILED\"", "seven-events", SOURCE)
 			.doesNotContain(PASSWORD);
 	}

@@ -32,15 +32,19 @@ import io.drbatch.testing.TestS3;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * restore-drill against the real PostgreSQL and S3 server: one honest backup of the tricky schema is made,
- * then drilled as it is and in tampered copies (a flipped byte, a changed count, a dropped and an invented
- * table), each copy stored as its own backup and drilled by id.
+ * restore-drill against the real PostgreSQL and S3 server: one honest backup of the
+ * tricky schema is made, then drilled as it is and in tampered copies (a flipped byte, a
+ * changed count, a dropped and an invented table), each copy stored as its own backup and
+ * drilled by id.
  */
 @SpringBootTest(classes = JobsTestApplication.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class RestoreDrillJobTests {
 
-	/** Also the configured source name: job instances are per name and date, and the job repository outlives test runs. */
+	/**
+	 * Also the configured source name: job instances are per name and date, and the job
+	 * repository outlives test runs.
+	 */
 	private static final String SOURCE = TestPostgres.newDatabase("drilled");
 
 	private static final String BUCKET = TestS3.newBucket("restoredrill");
@@ -69,9 +73,15 @@ class RestoreDrillJobTests {
 	@BeforeAll
 	void backUp() throws Exception {
 		JobExecution dump = this.jobOperator.start(this.dailyDump,
-				new JobParametersBuilder().addString("database", SOURCE).addString("backup.date", "2026-11-20").toJobParameters());
+				new JobParametersBuilder().addString("database", SOURCE)
+					.addString("backup.date", "2026-11-20")
+					.toJobParameters());
 		assertThat(dump.getStatus()).isEqualTo(BatchStatus.COMPLETED);
-		String manifestKey = TestS3.keys(BUCKET).stream().filter(k -> k.endsWith("manifest.json")).findFirst().orElseThrow();
+		String manifestKey = TestS3.keys(BUCKET)
+			.stream()
+			.filter(k -> k.endsWith("manifest.json"))
+			.findFirst()
+			.orElseThrow();
 		try (S3Client s3 = TestS3.client()) {
 			this.honest = ManifestJson.read(s3.getObjectAsBytes(r -> r.bucket(BUCKET).key(manifestKey)).asByteArray(),
 					BackupManifest.class, manifestKey);
@@ -97,7 +107,8 @@ class RestoreDrillJobTests {
 		List<String> names = new ArrayList<>();
 		try (var connection = TestPostgres.connect("postgres");
 				var statement = connection.createStatement();
-				var rs = statement.executeQuery("SELECT datname FROM pg_database WHERE datname LIKE 'drill\\_%" + SOURCE + "%'")) {
+				var rs = statement
+					.executeQuery("SELECT datname FROM pg_database WHERE datname LIKE 'drill\\_%" + SOURCE + "%'")) {
 			while (rs.next()) {
 				names.add(rs.getString(1));
 			}
@@ -108,7 +119,10 @@ class RestoreDrillJobTests {
 		return names;
 	}
 
-	/** Stores a copy of the honest backup under another id, with its dump bytes and manifest changed by the caller. */
+	/**
+	 * Stores a copy of the honest backup under another id, with its dump bytes and
+	 * manifest changed by the caller.
+	 */
 	private String storeVariant(String backupId, java.util.function.UnaryOperator<byte[]> dumpBytes,
 			java.util.function.UnaryOperator<List<BackupManifest.TableRows>> tables) {
 		String folder = "daily/" + SOURCE + "/" + backupId + "/";
@@ -119,8 +133,8 @@ class RestoreDrillJobTests {
 			s3.putObject(r -> r.bucket(BUCKET).key("it/" + dumpKey), RequestBody.fromBytes(dumpBytes.apply(bytes)));
 			BackupManifest variant = new BackupManifest(this.honest.formatVersion(), backupId, this.honest.database(),
 					this.honest.tier(), this.honest.createdAt(), this.honest.source(), this.honest.dump(),
-					List.of(new BackupManifest.StoredObject(original.role(), dumpKey, original.size(), original.sha256(),
-							original.s3Checksum(), original.partCount(), original.partSize())),
+					List.of(new BackupManifest.StoredObject(original.role(), dumpKey, original.size(),
+							original.sha256(), original.s3Checksum(), original.partCount(), original.partSize())),
 					tables.apply(new ArrayList<>(this.honest.tables())), this.honest.job());
 			s3.putObject(r -> r.bucket(BUCKET).key("it/" + folder + "manifest.json"),
 					RequestBody.fromBytes(ManifestJson.write(variant)));
@@ -143,9 +157,10 @@ class RestoreDrillJobTests {
 	@Test
 	void honestBackupPassesWithAReportAndNoScratchDatabaseLeft() throws Exception {
 		String stale = "drill_" + SOURCE + "_20200101000000";
-		String recent = "drill_" + SOURCE + "_" + java.time.format.DateTimeFormatter.ofPattern("yyyyMMddHHmmss")
-			.withZone(java.time.ZoneOffset.UTC)
-			.format(java.time.Instant.now().minusSeconds(60));
+		String recent = "drill_" + SOURCE + "_"
+				+ java.time.format.DateTimeFormatter.ofPattern("yyyyMMddHHmmss")
+					.withZone(java.time.ZoneOffset.UTC)
+					.format(java.time.Instant.now().minusSeconds(60));
 		TestPostgres.execute("postgres", "CREATE DATABASE " + stale);
 		TestPostgres.execute("postgres", "CREATE DATABASE " + recent);
 
@@ -158,8 +173,9 @@ class RestoreDrillJobTests {
 		TestPostgres.dropDatabase(recent);
 		String reportKey = execution.getExecutionContext().getString(DrillContext.REPORT_KEY);
 		try (S3Client s3 = TestS3.client()) {
-			DrillReport report = ManifestJson.read(s3.getObjectAsBytes(r -> r.bucket(BUCKET).key("it/" + reportKey)).asByteArray(),
-					DrillReport.class, reportKey);
+			DrillReport report = ManifestJson.read(
+					s3.getObjectAsBytes(r -> r.bucket(BUCKET).key("it/" + reportKey)).asByteArray(), DrillReport.class,
+					reportKey);
 			assertThat(report.passed()).isTrue();
 			assertThat(report.tables()).hasSize(this.honest.tables().size()).allMatch(TableCheck::passed);
 			assertThat(report.rtoMillis()).isPositive().isLessThan(report.rtoTargetMillis());
@@ -185,8 +201,9 @@ class RestoreDrillJobTests {
 		assertThat(scratchDatabases()).isEmpty();
 		String reportKey = execution.getExecutionContext().getString(DrillContext.REPORT_KEY);
 		try (S3Client s3 = TestS3.client()) {
-			DrillReport report = ManifestJson.read(s3.getObjectAsBytes(r -> r.bucket(BUCKET).key("it/" + reportKey)).asByteArray(),
-					DrillReport.class, reportKey);
+			DrillReport report = ManifestJson.read(
+					s3.getObjectAsBytes(r -> r.bucket(BUCKET).key("it/" + reportKey)).asByteArray(), DrillReport.class,
+					reportKey);
 			assertThat(report.result()).isEqualTo("FAILED");
 			assertThat(report.backupId()).isEqualTo(id);
 			assertThat(report.failures()).singleElement().asString().contains(id + "/dump.pgdump.zst");
@@ -195,9 +212,10 @@ class RestoreDrillJobTests {
 
 	@Test
 	void aChangedCountFailsNamingTheTableAndBothCounts() throws Exception {
-		String id = storeVariant("20300101T000002Z", bytes -> bytes, tables -> tables.stream()
-			.map(t -> t.table().equals("Orders") ? new BackupManifest.TableRows(t.schema(), t.table(), 4) : t)
-			.toList());
+		String id = storeVariant("20300101T000002Z", bytes -> bytes,
+				tables -> tables.stream()
+					.map(t -> t.table().equals("Orders") ? new BackupManifest.TableRows(t.schema(), t.table(), 4) : t)
+					.toList());
 
 		JobExecution execution = drill(id);
 

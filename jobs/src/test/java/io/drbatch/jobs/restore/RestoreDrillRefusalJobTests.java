@@ -23,8 +23,8 @@ import io.drbatch.testing.TestS3;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * A drill whose scratch database would be the source itself is refused before any database is touched; the
- * refusal is reported like any failed drill.
+ * A drill whose scratch database would be the source itself is refused before any
+ * database is touched; the refusal is reported like any failed drill.
  */
 @SpringBootTest(classes = JobsTestApplication.class)
 class RestoreDrillRefusalJobTests {
@@ -57,7 +57,9 @@ class RestoreDrillRefusalJobTests {
 	@Test
 	void drillTargetEqualToTheSourceIsRefusedAndTheSourceIsUntouched() throws Exception {
 		JobExecution execution = this.jobOperator.start(this.restoreDrill,
-				new JobParametersBuilder().addString("database", SOURCE).addString("drill.date", "2026-11-01").toJobParameters());
+				new JobParametersBuilder().addString("database", SOURCE)
+					.addString("drill.date", "2026-11-01")
+					.toJobParameters());
 
 		assertThat(execution.getStatus()).isEqualTo(BatchStatus.FAILED);
 		DrbatchException failure = DrbatchException.find(execution.getAllFailureExceptions().get(0)).orElseThrow();
@@ -65,8 +67,9 @@ class RestoreDrillRefusalJobTests {
 		assertThat(failure.getMessage()).contains("is the source database itself");
 		assertThat(execution.getStepExecutions()).hasSize(1);
 		assertThat(TestPostgres.queryLong(SOURCE, "SELECT count(*) FROM kept")).isEqualTo(3);
-		assertThat(TestPostgres.queryLong("postgres", "SELECT count(*) FROM pg_database WHERE datname LIKE 'drill\\_%"
-				+ SOURCE + "%'")).isZero();
+		assertThat(TestPostgres.queryLong("postgres",
+				"SELECT count(*) FROM pg_database WHERE datname LIKE 'drill\\_%" + SOURCE + "%'"))
+			.isZero();
 		assertThat(TestS3.keys(BUCKET)).as("only the report of the refused drill is written")
 			.allMatch(key -> key.startsWith("it/drills/" + SOURCE + "/"))
 			.anyMatch(key -> key.endsWith("report.json"));

@@ -30,9 +30,10 @@ import io.drbatch.testing.TestS3;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The restore job (what {@code drbatch restore} runs) against the real PostgreSQL and S3 server: two backups
- * of the tricky schema, taken with a different number of rows in one table, restored for real into new and
- * existing databases, chosen as the latest and as the newest before a time.
+ * The restore job (what {@code drbatch restore} runs) against the real PostgreSQL and S3
+ * server: two backups of the tricky schema, taken with a different number of rows in one
+ * table, restored for real into new and existing databases, chosen as the latest and as
+ * the newest before a time.
  */
 @SpringBootTest(classes = JobsTestApplication.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -44,12 +45,14 @@ class RestoreJobTests {
 
 	private static final List<String[]> TABLES = List.of(new String[] { "public", "plain_table" },
 			new String[] { "Sales", "Orders" }, new String[] { "analytics", "Ünïcødé_表" },
-			new String[] { "public", "events" }, new String[] { "public", "busy" }, new String[] { "public", "growing" });
+			new String[] { "public", "events" }, new String[] { "public", "busy" },
+			new String[] { "public", "growing" });
 
 	@DynamicPropertySource
 	static void properties(DynamicPropertyRegistry registry) {
 		TestPostgres.executeResource(SOURCE, "/io/drbatch/jobs/dailydump/tricky-schema.sql");
-		TestPostgres.execute(SOURCE, "CREATE TABLE growing (id int); INSERT INTO growing SELECT generate_series(1, 10)");
+		TestPostgres.execute(SOURCE,
+				"CREATE TABLE growing (id int); INSERT INTO growing SELECT generate_series(1, 10)");
 		JobTestSupport.register(registry, SOURCE, SOURCE, BUCKET);
 	}
 
@@ -89,7 +92,9 @@ class RestoreJobTests {
 
 	private void dump(String date) throws Exception {
 		JobExecution dump = this.jobOperator.start(this.dailyDump,
-				new JobParametersBuilder().addString("database", SOURCE).addString("backup.date", date).toJobParameters());
+				new JobParametersBuilder().addString("database", SOURCE)
+					.addString("backup.date", date)
+					.toJobParameters());
 		assertThat(dump.getStatus()).isEqualTo(BatchStatus.COMPLETED);
 	}
 
@@ -102,7 +107,8 @@ class RestoreJobTests {
 
 	private JobExecution restore(String target, String... extra) throws Exception {
 		JobParametersBuilder parameters = new JobParametersBuilder().addString("database", SOURCE)
-			.addString("restore.requested", Instant.parse("2026-11-26T00:00:00Z").plusSeconds(this.requests++).toString())
+			.addString("restore.requested",
+					Instant.parse("2026-11-26T00:00:00Z").plusSeconds(this.requests++).toString())
 			.addString("force", "false");
 		if (target != null) {
 			parameters.addString("target.database", target);
@@ -129,7 +135,8 @@ class RestoreJobTests {
 			.isEqualTo(TestPostgres.queryLong(SOURCE, "SELECT count(*) FROM pg_largeobject_metadata"));
 		assertThat(TestPostgres.queryLong(target, "SELECT last_value FROM invoice_seq"))
 			.isEqualTo(TestPostgres.queryLong(SOURCE, "SELECT last_value FROM invoice_seq"));
-		assertThat(execution.getExecutionContext().getString(DrillContext.MANIFEST_KEY)).contains(this.second.backupId());
+		assertThat(execution.getExecutionContext().getString(DrillContext.MANIFEST_KEY))
+			.contains(this.second.backupId());
 		assertThat(execution.getExecutionContext().getString(DrillContext.RESULT)).isEqualTo(DrillReport.PASSED);
 		assertThat(execution.getExecutionContext().getLong(DrillContext.RTO_MILLIS)).isPositive();
 		String report = execution.getExecutionContext().getString(DrillContext.REPORT_KEY);
@@ -145,7 +152,8 @@ class RestoreJobTests {
 		JobExecution execution = restore(target, "before", between.toString());
 
 		assertThat(execution.getStatus()).isEqualTo(BatchStatus.COMPLETED);
-		assertThat(execution.getExecutionContext().getString(DrillContext.MANIFEST_KEY)).contains(this.first.backupId());
+		assertThat(execution.getExecutionContext().getString(DrillContext.MANIFEST_KEY))
+			.contains(this.first.backupId());
 		assertThat(TestPostgres.queryLong(target, "SELECT count(*) FROM growing")).isEqualTo(10);
 	}
 
@@ -168,7 +176,8 @@ class RestoreJobTests {
 		JobExecution forced = restore(target, "force", "true");
 
 		assertThat(forced.getStatus()).isEqualTo(BatchStatus.COMPLETED);
-		assertThat(TestPostgres.queryLong(target, "SELECT count(*) FROM pg_tables WHERE tablename = 'precious'")).isZero();
+		assertThat(TestPostgres.queryLong(target, "SELECT count(*) FROM pg_tables WHERE tablename = 'precious'"))
+			.isZero();
 		assertThat(TestPostgres.countAll(target, TABLES)).isEqualTo(this.countsAtSecond);
 	}
 
@@ -204,7 +213,8 @@ class RestoreJobTests {
 		assertThat(failure(execution).getMessage()).contains("taken before 2000-01-01T00:00:00Z")
 			.contains("(newest: " + this.second.backupId() + ")");
 		assertThat(TestPostgres.queryLong("postgres",
-				"SELECT count(*) FROM pg_database WHERE datname = '" + SOURCE + "_none'")).isZero();
+				"SELECT count(*) FROM pg_database WHERE datname = '" + SOURCE + "_none'"))
+			.isZero();
 	}
 
 }

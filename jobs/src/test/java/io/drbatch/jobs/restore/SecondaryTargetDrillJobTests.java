@@ -29,9 +29,10 @@ import io.drbatch.testing.TestS3;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Drills from a secondary target: a backup replicated to a second S3 server (port 9091) is drilled from there
- * with {@code target=<name>}, and {@code target=rotate} takes each target's copy in turn. The primary's copy of
- * the dump is deleted before the drill of the secondary, so only the secondary's copy can make it pass.
+ * Drills from a secondary target: a backup replicated to a second S3 server (port 9091)
+ * is drilled from there with {@code target=<name>}, and {@code target=rotate} takes each
+ * target's copy in turn. The primary's copy of the dump is deleted before the drill of
+ * the secondary, so only the secondary's copy can make it pass.
  */
 @SpringBootTest(classes = JobsTestApplication.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -44,7 +45,6 @@ class SecondaryTargetDrillJobTests {
 	private static final URI SECOND_SERVER = TestS3.SECONDARY_ENDPOINTS.get(0);
 
 	private static final String SECOND_BUCKET = TestS3.newBucket(SECOND_SERVER, "drill-second");
-
 
 	@DynamicPropertySource
 	static void properties(DynamicPropertyRegistry registry) {
@@ -84,13 +84,18 @@ class SecondaryTargetDrillJobTests {
 
 	@Test
 	void rotatingDrillsProveThePrimaryThenTheSecondaryCopyWhichRestoresWithoutThePrimary() throws Exception {
-		assertThat(this.jobOperator.start(this.dailyDump, new JobParametersBuilder().addString("database", SOURCE)
-			.addString("backup.date", "2026-11-25")
-			.toJobParameters()).getStatus()).isEqualTo(BatchStatus.COMPLETED);
-		assertThat(this.jobOperator.start(this.replication, new JobParametersBuilder()
-			.addString("replication.date", Instant.now().toString())
-			.addString("test.run", SOURCE)
-			.toJobParameters()).getStatus()).isEqualTo(BatchStatus.COMPLETED);
+		assertThat(this.jobOperator
+			.start(this.dailyDump,
+					new JobParametersBuilder().addString("database", SOURCE)
+						.addString("backup.date", "2026-11-25")
+						.toJobParameters())
+			.getStatus()).isEqualTo(BatchStatus.COMPLETED);
+		assertThat(this.jobOperator
+			.start(this.replication,
+					new JobParametersBuilder().addString("replication.date", Instant.now().toString())
+						.addString("test.run", SOURCE)
+						.toJobParameters())
+			.getStatus()).isEqualTo(BatchStatus.COMPLETED);
 
 		JobExecution first = drill("2026-11-26");
 
@@ -118,7 +123,9 @@ class SecondaryTargetDrillJobTests {
 
 	private JobExecution drill(String date) throws Exception {
 		return this.jobOperator.start(this.drill,
-				new JobParametersBuilder().addString("database", SOURCE).addString("drill.date", date).toJobParameters());
+				new JobParametersBuilder().addString("database", SOURCE)
+					.addString("drill.date", date)
+					.toJobParameters());
 	}
 
 }

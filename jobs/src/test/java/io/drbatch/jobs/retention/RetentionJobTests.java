@@ -32,10 +32,11 @@ import io.drbatch.testing.TestS3;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The retention job against a versioned bucket on the S3 test server, with backups written directly (a manifest
- * and a data object each) at chosen ages: exactly the expired ones go, every version of them; the newest of a
- * tier stays even when all have expired; a dry run deletes nothing; a backup still under Object Lock is kept
- * and reported with its lock date.
+ * The retention job against a versioned bucket on the S3 test server, with backups
+ * written directly (a manifest and a data object each) at chosen ages: exactly the
+ * expired ones go, every version of them; the newest of a tier stays even when all have
+ * expired; a dry run deletes nothing; a backup still under Object Lock is kept and
+ * reported with its lock date.
  */
 @SpringBootTest(classes = JobsTestApplication.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -74,7 +75,10 @@ class RetentionJobTests {
 		TestS3.deleteVersionedBucket(BUCKET);
 	}
 
-	/** Writes a backup of {@code tier} whose snapshot is {@code daysOld} days before the retention date. */
+	/**
+	 * Writes a backup of {@code tier} whose snapshot is {@code daysOld} days before the
+	 * retention date.
+	 */
 	private String backup(Tier tier, int daysOld, boolean locked) {
 		Instant snapshot = DAY.minus(Duration.ofDays(daysOld));
 		String id = BackupLayout.newBackupId(snapshot);
@@ -90,7 +94,8 @@ class RetentionJobTests {
 			s3.putObject(r -> r.bucket(BUCKET).key("it/" + BackupLayout.manifestKey(tier, SOURCE, id)),
 					RequestBody.fromBytes(ManifestJson.write(manifest)));
 			if (locked) {
-				s3.putObjectRetention(r -> r.bucket(BUCKET).key("it/" + dataKey)
+				s3.putObjectRetention(r -> r.bucket(BUCKET)
+					.key("it/" + dataKey)
 					.retention(ret -> ret.mode("COMPLIANCE").retainUntilDate(Instant.now().plus(Duration.ofDays(3)))));
 			}
 		}
@@ -98,11 +103,11 @@ class RetentionJobTests {
 	}
 
 	private JobExecution run(boolean dryRun) throws Exception {
-		return this.jobOperator.start(this.retention, new JobParametersBuilder()
-			.addString("retention.date", "2026-11-26")
-			.addString("dry-run", String.valueOf(dryRun))
-			.addString("test.run", SOURCE + "-" + this.runs++)
-			.toJobParameters());
+		return this.jobOperator.start(this.retention,
+				new JobParametersBuilder().addString("retention.date", "2026-11-26")
+					.addString("dry-run", String.valueOf(dryRun))
+					.addString("test.run", SOURCE + "-" + this.runs++)
+					.toJobParameters());
 	}
 
 	private List<String> backupIds(Tier tier) {
@@ -115,7 +120,9 @@ class RetentionJobTests {
 
 	private long versions(String backupId) {
 		try (S3Client s3 = TestS3.client()) {
-			return s3.listObjectVersions(r -> r.bucket(BUCKET).prefix("it/")).versions().stream()
+			return s3.listObjectVersions(r -> r.bucket(BUCKET).prefix("it/"))
+				.versions()
+				.stream()
 				.filter(v -> v.key().contains(backupId))
 				.count();
 		}
@@ -133,8 +140,10 @@ class RetentionJobTests {
 
 		JobExecution dry = run(true);
 		assertThat(dry.getStatus()).isEqualTo(BatchStatus.COMPLETED);
-		assertThat(report(dry)).contains("would delete primary daily/" + SOURCE + "/" + expired,
-				"would delete primary daily/" + SOURCE + "/" + veryOld, "would delete primary weekly/" + SOURCE + "/" + olderWeekly)
+		assertThat(report(dry))
+			.contains("would delete primary daily/" + SOURCE + "/" + expired,
+					"would delete primary daily/" + SOURCE + "/" + veryOld,
+					"would delete primary weekly/" + SOURCE + "/" + olderWeekly)
 			.doesNotContain(fresh, recent, onlyWeekly);
 		assertThat(backupIds(Tier.DAILY)).hasSize(5);
 
@@ -142,7 +151,8 @@ class RetentionJobTests {
 
 		assertThat(real.getStatus()).isEqualTo(BatchStatus.COMPLETED);
 		assertThat(backupIds(Tier.DAILY)).containsExactly(fresh, recent, expiredLocked);
-		assertThat(backupIds(Tier.WEEKLY)).as("the newest of a tier stays even when it has expired").containsExactly(onlyWeekly);
+		assertThat(backupIds(Tier.WEEKLY)).as("the newest of a tier stays even when it has expired")
+			.containsExactly(onlyWeekly);
 		assertThat(versions(expired)).as("every version of a deleted backup goes").isZero();
 		assertThat(versions(veryOld)).isZero();
 		assertThat(versions(expiredLocked)).isEqualTo(3);
@@ -150,7 +160,8 @@ class RetentionJobTests {
 				"kept primary daily/" + SOURCE + "/" + expiredLocked + ": retained by lock until");
 
 		JobExecution again = run(false);
-		assertThat(report(again)).as("a second run finds only the locked one").contains("retained by lock")
+		assertThat(report(again)).as("a second run finds only the locked one")
+			.contains("retained by lock")
 			.doesNotContain("deleted");
 	}
 
@@ -163,11 +174,16 @@ class RetentionJobTests {
 		String leftover = BackupLayout.newBackupId(DAY.minus(Duration.ofDays(400)));
 		String beingWritten = BackupLayout.newBackupId(Instant.now());
 		try (S3Client s3 = TestS3.client()) {
-			// the manifest of an expired backup was deleted, then the process died before its objects went
-			s3.putObject(r -> r.bucket(BUCKET).key("it/" + BackupLayout.folder(Tier.DAILY, SOURCE, leftover) + "dump.pgdump.zst"),
+			// the manifest of an expired backup was deleted, then the process died before
+			// its objects went
+			s3.putObject(
+					r -> r.bucket(BUCKET)
+						.key("it/" + BackupLayout.folder(Tier.DAILY, SOURCE, leftover) + "dump.pgdump.zst"),
 					RequestBody.fromString("orphan"));
 			// a dump in progress: its object is written before its manifest
-			s3.putObject(r -> r.bucket(BUCKET).key("it/" + BackupLayout.folder(Tier.DAILY, SOURCE, beingWritten) + "dump.pgdump.zst"),
+			s3.putObject(
+					r -> r.bucket(BUCKET)
+						.key("it/" + BackupLayout.folder(Tier.DAILY, SOURCE, beingWritten) + "dump.pgdump.zst"),
 					RequestBody.fromString("fresh"));
 		}
 

@@ -32,10 +32,10 @@ import io.drbatch.testing.TestS3;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * A store that enforces a lock it does not report (a bucket default retention applied to every version): the
- * fault proxy in front of the S3 test server answers 403 AccessDenied to every versioned delete of one expired
- * backup. The retention job reports that backup "retained by lock", leaves it listed, deletes the other expired
- * backup, and completes.
+ * A store that enforces a lock it does not report (a bucket default retention applied to
+ * every version): the fault proxy in front of the S3 test server answers 403 AccessDenied
+ * to every versioned delete of one expired backup. The retention job reports that backup
+ * "retained by lock", leaves it listed, deletes the other expired backup, and completes.
  */
 @SpringBootTest(classes = JobsTestApplication.class)
 class RetentionLockRefusalJobTests {
@@ -100,15 +100,20 @@ class RetentionLockRefusalJobTests {
 		String expired = backup(60);
 		assertThat(locked).isEqualTo(LOCKED_ID);
 
-		JobExecution execution = this.jobOperator.start(this.retention, new JobParametersBuilder()
-			.addString("retention.date", "2026-11-26")
-			.addString("dry-run", "false")
-			.addString("test.run", SOURCE)
-			.toJobParameters());
+		JobExecution execution = this.jobOperator.start(this.retention,
+				new JobParametersBuilder().addString("retention.date", "2026-11-26")
+					.addString("dry-run", "false")
+					.addString("test.run", SOURCE)
+					.toJobParameters());
 
 		assertThat(execution.getStatus()).isEqualTo(BatchStatus.COMPLETED);
-		String report = execution.getStepExecutions().iterator().next().getExecutionContext().getString(PruneTasklet.REPORT);
-		assertThat(report).contains("deleted primary daily/" + SOURCE + "/" + expired + " (manifest first, then every version)")
+		String report = execution.getStepExecutions()
+			.iterator()
+			.next()
+			.getExecutionContext()
+			.getString(PruneTasklet.REPORT);
+		assertThat(report)
+			.contains("deleted primary daily/" + SOURCE + "/" + expired + " (manifest first, then every version)")
 			.contains("kept primary daily/" + SOURCE + "/" + locked + ": ")
 			.contains(locked + "/manifest.json version")
 			.contains("retained by lock (the store refused the delete)");

@@ -32,12 +32,14 @@ import io.drbatch.testing.TestS3;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * archive-tiering against the S3 test server, with daily backups written at chosen snapshot times (a multipart
- * object of two parts each, as daily-dump writes them): the newest daily of the configured weekday goes to the
- * weekly tier and the month's first daily to the monthly tier, as server-side copies in the tier's storage class
- * with the original composite checksum, manifest last, each copy and manifest locked for its tier's retention
- * (the target has Object Lock); a second run copies nothing; what a crashed attempt left (a copy without a
- * manifest, an open multipart copy) is replaced and aborted.
+ * archive-tiering against the S3 test server, with daily backups written at chosen
+ * snapshot times (a multipart object of two parts each, as daily-dump writes them): the
+ * newest daily of the configured weekday goes to the weekly tier and the month's first
+ * daily to the monthly tier, as server-side copies in the tier's storage class with the
+ * original composite checksum, manifest last, each copy and manifest locked for its
+ * tier's retention (the target has Object Lock); a second run copies nothing; what a
+ * crashed attempt left (a copy without a manifest, an open multipart copy) is replaced
+ * and aborted.
  */
 @SpringBootTest(classes = JobsTestApplication.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -78,7 +80,10 @@ class ArchiveTieringJobTests {
 		TestS3.deleteVersionedBucket(BUCKET);
 	}
 
-	/** A daily backup taken at {@code snapshot}: a two-part object (5 MiB + a tail) and its manifest. */
+	/**
+	 * A daily backup taken at {@code snapshot}: a two-part object (5 MiB + a tail) and
+	 * its manifest.
+	 */
 	private String daily(String snapshot) {
 		Instant time = Instant.parse(snapshot);
 		try (S3ObjectStore store = TestS3.store(BUCKET, "it")) {
@@ -87,13 +92,17 @@ class ArchiveTieringJobTests {
 	}
 
 	private JobExecution run() throws Exception {
-		return this.jobOperator.start(this.tiering, new JobParametersBuilder().addString("tier.date", "2026-11-26")
-			.addString("test.run", SOURCE + "-" + this.runs++)
-			.toJobParameters());
+		return this.jobOperator.start(this.tiering,
+				new JobParametersBuilder().addString("tier.date", "2026-11-26")
+					.addString("test.run", SOURCE + "-" + this.runs++)
+					.toJobParameters());
 	}
 
 	private List<BackupManifest> tier(Tier tier) {
-		return new BackupCatalog(TestS3.store(BUCKET, "it")).list(SOURCE).stream().filter(m -> m.tier() == tier).toList();
+		return new BackupCatalog(TestS3.store(BUCKET, "it")).list(SOURCE)
+			.stream()
+			.filter(m -> m.tier() == tier)
+			.toList();
 	}
 
 	@Test
@@ -103,7 +112,8 @@ class ArchiveTieringJobTests {
 		String sundayNewest = daily("2026-11-22T14:00:00Z");
 		daily("2026-11-25T02:00:00Z");
 		daily("2026-10-31T02:00:00Z");
-		// a crashed earlier attempt: half a weekly copy without a manifest, and a multipart copy never completed
+		// a crashed earlier attempt: half a weekly copy without a manifest, and a
+		// multipart copy never completed
 		String weeklyFolder = BackupLayout.folder(Tier.WEEKLY, SOURCE, sundayNewest);
 		try (S3ObjectStore store = TestS3.store(BUCKET, "it")) {
 			store.put(weeklyFolder + "dump.pgdump.zst", new byte[] { 1, 2, 3 }, "application/octet-stream");
@@ -115,7 +125,8 @@ class ArchiveTieringJobTests {
 		assertThat(execution.getStatus()).isEqualTo(BatchStatus.COMPLETED);
 		assertThat(tier(Tier.WEEKLY)).extracting(BackupManifest::backupId).containsExactly(sundayNewest);
 		assertThat(tier(Tier.MONTHLY)).extracting(BackupManifest::backupId).containsExactly(firstOfMonth);
-		BackupManifest daily = new BackupCatalog(TestS3.store(BUCKET, "it")).list(SOURCE).stream()
+		BackupManifest daily = new BackupCatalog(TestS3.store(BUCKET, "it")).list(SOURCE)
+			.stream()
 			.filter(m -> m.backupId().equals(firstOfMonth) && m.tier() == Tier.DAILY)
 			.findFirst()
 			.orElseThrow();
@@ -124,13 +135,15 @@ class ArchiveTieringJobTests {
 		assertThat(copy.key()).startsWith("monthly/" + SOURCE + "/" + firstOfMonth + "/");
 		assertThat(copy.sha256()).isEqualTo(daily.objects().get(0).sha256());
 		try (S3Client s3 = TestS3.client()) {
-			var head = s3.headObject(r -> r.bucket(BUCKET).key("it/" + copy.key())
+			var head = s3.headObject(r -> r.bucket(BUCKET)
+				.key("it/" + copy.key())
 				.checksumMode(software.amazon.awssdk.services.s3.model.ChecksumMode.ENABLED));
 			assertThat(head.storageClassAsString()).isEqualTo("GLACIER");
 			assertThat(head.contentLength()).isEqualTo(copy.size());
 			byte[] copied = s3.getObjectAsBytes(r -> r.bucket(BUCKET).key("it/" + copy.key())).asByteArray();
 			assertThat(Sha256.hex(Sha256.of(copied, 0, copied.length))).isEqualTo(daily.objects().get(0).sha256());
-			var weeklyHead = s3.headObject(r -> r.bucket(BUCKET).key("it/" + tier(Tier.WEEKLY).get(0).objects().get(0).key()));
+			var weeklyHead = s3
+				.headObject(r -> r.bucket(BUCKET).key("it/" + tier(Tier.WEEKLY).get(0).objects().get(0).key()));
 			assertThat(weeklyHead.storageClassAsString()).isEqualTo("STANDARD_IA");
 		}
 		assertThat(execution.getStepExecutions().iterator().next().getWriteCount()).isEqualTo(2);
@@ -138,8 +151,9 @@ class ArchiveTieringJobTests {
 		try (S3Client s3 = TestS3.client()) {
 			for (BackupManifest tiered : List.of(tier(Tier.WEEKLY).get(0), tier(Tier.MONTHLY).get(0))) {
 				long days = tiered.tier() == Tier.WEEKLY ? 90 : 2555;
-				assertThat(tiered.retainUntil()).as(tiered.tier().id()).isBetween(now.plus(java.time.Duration.ofDays(days)).minusSeconds(300),
-						now.plus(java.time.Duration.ofDays(days)));
+				assertThat(tiered.retainUntil()).as(tiered.tier().id())
+					.isBetween(now.plus(java.time.Duration.ofDays(days)).minusSeconds(300),
+							now.plus(java.time.Duration.ofDays(days)));
 				for (String key : List.of(tiered.objects().get(0).key(),
 						BackupLayout.manifestKey(tiered.tier(), SOURCE, tiered.backupId()))) {
 					var retention = s3.getObjectRetention(r -> r.bucket(BUCKET).key("it/" + key)).retention();

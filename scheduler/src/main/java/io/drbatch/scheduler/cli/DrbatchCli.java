@@ -22,21 +22,24 @@ import picocli.CommandLine.Parameters;
 import io.drbatch.failure.DrbatchException;
 
 /**
- * The {@code drbatch} command line. Arguments are parsed before Spring starts, so a usage error costs no
- * startup; then the application context starts (configuration is bound and validated, the job repository
- * schema is ensured) and the chosen {@link Operation} runs. Every failure ends as one line on standard error,
- * {@code drbatch: error: ...}, and an {@link ExitCode}; unexpected errors also log their stack trace.
+ * The {@code drbatch} command line. Arguments are parsed before Spring starts, so a usage
+ * error costs no startup; then the application context starts (configuration is bound and
+ * validated, the job repository schema is ensured) and the chosen {@link Operation} runs.
+ * Every failure ends as one line on standard error, {@code drbatch: error: ...}, and an
+ * {@link ExitCode}; unexpected errors also log their stack trace.
  *
- * <p>One class by design: each subcommand is a small nested class whose picocli annotations are its usage text,
- * and reading them side by side is how the whole command line is reviewed; what the commands do lives in
- * {@link JobControl}, {@link Listings} and {@link RecoveryStatus}.
+ * <p>
+ * One class by design: each subcommand is a small nested class whose picocli annotations
+ * are its usage text, and reading them side by side is how the whole command line is
+ * reviewed; what the commands do lives in {@link JobControl}, {@link Listings} and
+ * {@link RecoveryStatus}.
  */
 @Command(name = "drbatch", mixinStandardHelpOptions = true, versionProvider = DrbatchCli.Version.class,
 		description = "PostgreSQL disaster recovery as restartable batch jobs.",
-		subcommands = { DrbatchCli.Run.class, DrbatchCli.Restore.class, DrbatchCli.Status.class, DrbatchCli.History.class,
-				DrbatchCli.Backups.class, DrbatchCli.Drills.class, DrbatchCli.Restart.class, DrbatchCli.Stop.class,
-				DrbatchCli.Abandon.class, DrbatchCli.Lock.class, DrbatchCli.Scheduler.class, DrbatchCli.Warmup.class,
-				DrbatchCli.Decrypt.class })
+		subcommands = { DrbatchCli.Run.class, DrbatchCli.Restore.class, DrbatchCli.Status.class,
+				DrbatchCli.History.class, DrbatchCli.Backups.class, DrbatchCli.Drills.class, DrbatchCli.Restart.class,
+				DrbatchCli.Stop.class, DrbatchCli.Abandon.class, DrbatchCli.Lock.class, DrbatchCli.Scheduler.class,
+				DrbatchCli.Warmup.class, DrbatchCli.Decrypt.class })
 public class DrbatchCli {
 
 	private static final Logger log = LoggerFactory.getLogger(DrbatchCli.class);
@@ -44,7 +47,8 @@ public class DrbatchCli {
 	@Option(names = "--config", paramLabel = "FILE", description = "extra configuration file (YAML or properties)")
 	Path config;
 
-	@Option(names = "--set", paramLabel = "KEY=VALUE", description = "override one configuration key, e.g. drbatch.dump.level=5")
+	@Option(names = "--set", paramLabel = "KEY=VALUE",
+			description = "override one configuration key, e.g. drbatch.dump.level=5")
 	Map<String, String> overrides = new LinkedHashMap<>();
 
 	private final Class<?> application;
@@ -72,7 +76,9 @@ public class DrbatchCli {
 
 	}
 
-	/** The usage footer: every exit code and its meaning, from {@link ExitCode} itself. */
+	/**
+	 * The usage footer: every exit code and its meaning, from {@link ExitCode} itself.
+	 */
 	static String[] exitCodeFooter() {
 		java.util.List<String> lines = new ArrayList<>(List.of("", "Exit codes:"));
 		for (ExitCode code : ExitCode.values()) {
@@ -90,7 +96,8 @@ public class DrbatchCli {
 			return code;
 		}
 		finally {
-			// also when an Error escapes (a class that cannot load): the shutdown hook must not wait for a CLI
+			// also when an Error escapes (a class that cannot load): the shutdown hook
+			// must not wait for a CLI
 			// that will never report
 			shutdown.finished(code);
 		}
@@ -124,11 +131,13 @@ public class DrbatchCli {
 		}
 		Operation operation = (Operation) parsed.subcommand().commandSpec().userObject();
 		if (this.config != null && !Files.isReadable(this.config)) {
-			return fail(ExitCode.BAD_CONFIGURATION, "configuration file " + this.config + " is missing or not readable");
+			return fail(ExitCode.BAD_CONFIGURATION,
+					"configuration file " + this.config + " is missing or not readable");
 		}
 		ConfigurableApplicationContext context;
 		try {
-			// the context is closed below, after a stopped job has recorded its outcome, not by Boot's own hook
+			// the context is closed below, after a stopped job has recorded its outcome,
+			// not by Boot's own hook
 			List<String> arguments = new ArrayList<>(List.of(springArguments()));
 			if (operation instanceof Scheduler) {
 				// the metrics and health endpoints; CLI commands start no web server
@@ -154,7 +163,8 @@ public class DrbatchCli {
 		}
 		catch (RuntimeException ex) {
 			log.error("Unexpected failure", ex);
-			return fail(ExitCode.INTERNAL_ERROR, "unexpected " + ex.getClass().getSimpleName() + ": " + ex.getMessage());
+			return fail(ExitCode.INTERNAL_ERROR,
+					"unexpected " + ex.getClass().getSimpleName() + ": " + ex.getMessage());
 		}
 	}
 
@@ -217,7 +227,8 @@ public class DrbatchCli {
 		@Parameters(index = "1..*", paramLabel = "KEY=VALUE", description = "job parameters")
 		List<String> parameters = new ArrayList<>();
 
-		@Option(names = "--dry-run", description = "for jobs that delete (retention): list what would go, delete nothing")
+		@Option(names = "--dry-run",
+				description = "for jobs that delete (retention): list what would go, delete nothing")
 		boolean dryRun;
 
 		@Override
@@ -244,7 +255,8 @@ public class DrbatchCli {
 			"restore is relaunched with 'drbatch restart'." })
 	static class Restore implements Operation {
 
-		@Parameters(index = "0", paramLabel = "DATABASE", description = "configured source name whose backup is restored")
+		@Parameters(index = "0", paramLabel = "DATABASE",
+				description = "configured source name whose backup is restored")
 		String database;
 
 		@Option(names = "--backup", paramLabel = "ID", description = "backup id, or 'latest' (default)")
@@ -268,7 +280,8 @@ public class DrbatchCli {
 		@Override
 		public ExitCode execute(Commands commands) {
 			if (this.backup != null && this.before != null && !"latest".equals(this.backup)) {
-				throw new CliFailure(ExitCode.BAD_ARGUMENT, "--backup and --before choose a backup each; give one of them");
+				throw new CliFailure(ExitCode.BAD_ARGUMENT,
+						"--backup and --before choose a backup each; give one of them");
 			}
 			Map<String, String> given = new LinkedHashMap<>();
 			given.put("database", this.database);
@@ -282,9 +295,10 @@ public class DrbatchCli {
 
 	}
 
-	@Command(name = "status", description = { "Can we recover right now? Exit 13 when at risk.",
-			"Per database: newest backup per target and its age against the RPO, last drill and its RTO; next",
-			"scheduled fires; executions awaiting relaunch." })
+	@Command(name = "status",
+			description = { "Can we recover right now? Exit 13 when at risk.",
+					"Per database: newest backup per target and its age against the RPO, last drill and its RTO; next",
+					"scheduled fires; executions awaiting relaunch." })
 	static class Status implements Operation {
 
 		@Override
@@ -303,7 +317,8 @@ public class DrbatchCli {
 		@Parameters(index = "0", arity = "0..1", paramLabel = "JOB", description = "only this job")
 		String job;
 
-		@Option(names = "--limit", defaultValue = "20", description = "job instances per job (default ${DEFAULT-VALUE})")
+		@Option(names = "--limit", defaultValue = "20",
+				description = "job instances per job (default ${DEFAULT-VALUE})")
 		int limit;
 
 		@Override
@@ -333,7 +348,8 @@ public class DrbatchCli {
 		@Override
 		public ExitCode execute(Commands commands) {
 			if (this.matrix && this.target != null) {
-				throw new CliFailure(ExitCode.BAD_ARGUMENT, "--target lists one target, --targets all of them; give one");
+				throw new CliFailure(ExitCode.BAD_ARGUMENT,
+						"--target lists one target, --targets all of them; give one");
 			}
 			return this.matrix ? commands.listings().replicas(this.database, this.output.format)
 					: commands.listings().backups(this.database, this.target, this.output.format);
@@ -417,7 +433,8 @@ public class DrbatchCli {
 		@Override
 		public ExitCode execute(Commands commands) {
 			if (!"status".equals(this.action)) {
-				throw new CliFailure(ExitCode.BAD_ARGUMENT, "unknown lock action '" + this.action + "'; try 'drbatch lock status'");
+				throw new CliFailure(ExitCode.BAD_ARGUMENT,
+						"unknown lock action '" + this.action + "'; try 'drbatch lock status'");
 			}
 			return commands.listings().lockStatus(this.output.format);
 		}
@@ -458,7 +475,8 @@ public class DrbatchCli {
 			"or truncated input fails (exit 9) and the output must then be discarded." })
 	static class Decrypt {
 
-		@Option(names = "--key-env", paramLabel = "VARIABLE", description = "environment variable holding the base64 key")
+		@Option(names = "--key-env", paramLabel = "VARIABLE",
+				description = "environment variable holding the base64 key")
 		String keyEnv;
 
 		@Option(names = "--key-file", paramLabel = "FILE", description = "file holding the base64 key")
@@ -467,15 +485,18 @@ public class DrbatchCli {
 		@Option(names = "--in", paramLabel = "FILE", description = "encrypted object (default: standard input)")
 		Path in;
 
-		@Option(names = "--out", paramLabel = "FILE", description = "where the plaintext goes (default: standard output)")
+		@Option(names = "--out", paramLabel = "FILE",
+				description = "where the plaintext goes (default: standard output)")
 		Path out;
 
 		int run() {
 			if ((this.keyEnv == null) == (this.keyFile == null)) {
-				throw new DrbatchException(io.drbatch.failure.FailureKind.BAD_ARGUMENT, "give exactly one of --key-env and --key-file");
+				throw new DrbatchException(io.drbatch.failure.FailureKind.BAD_ARGUMENT,
+						"give exactly one of --key-env and --key-file");
 			}
 			io.drbatch.codec.StreamEncryption key = io.drbatch.jobs.config.Secrets.encryptionKey(
-					new io.drbatch.jobs.config.DrbatchProperties.Encryption(true, this.keyEnv, this.keyFile), "decrypt");
+					new io.drbatch.jobs.config.DrbatchProperties.Encryption(true, this.keyEnv, this.keyFile),
+					"decrypt");
 			String name = this.in != null ? this.in.toString() : "standard input";
 			try (java.io.InputStream source = this.in != null ? Files.newInputStream(this.in) : System.in;
 					java.io.InputStream plain = io.drbatch.codec.StreamEncryption.decrypt(source,
@@ -484,7 +505,8 @@ public class DrbatchCli {
 				plain.transferTo(target);
 			}
 			catch (java.io.IOException ex) {
-				throw new DrbatchException(io.drbatch.failure.FailureKind.INTEGRITY, "cannot decrypt " + name + ": " + ex.getMessage());
+				throw new DrbatchException(io.drbatch.failure.FailureKind.INTEGRITY,
+						"cannot decrypt " + name + ": " + ex.getMessage());
 			}
 			return ExitCode.OK.code();
 		}

@@ -3,13 +3,13 @@ package io.drbatch.scheduler.cli;
 import io.drbatch.failure.FailureKind;
 
 /**
- * Process exit codes of the drbatch CLI, one per thing an operator does differently. {@code drbatch --help} prints
- * them from here; README.md lists them too (a test keeps the two in step). Each meaning fits one 80-column line.
+ * Process exit codes of the drbatch CLI, one per thing an operator does differently.
+ * {@code drbatch --help} prints them from here; README.md lists them too (a test keeps
+ * the two in step). Each meaning fits one 80-column line.
  */
 public enum ExitCode {
 
-	OK(0, "success"),
-	JOB_FAILED(1, "the job ran and failed (see the error line and the log)"),
+	OK(0, "success"), JOB_FAILED(1, "the job ran and failed (see the error line and the log)"),
 	BAD_ARGUMENT(2, "unknown command, job, parameter, database or target; a malformed value"),
 	BAD_CONFIGURATION(3, "a configuration key is missing or invalid (the message names it)"),
 	DATABASE_UNAVAILABLE(4, "a database (source or job repository) cannot be reached or refuses login"),

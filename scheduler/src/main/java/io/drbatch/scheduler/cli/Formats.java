@@ -25,7 +25,10 @@ final class Formats {
 			.collect(Collectors.joining(" "));
 	}
 
-	/** Seconds with one decimal, {@code 12.3s}; a running execution counts to now; {@code null} when not started. */
+	/**
+	 * Seconds with one decimal, {@code 12.3s}; a running execution counts to now;
+	 * {@code null} when not started.
+	 */
 	static String duration(JobExecution execution) {
 		Double seconds = seconds(execution);
 		return seconds == null ? "-" : String.format("%.1fs", seconds);
@@ -39,18 +42,30 @@ final class Formats {
 		return Duration.between(execution.getStartTime(), end).toMillis() / 1000.0;
 	}
 
-	/** A job repository time (local to this JVM) in UTC, to the second; {@code null} stays null. */
+	/**
+	 * A job repository time (local to this JVM) in UTC, to the second; {@code null} stays
+	 * null.
+	 */
 	static String time(LocalDateTime time) {
-		return time == null ? null : time.atZone(ZoneId.systemDefault()).withZoneSameInstant(ZoneOffset.UTC)
-			.toLocalDateTime().withNano(0).toString();
+		return time == null ? null
+				: time.atZone(ZoneId.systemDefault())
+					.withZoneSameInstant(ZoneOffset.UTC)
+					.toLocalDateTime()
+					.withNano(0)
+					.toString();
 	}
 
-	/** An instant in UTC, to the second, without the zone letter; {@code null} stays null. */
+	/**
+	 * An instant in UTC, to the second, without the zone letter; {@code null} stays null.
+	 */
 	static String time(Instant time) {
 		return time == null ? null : LocalDateTime.ofInstant(time, ZoneOffset.UTC).withNano(0).toString();
 	}
 
-	/** Minutes below two hours, hours below two days, else days: {@code 45m}, {@code 5h}, {@code 12d}. */
+	/**
+	 * Minutes below two hours, hours below two days, else days: {@code 45m}, {@code 5h},
+	 * {@code 12d}.
+	 */
 	static String age(Duration age) {
 		long minutes = age.toMinutes();
 		if (minutes < 120) {

@@ -5,14 +5,18 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Turns SIGTERM (a CronJob's pod deleted, a deadline reached, Ctrl-C) into a graceful stop: the JVM's shutdown
- * hook asks the running job to stop, waits until the CLI has recorded the outcome (the execution STOPPED in the
- * job repository, its cleanup done) and then ends the process with the CLI's exit code rather than the
- * signal's. A normal end of the CLI passes through untouched. One per process; thread-safe.
+ * Turns SIGTERM (a CronJob's pod deleted, a deadline reached, Ctrl-C) into a graceful
+ * stop: the JVM's shutdown hook asks the running job to stop, waits until the CLI has
+ * recorded the outcome (the execution STOPPED in the job repository, its cleanup done)
+ * and then ends the process with the CLI's exit code rather than the signal's. A normal
+ * end of the CLI passes through untouched. One per process; thread-safe.
  */
 final class GracefulShutdown {
 
-	/** Longest wait for the job to stop; Kubernetes kills the pod at the end of its grace period anyway. */
+	/**
+	 * Longest wait for the job to stop; Kubernetes kills the pod at the end of its grace
+	 * period anyway.
+	 */
 	private static final Duration MAX_WAIT = Duration.ofMinutes(10);
 
 	private final CountDownLatch finished = new CountDownLatch(1);

@@ -35,10 +35,11 @@ import io.drbatch.jobs.wiring.StoreTargets;
 import io.drbatch.scheduler.quartz.SchedulerMode;
 
 /**
- * Job control for the CLI: launches and relaunches jobs through the {@link JobOperator}, asks running executions
- * to stop, abandons them, runs scheduler mode, and turns an execution's outcome into an {@link ExitCode} and one
- * line for people. Errors are thrown as {@link CliFailure} or {@link DrbatchException}. Used by one command at a
- * time; {@link #stopRunningJobs} may be called from the signal thread.
+ * Job control for the CLI: launches and relaunches jobs through the {@link JobOperator},
+ * asks running executions to stop, abandons them, runs scheduler mode, and turns an
+ * execution's outcome into an {@link ExitCode} and one line for people. Errors are thrown
+ * as {@link CliFailure} or {@link DrbatchException}. Used by one command at a time;
+ * {@link #stopRunningJobs} may be called from the signal thread.
  */
 @Component
 class JobControl {
@@ -101,13 +102,15 @@ class JobControl {
 				throw new CliFailure(ExitCode.EXECUTION_CONFLICT, jobName + " " + Formats.parameters(parameters)
 						+ " is already running as execution " + id + " (" + owner.get().describe() + ")");
 			}
-			throw new CliFailure(ExitCode.EXECUTION_CONFLICT, jobName + " " + Formats.parameters(parameters) + " has execution "
-					+ (id >= 0 ? id : "?") + " still marked " + (running != null ? running.getStatus() : "running")
-					+ " but no live process runs it; relaunch it with 'drbatch restart " + (id >= 0 ? id : "<id>") + "'");
+			throw new CliFailure(ExitCode.EXECUTION_CONFLICT,
+					jobName + " " + Formats.parameters(parameters) + " has execution " + (id >= 0 ? id : "?")
+							+ " still marked " + (running != null ? running.getStatus() : "running")
+							+ " but no live process runs it; relaunch it with 'drbatch restart "
+							+ (id >= 0 ? id : "<id>") + "'");
 		}
 		catch (JobRestartException ex) {
-			throw new CliFailure(ExitCode.EXECUTION_CONFLICT, jobName + " " + Formats.parameters(parameters)
-					+ " cannot be relaunched: " + ex.getMessage());
+			throw new CliFailure(ExitCode.EXECUTION_CONFLICT,
+					jobName + " " + Formats.parameters(parameters) + " cannot be relaunched: " + ex.getMessage());
 		}
 		catch (InvalidJobParametersException ex) {
 			throw new CliFailure(ExitCode.BAD_ARGUMENT, ex.getMessage());
@@ -129,19 +132,21 @@ class JobControl {
 		JobExecution last = this.jobRepository.getLastJobExecution(execution.getJobInstance());
 		if (last != null && last.getId() != executionId && last.getStatus() != BatchStatus.FAILED
 				&& last.getStatus() != BatchStatus.STOPPED && !last.getStatus().isRunning()) {
-			throw new CliFailure(ExitCode.EXECUTION_CONFLICT, "execution " + executionId + " is not the latest of its job instance; "
-					+ "the latest is " + last.getId() + " (" + last.getStatus() + ")");
+			throw new CliFailure(ExitCode.EXECUTION_CONFLICT,
+					"execution " + executionId + " is not the latest of its job instance; " + "the latest is "
+							+ last.getId() + " (" + last.getStatus() + ")");
 		}
 		if (status.isRunning()) {
 			Optional<ExecutionHeartbeat.Owner> owner = this.heartbeat.owner(executionId);
 			if (owner.isPresent() && owner.get().alive()) {
-				throw new CliFailure(ExitCode.EXECUTION_CONFLICT, "execution " + executionId + " is " + status
-						+ " and still running (" + owner.get().describe() + ", heartbeat at " + owner.get().beatAt()
-						+ "); stop it first with 'drbatch stop " + executionId + "'");
+				throw new CliFailure(ExitCode.EXECUTION_CONFLICT,
+						"execution " + executionId + " is " + status + " and still running (" + owner.get().describe()
+								+ ", heartbeat at " + owner.get().beatAt() + "); stop it first with 'drbatch stop "
+								+ executionId + "'");
 			}
 			log.warn("Execution {} is marked {} but its process is gone ({}); marking it FAILED before the relaunch",
-					executionId, status, owner.map(o -> o.describe() + ", last heartbeat " + o.beatAt())
-						.orElse("no heartbeat"));
+					executionId, status,
+					owner.map(o -> o.describe() + ", last heartbeat " + o.beatAt()).orElse("no heartbeat"));
 			execution = this.jobOperator.recover(execution);
 		}
 		try {
@@ -154,8 +159,8 @@ class JobControl {
 	}
 
 	/**
-	 * Asks a running execution to stop: marks it STOPPING; the process running it sees that on its next heartbeat
-	 * and stops its step. Waits until it has stopped.
+	 * Asks a running execution to stop: marks it STOPPING; the process running it sees
+	 * that on its next heartbeat and stops its step. Waits until it has stopped.
 	 */
 	ExitCode stop(long executionId, Duration wait) {
 		JobExecution execution = execution(executionId);
@@ -165,9 +170,10 @@ class JobControl {
 		}
 		Optional<ExecutionHeartbeat.Owner> owner = this.heartbeat.owner(executionId);
 		if (owner.isEmpty() || !owner.get().alive()) {
-			throw new CliFailure(ExitCode.EXECUTION_CONFLICT, "execution " + executionId + " is marked "
-					+ execution.getStatus() + " but no live process runs it; relaunch it with 'drbatch restart "
-					+ executionId + "' or give it up with 'drbatch abandon " + executionId + "'");
+			throw new CliFailure(ExitCode.EXECUTION_CONFLICT,
+					"execution " + executionId + " is marked " + execution.getStatus()
+							+ " but no live process runs it; relaunch it with 'drbatch restart " + executionId
+							+ "' or give it up with 'drbatch abandon " + executionId + "'");
 		}
 		try {
 			this.jobOperator.stop(execution);
@@ -181,8 +187,8 @@ class JobControl {
 		while (this.clock.instant().isBefore(deadline)) {
 			JobExecution now = this.jobRepository.getJobExecution(executionId);
 			if (now != null && !now.getStatus().isRunning()) {
-				this.out.println("execution " + executionId + " " + now.getStatus() + "; relaunch it with 'drbatch restart "
-						+ executionId + "'");
+				this.out.println("execution " + executionId + " " + now.getStatus()
+						+ "; relaunch it with 'drbatch restart " + executionId + "'");
 				return ExitCode.OK;
 			}
 			try {
@@ -198,9 +204,10 @@ class JobControl {
 	}
 
 	/**
-	 * SIGTERM: asks the jobs this process runs, if any, to stop, and kills their child processes, in that order: a
-	 * step whose child process dies at once updates its execution in the job repository, which must not race with
-	 * marking the execution STOPPING (a lost race ends it UNKNOWN, not restartable).
+	 * SIGTERM: asks the jobs this process runs, if any, to stop, and kills their child
+	 * processes, in that order: a step whose child process dies at once updates its
+	 * execution in the job repository, which must not race with marking the execution
+	 * STOPPING (a lost race ends it UNKNOWN, not restartable).
 	 */
 	void stopRunningJobs() {
 		java.util.Collection<JobExecution> running = this.heartbeat.running();
@@ -222,7 +229,10 @@ class JobControl {
 		return ExitCode.OK;
 	}
 
-	/** SIGTERM in scheduler mode: no new fires, running jobs stopped (STOPPED, restartable). */
+	/**
+	 * SIGTERM in scheduler mode: no new fires, running jobs stopped (STOPPED,
+	 * restartable).
+	 */
 	void stopScheduler() {
 		this.schedulerMode.requestShutdown();
 		stopRunningJobs();
@@ -234,16 +244,17 @@ class JobControl {
 			this.jobOperator.abandon(execution);
 		}
 		catch (JobExecutionAlreadyRunningException ex) {
-			throw new CliFailure(ExitCode.EXECUTION_CONFLICT, "execution " + executionId + " is " + execution.getStatus()
-					+ " and cannot be abandoned");
+			throw new CliFailure(ExitCode.EXECUTION_CONFLICT,
+					"execution " + executionId + " is " + execution.getStatus() + " and cannot be abandoned");
 		}
 		this.out.println("execution " + executionId + " abandoned");
 		return ExitCode.OK;
 	}
 
 	/**
-	 * Loads what every run loads (job repository queries, the storage client and one request) and reports
-	 * nothing; failures are ignored, since only the classes loaded on the way matter.
+	 * Loads what every run loads (job repository queries, the storage client and one
+	 * request) and reports nothing; failures are ignored, since only the classes loaded
+	 * on the way matter.
 	 */
 	ExitCode warmup() {
 		for (String name : this.descriptors.names()) {
@@ -274,7 +285,9 @@ class JobControl {
 		return execution;
 	}
 
-	/** Prints the outcome of a finished execution and turns it into the process exit code. */
+	/**
+	 * Prints the outcome of a finished execution and turns it into the process exit code.
+	 */
 	private ExitCode report(JobExecution execution) {
 		String name = execution.getJobInstance().getJobName();
 		this.out.printf("%s execution %d %s in %s (%s)%n", name, execution.getId(), execution.getStatus(),
@@ -303,7 +316,10 @@ class JobControl {
 				+ (first != null ? ": " + DrbatchCli.rootMessage(first) : "") + relaunch);
 	}
 
-	/** For restore-drill and restore: what was restored where, and the measured RTO, from the job's report. */
+	/**
+	 * For restore-drill and restore: what was restored where, and the measured RTO, from
+	 * the job's report.
+	 */
 	private void printRestoreOutcome(JobExecution execution) {
 		ExecutionContext context = execution.getExecutionContext();
 		if (!context.containsKey(DrillContext.RTO_MILLIS) || !context.containsKey(DrillContext.REPORT_KEY)) {
@@ -313,7 +329,8 @@ class JobControl {
 				execution.getJobInstance().getJobName(), context.getString(DrillContext.RESULT, "?"),
 				context.getString(DrillContext.MANIFEST_KEY, "?").replaceAll("^.*/([^/]+)/manifest\\.json$", "$1"),
 				context.getString(DrillContext.TARGET_DATABASE, "?"),
-				DrillReport.human(context.getLong(DrillContext.RTO_MILLIS)), context.getString(DrillContext.REPORT_KEY));
+				DrillReport.human(context.getLong(DrillContext.RTO_MILLIS)),
+				context.getString(DrillContext.REPORT_KEY));
 	}
 
 }

@@ -21,7 +21,10 @@ class JobDescriptors {
 			.collect(Collectors.toMap(JobDescriptor::jobName, Function.identity(), (a, b) -> a, TreeMap::new));
 	}
 
-	/** The descriptor of {@code jobName}; an unknown name is a bad argument that lists the jobs. */
+	/**
+	 * The descriptor of {@code jobName}; an unknown name is a bad argument that lists the
+	 * jobs.
+	 */
 	JobDescriptor get(String jobName) {
 		JobDescriptor descriptor = this.byName.get(jobName);
 		if (descriptor == null) {

@@ -31,9 +31,10 @@ import io.drbatch.store.ObjectStore;
 import io.drbatch.scheduler.cli.Table.Column;
 
 /**
- * The CLI's read-only listings: job history from the job repository; backups, the backup x target matrix, drills
- * and bucket protection from the stores. Each builds a {@link Table} and prints it in the requested
- * {@link OutputFormat}. Stateless apart from its collaborators; one command at a time.
+ * The CLI's read-only listings: job history from the job repository; backups, the backup
+ * x target matrix, drills and bucket protection from the stores. Each builds a
+ * {@link Table} and prints it in the requested {@link OutputFormat}. Stateless apart from
+ * its collaborators; one command at a time.
  */
 @Component
 class Listings {
@@ -56,7 +57,8 @@ class Listings {
 	}
 
 	ExitCode history(String jobName, int limit, OutputFormat format) {
-		List<String> names = jobName != null ? List.of(this.descriptors.get(jobName).jobName()) : this.descriptors.names();
+		List<String> names = jobName != null ? List.of(this.descriptors.get(jobName).jobName())
+				: this.descriptors.names();
 		List<JobExecution> executions = new ArrayList<>();
 		for (String name : names) {
 			for (JobInstance instance : this.jobRepository.getJobInstances(name, 0, limit)) {
@@ -95,8 +97,9 @@ class Listings {
 					: store.head(backup.objects().get(0).key())
 						.map(info -> info.storageClass() != null ? info.storageClass() : "STANDARD")
 						.orElse("MISSING");
-			table.row(backup.database(), backup.backupId(), backup.tier().id(), Formats.time(backup.source().snapshotTime()),
-					backup.dump().uncompressedBytes(), backup.totalStoredBytes(), backup.tables().size(),
+			table.row(backup.database(), backup.backupId(), backup.tier().id(),
+					Formats.time(backup.source().snapshotTime()), backup.dump().uncompressedBytes(),
+					backup.totalStoredBytes(), backup.tables().size(),
 					backup.dump().format() + "+" + backup.dump().compression(),
 					Formats.age(Duration.between(backup.source().snapshotTime(), now)), storageClass,
 					Formats.time(backup.retainUntil()));
@@ -109,9 +112,10 @@ class Listings {
 	}
 
 	/**
-	 * The primary's backups against every target: {@code ok} where the target holds a verified copy (manifest
-	 * and objects with matching size and checksum), {@code missing}, {@code DIFFERS} or {@code DOWN}; backups found
-	 * only on a secondary; then each secondary's lag.
+	 * The primary's backups against every target: {@code ok} where the target holds a
+	 * verified copy (manifest and objects with matching size and checksum),
+	 * {@code missing}, {@code DIFFERS} or {@code DOWN}; backups found only on a
+	 * secondary; then each secondary's lag.
 	 */
 	ExitCode replicas(String database, OutputFormat format) {
 		List<BackupManifest> backups = new BackupCatalog(this.targets.primary()).list(database);
@@ -122,15 +126,16 @@ class Listings {
 		for (String name : secondaries) {
 			try {
 				Map<String, BackupManifest> held = new LinkedHashMap<>();
-				new BackupCatalog(this.targets.get(name)).list(database).forEach(copy -> held.put(manifestKey(copy), copy));
+				new BackupCatalog(this.targets.get(name)).list(database)
+					.forEach(copy -> held.put(manifestKey(copy), copy));
 				copies.put(name, held);
 			}
 			catch (DrbatchException ex) {
 				down.put(name, ex.getMessage());
 			}
 		}
-		List<Column> columns = new ArrayList<>(List.of(Column.left("database", "DATABASE"), Column.left("backup", "BACKUP"),
-				Column.left("tier", "TIER"), Column.left("snapshot", "SNAPSHOT (UTC)"),
+		List<Column> columns = new ArrayList<>(List.of(Column.left("database", "DATABASE"),
+				Column.left("backup", "BACKUP"), Column.left("tier", "TIER"), Column.left("snapshot", "SNAPSHOT (UTC)"),
 				Column.right("stored_bytes", "STORED")));
 		names.forEach(name -> columns.add(Column.left(name, name)));
 		Table table = new Table(columns);
@@ -144,16 +149,19 @@ class Listings {
 				}
 				Optional<Mismatch> problem = ReplicaCheck.check(this.targets.get(name), backup,
 						Optional.ofNullable(copies.get(name).remove(manifestKey(backup))), false);
-				row.add(problem.isEmpty() ? "ok" : problem.get().kind() == Mismatch.Kind.NO_MANIFEST ? "missing" : "DIFFERS");
+				row.add(problem.isEmpty() ? "ok"
+						: problem.get().kind() == Mismatch.Kind.NO_MANIFEST ? "missing" : "DIFFERS");
 			}
 			table.row(row.toArray());
 		}
 		List<String> notes = new ArrayList<>();
-		copies.forEach((name, left) -> left.values().forEach(copy -> notes.add(copy.database() + "  " + copy.backupId()
-				+ "  " + copy.tier().id() + "  only on '" + name + "'")));
+		copies.forEach((name, left) -> left.values()
+			.forEach(copy -> notes
+				.add(copy.database() + "  " + copy.backupId() + "  " + copy.tier().id() + "  only on '" + name + "'")));
 		notes.add("");
 		for (String name : secondaries) {
-			notes.add("replication to '" + name + "': " + ReplicationLag.measure(backups, this.targets.get(name)).describe());
+			notes.add("replication to '" + name + "': "
+					+ ReplicationLag.measure(backups, this.targets.get(name)).describe());
 		}
 		if (secondaries.isEmpty()) {
 			notes.add("(one target configured: nothing is replicated)");
@@ -173,12 +181,15 @@ class Listings {
 				Column.left(text ? "rpo" : "rpo_seconds", "RPO / TARGET"), Column.right("tables", "TABLES"),
 				Column.left("first_failure", "FIRST FAILURE"));
 		for (DrillReport report : reports) {
-			Object rto = text ? DrillReport.human(report.rtoMillis()) + " / " + DrillReport.human(report.rtoTargetMillis())
+			Object rto = text
+					? DrillReport.human(report.rtoMillis()) + " / " + DrillReport.human(report.rtoTargetMillis())
 					: report.rtoMillis() / 1000.0;
-			Object rpo = text ? (report.rpoMillis() >= 0 ? DrillReport.human(report.rpoMillis()) : "-") + " / "
-					+ DrillReport.human(report.rpoTargetMillis()) : report.rpoMillis() >= 0 ? report.rpoMillis() / 1000.0 : null;
-			table.row(report.database(), Formats.time(report.drillStarted()), report.result(), report.backupId(), rto, rpo,
-					report.tables().size(), report.failures().isEmpty() ? null : report.failures().get(0));
+			Object rpo = text
+					? (report.rpoMillis() >= 0 ? DrillReport.human(report.rpoMillis()) : "-") + " / "
+							+ DrillReport.human(report.rpoTargetMillis())
+					: report.rpoMillis() >= 0 ? report.rpoMillis() / 1000.0 : null;
+			table.row(report.database(), Formats.time(report.drillStarted()), report.result(), report.backupId(), rto,
+					rpo, report.tables().size(), report.failures().isEmpty() ? null : report.failures().get(0));
 		}
 		table.print(this.out, format, "(no drills" + (database != null ? " of " + database : "") + ")");
 		return ExitCode.OK;
@@ -186,8 +197,9 @@ class Listings {
 
 	ExitCode lockStatus(OutputFormat format) {
 		Table table = new Table(Column.left("target", "TARGET"), Column.left("location", "BUCKET"),
-				Column.left("exists", "EXISTS"), Column.left("versioning", "VERSIONING"), Column.left("object_lock", "LOCK"),
-				Column.left("default_retention", "DEFAULT RETENTION"), Column.left("lifecycle", "LIFECYCLE"));
+				Column.left("exists", "EXISTS"), Column.left("versioning", "VERSIONING"),
+				Column.left("object_lock", "LOCK"), Column.left("default_retention", "DEFAULT RETENTION"),
+				Column.left("lifecycle", "LIFECYCLE"));
 		for (String name : this.targets.names()) {
 			ObjectStore store = this.targets.get(name);
 			if (store.protection().isEmpty()) {
@@ -198,7 +210,8 @@ class Listings {
 			String lifecycle = ((state.abortIncompleteUploadsDays() != null
 					? "abort uploads " + state.abortIncompleteUploadsDays() + "d " : "")
 					+ (state.noncurrentVersionExpirationDays() != null
-							? "expire noncurrent " + state.noncurrentVersionExpirationDays() + "d" : "")).strip();
+							? "expire noncurrent " + state.noncurrentVersionExpirationDays() + "d" : ""))
+				.strip();
 			table.row(name, store.location(), state.exists() ? "yes" : "NO",
 					state.versioning() != null ? state.versioning() : "never set", state.lockEnabled() ? "yes" : "no",
 					state.lockMode() != null ? state.lockMode() + " " + state.lockDays() + " days" : null,
@@ -216,7 +229,10 @@ class Listings {
 		return context.containsKey(key) ? context.getLong(key) : null;
 	}
 
-	/** In text, the first line cut to 120 characters; in JSON and TSV the whole description (TSV: on one line). */
+	/**
+	 * In text, the first line cut to 120 characters; in JSON and TSV the whole
+	 * description (TSV: on one line).
+	 */
 	private static String exitDescription(JobExecution execution, OutputFormat format) {
 		String description = execution.getExitStatus().getExitDescription();
 		if (description == null || description.isBlank()) {

@@ -26,17 +26,22 @@ import io.drbatch.manifest.BackupManifest;
 import io.drbatch.scheduler.metrics.RecoveryView;
 
 /**
- * {@code drbatch status}: one screen that answers "can we recover right now?". Per configured database: the
- * newest backup on each target, its age against the RPO target and each secondary's lag behind the primary, the last restore drill with its result and
- * measured RTO against the target; then the next scheduled fires (when a scheduler has registered them) and
- * the executions that failed or stopped and wait for {@code drbatch restart}. The verdict is AT RISK when a
- * database has no backup within the RPO target on the primary, or its last drill did not pass or is older
- * than a week and a day. Reads only; stateless.
+ * {@code drbatch status}: one screen that answers "can we recover right now?". Per
+ * configured database: the newest backup on each target, its age against the RPO target
+ * and each secondary's lag behind the primary, the last restore drill with its result and
+ * measured RTO against the target; then the next scheduled fires (when a scheduler has
+ * registered them) and the executions that failed or stopped and wait for
+ * {@code drbatch restart}. The verdict is AT RISK when a database has no backup within
+ * the RPO target on the primary, or its last drill did not pass or is older than a week
+ * and a day. Reads only; stateless.
  */
 @Component
 class RecoveryStatus {
 
-	/** A weekly drill and a day of slack: an older last drill no longer proves the current backups. */
+	/**
+	 * A weekly drill and a day of slack: an older last drill no longer proves the current
+	 * backups.
+	 */
 	static final Duration DRILL_MAX_AGE = Duration.ofDays(8);
 
 	private final RecoveryView view;
@@ -68,8 +73,8 @@ class RecoveryStatus {
 		RecoveryView.Snapshot snapshot = this.view.snapshot();
 		List<String> risks = new ArrayList<>();
 		out.printf("drbatch status at %s (RPO target %s, RTO target %s)%n%n", time(now), human(rpo), human(rto));
-		out.printf("%-18s %-10s %-18s %-16s %-6s %-12s %-20s %s%n", "DATABASE", "TARGET", "NEWEST BACKUP", "AGE / RPO", "",
-				"LAG", "LAST DRILL", "RESULT, RTO / TARGET");
+		out.printf("%-18s %-10s %-18s %-16s %-6s %-12s %-20s %s%n", "DATABASE", "TARGET", "NEWEST BACKUP", "AGE / RPO",
+				"", "LAG", "LAST DRILL", "RESULT, RTO / TARGET");
 		for (String database : this.view.databases()) {
 			Optional<DrillReport> drill = snapshot.lastDrills().getOrDefault(database, Optional.empty());
 			boolean first = true;
@@ -83,7 +88,8 @@ class RecoveryStatus {
 				Duration age = newest.map(m -> Duration.between(m.source().snapshotTime(), now)).orElse(null);
 				boolean fresh = age != null && age.compareTo(rpo) <= 0;
 				if (first && !fresh) {
-					risks.add(database + ": " + (age == null ? "no backup on the primary target" + (problem != null ? " (" + problem + ")" : "")
+					risks.add(database + ": " + (age == null
+							? "no backup on the primary target" + (problem != null ? " (" + problem + ")" : "")
 							: "newest backup is " + human(age) + " old, beyond the RPO target of " + human(rpo)));
 				}
 				Instant snapshotTime = newest.map(m -> m.source().snapshotTime()).orElse(null);
@@ -103,7 +109,8 @@ class RecoveryStatus {
 						newest.map(BackupManifest::backupId).orElse(problem != null ? "UNREADABLE" : "none"),
 						age == null ? "-" : human(age) + " / " + human(rpo), fresh ? "ok" : "STALE", lag,
 						first ? drill.map(d -> time(d.drillStarted())).orElse("never") : "",
-						first ? drill.map(d -> d.result() + ", " + human(d.rtoMillis()) + " / " + human(d.rtoTargetMillis()))
+						first ? drill
+							.map(d -> d.result() + ", " + human(d.rtoMillis()) + " / " + human(d.rtoTargetMillis()))
 							.orElse("-") : "");
 				first = false;
 			}
@@ -111,12 +118,12 @@ class RecoveryStatus {
 				risks.add(database + ": never drilled; nothing proves its backups restore");
 			}
 			else if (!drill.get().passed()) {
-				risks.add(database + ": last drill FAILED" + (drill.get().failures().isEmpty() ? ""
-						: " (" + drill.get().failures().get(0) + ")"));
+				risks.add(database + ": last drill FAILED"
+						+ (drill.get().failures().isEmpty() ? "" : " (" + drill.get().failures().get(0) + ")"));
 			}
 			else if (Duration.between(drill.get().drillStarted(), now).compareTo(DRILL_MAX_AGE) > 0) {
-				risks.add(database + ": last passing drill is " + human(Duration.between(drill.get().drillStarted(), now))
-						+ " old");
+				risks.add(database + ": last passing drill is "
+						+ human(Duration.between(drill.get().drillStarted(), now)) + " old");
 			}
 		}
 		printSchedule(out);
@@ -169,10 +176,16 @@ class RecoveryStatus {
 						&& this.heartbeat.owner(last.getId()).map(owner -> !owner.alive()).orElse(true);
 				if (status == BatchStatus.FAILED || status == BatchStatus.STOPPED || dead) {
 					waiting.add(String.format("  %-6d %-14s %-9s %-20s %s", last.getId(), descriptor.jobName(),
-							dead ? "DEAD" : status.toString(), last.getStartTime() == null ? "-"
+							dead ? "DEAD" : status.toString(),
+							last.getStartTime() == null ? "-"
 									: time(last.getStartTime().toInstant(java.time.OffsetDateTime.now().getOffset())),
-							last.getJobParameters().parameters().stream().map(p -> p.name() + "=" + p.value())
-								.sorted().reduce((a, b) -> a + " " + b).orElse("")));
+							last.getJobParameters()
+								.parameters()
+								.stream()
+								.map(p -> p.name() + "=" + p.value())
+								.sorted()
+								.reduce((a, b) -> a + " " + b)
+								.orElse("")));
 				}
 			}
 		}

@@ -9,9 +9,10 @@ import java.util.Map;
 import io.drbatch.manifest.ManifestJson;
 
 /**
- * One listing's rows, printed in any {@link OutputFormat}: every listing of the CLI goes through this class, so
- * scripts read the same columns by name in JSON or TSV that people read in the aligned text. Cells are
- * {@link Number}s, strings or {@code null}. Not thread-safe: built and printed by one command.
+ * One listing's rows, printed in any {@link OutputFormat}: every listing of the CLI goes
+ * through this class, so scripts read the same columns by name in JSON or TSV that people
+ * read in the aligned text. Cells are {@link Number}s, strings or {@code null}. Not
+ * thread-safe: built and printed by one command.
  */
 final class Table {
 
@@ -57,8 +58,9 @@ final class Table {
 	}
 
 	/**
-	 * Prints the table; in text, {@code none} (e.g. {@code (no backups)}) stands for an empty table and
-	 * {@code notes} follow it, while JSON and TSV print rows only, so that their output stays parseable.
+	 * Prints the table; in text, {@code none} (e.g. {@code (no backups)}) stands for an
+	 * empty table and {@code notes} follow it, while JSON and TSV print rows only, so
+	 * that their output stays parseable.
 	 */
 	void print(PrintStream out, OutputFormat format, String none, List<String> notes) {
 		switch (format) {

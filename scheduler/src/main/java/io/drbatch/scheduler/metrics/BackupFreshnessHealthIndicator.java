@@ -12,9 +12,10 @@ import org.springframework.stereotype.Component;
 import io.drbatch.manifest.BackupManifest;
 
 /**
- * Health of drbatch's purpose rather than of its process: DOWN when any configured database's newest backup on
- * the primary target is older than the RPO target, or missing. Details name each database with its newest
- * backup and age. (In scheduler mode, {@code /actuator/health}.)
+ * Health of drbatch's purpose rather than of its process: DOWN when any configured
+ * database's newest backup on the primary target is older than the RPO target, or
+ * missing. Details name each database with its newest backup and age. (In scheduler mode,
+ * {@code /actuator/health}.)
  */
 @Component("backups")
 public class BackupFreshnessHealthIndicator implements HealthIndicator {
@@ -41,8 +42,8 @@ public class BackupFreshnessHealthIndicator implements HealthIndicator {
 			Duration age = Duration.between(newest.get().source().snapshotTime(), this.view.now());
 			boolean fresh = age.compareTo(this.view.rpoTarget()) <= 0;
 			up &= fresh;
-			details.put(database, Map.of("newestBackup", newest.get().backupId(), "ageSeconds", age.toSeconds(), "withinRpo",
-					fresh));
+			details.put(database,
+					Map.of("newestBackup", newest.get().backupId(), "ageSeconds", age.toSeconds(), "withinRpo", fresh));
 		}
 		return (up ? Health.up() : Health.down()).withDetails(details).build();
 	}

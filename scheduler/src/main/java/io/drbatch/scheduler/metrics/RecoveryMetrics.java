@@ -14,12 +14,13 @@ import io.drbatch.jobs.restore.DrillReport;
 import io.drbatch.manifest.BackupManifest;
 
 /**
- * drbatch's own gauges, beside Spring Batch's job and step metrics, read from the bucket through
- * {@link RecoveryView} when scraped (scheduler mode) or pushed (CronJob mode, at the end of the run). Per
- * database and target: the newest backup's time, age, stored and dumped size, compression ratio and dump
- * duration, and the replication lag of each secondary behind the primary; per database: the RPO and RTO
- * targets and the last drill's result, time and measured RTO. A value that does not exist (no backup yet, never
- * drilled) is NaN, which Prometheus shows as absent data rather than as zero.
+ * drbatch's own gauges, beside Spring Batch's job and step metrics, read from the bucket
+ * through {@link RecoveryView} when scraped (scheduler mode) or pushed (CronJob mode, at
+ * the end of the run). Per database and target: the newest backup's time, age, stored and
+ * dumped size, compression ratio and dump duration, and the replication lag of each
+ * secondary behind the primary; per database: the RPO and RTO targets and the last
+ * drill's result, time and measured RTO. A value that does not exist (no backup yet,
+ * never drilled) is NaN, which Prometheus shows as absent data rather than as zero.
  */
 @Component
 public class RecoveryMetrics implements MeterBinder {
@@ -39,35 +40,41 @@ public class RecoveryMetrics implements MeterBinder {
 					null, v -> this.view.rtoTarget().toSeconds());
 			for (String target : this.view.targetNames()) {
 				gauge(registry, "drbatch.backup.newest.timestamp", "seconds", "snapshot time of the newest backup",
-						database, target, v -> newest(database, target).map(m -> m.source().snapshotTime().getEpochSecond())
-							.map(Long::doubleValue).orElse(Double.NaN));
-				gauge(registry, "drbatch.backup.age", "seconds", "age of the newest backup (compare with the RPO target)",
-						database, target, v -> newest(database, target)
+						database, target,
+						v -> newest(database, target).map(m -> m.source().snapshotTime().getEpochSecond())
+							.map(Long::doubleValue)
+							.orElse(Double.NaN));
+				gauge(registry, "drbatch.backup.age", "seconds",
+						"age of the newest backup (compare with the RPO target)", database, target,
+						v -> newest(database, target)
 							.map(m -> (double) Duration.between(m.source().snapshotTime(), this.view.now()).toSeconds())
 							.orElse(Double.NaN));
 				gauge(registry, "drbatch.backup.stored", "bytes", "stored size of the newest backup", database, target,
 						v -> newest(database, target).map(m -> (double) m.totalStoredBytes()).orElse(Double.NaN));
-				gauge(registry, "drbatch.backup.dumped", "bytes", "uncompressed dump size of the newest backup", database,
-						target, v -> newest(database, target).map(m -> (double) m.dump().uncompressedBytes()).orElse(Double.NaN));
-				gauge(registry, "drbatch.backup.compression.ratio", null, "dumped bytes per stored byte of the newest backup",
-						database, target, v -> newest(database, target)
-							.filter(m -> m.totalStoredBytes() > 0)
+				gauge(registry, "drbatch.backup.dumped", "bytes", "uncompressed dump size of the newest backup",
+						database, target, v -> newest(database, target).map(m -> (double) m.dump().uncompressedBytes())
+							.orElse(Double.NaN));
+				gauge(registry, "drbatch.backup.compression.ratio", null,
+						"dumped bytes per stored byte of the newest backup", database, target,
+						v -> newest(database, target).filter(m -> m.totalStoredBytes() > 0)
 							.map(m -> (double) m.dump().uncompressedBytes() / m.totalStoredBytes())
 							.orElse(Double.NaN));
-				gauge(registry, "drbatch.backup.duration", "seconds", "how long the newest backup's dump took", database,
-						target, v -> newest(database, target).map(m -> m.dump().durationMillis() / 1000.0).orElse(Double.NaN));
+				gauge(registry, "drbatch.backup.duration", "seconds", "how long the newest backup's dump took",
+						database, target,
+						v -> newest(database, target).map(m -> m.dump().durationMillis() / 1000.0).orElse(Double.NaN));
 				if (!target.equals(this.view.primaryName())) {
 					gauge(registry, "drbatch.replication.lag", "seconds",
-							"how far the newest backup on this target is behind the newest on the primary", database, target,
-							v -> replicationLag(database, target));
+							"how far the newest backup on this target is behind the newest on the primary", database,
+							target, v -> replicationLag(database, target));
 				}
 			}
 			gauge(registry, "drbatch.drill.last.passed", null, "1 when the last restore drill passed, 0 when it failed",
 					database, null, v -> lastDrill(database).map(d -> d.passed() ? 1.0 : 0.0).orElse(Double.NaN));
-			gauge(registry, "drbatch.drill.last.timestamp", "seconds", "start of the last restore drill", database, null,
+			gauge(registry, "drbatch.drill.last.timestamp", "seconds", "start of the last restore drill", database,
+					null,
 					v -> lastDrill(database).map(d -> (double) d.drillStarted().getEpochSecond()).orElse(Double.NaN));
-			gauge(registry, "drbatch.drill.last.rto", "seconds", "RTO measured by the last restore drill", database, null,
-					v -> lastDrill(database).map(d -> d.rtoMillis() / 1000.0).orElse(Double.NaN));
+			gauge(registry, "drbatch.drill.last.rto", "seconds", "RTO measured by the last restore drill", database,
+					null, v -> lastDrill(database).map(d -> d.rtoMillis() / 1000.0).orElse(Double.NaN));
 		}
 	}
 
@@ -91,8 +98,9 @@ public class RecoveryMetrics implements MeterBinder {
 
 	private static void gauge(MeterRegistry registry, String name, String unit, String description, String database,
 			String target, ToDoubleFunction<Object> value) {
-		Gauge.Builder<Object> builder = Gauge.builder(name, new Object(), value).description(description).tag("database",
-				database);
+		Gauge.Builder<Object> builder = Gauge.builder(name, new Object(), value)
+			.description(description)
+			.tag("database", database);
 		if (target != null) {
 			builder.tag("target", target);
 		}

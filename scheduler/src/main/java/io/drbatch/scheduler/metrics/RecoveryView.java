@@ -22,10 +22,11 @@ import io.drbatch.manifest.BackupCatalog;
 import io.drbatch.manifest.BackupManifest;
 
 /**
- * What the bucket says about recoverability, read from manifests and drill reports and kept for
- * {@link #MAX_AGE} so that metric scrapes and health checks do not list the bucket every time: per database
- * and target the newest backup, per database the last drill. A target that cannot be read counts as having no
- * backup (and is logged). Thread-safe.
+ * What the bucket says about recoverability, read from manifests and drill reports and
+ * kept for {@link #MAX_AGE} so that metric scrapes and health checks do not list the
+ * bucket every time: per database and target the newest backup, per database the last
+ * drill. A target that cannot be read counts as having no backup (and is logged).
+ * Thread-safe.
  */
 @Component
 public class RecoveryView {
@@ -37,6 +38,7 @@ public class RecoveryView {
 
 	/**
 	 * The newest backup of one database on one target, if any.
+	 *
 	 * @param problem why the target could not be read, or {@code null}
 	 */
 	public record Newest(String database, String target, Optional<BackupManifest> manifest, String problem) {
@@ -136,7 +138,8 @@ public class RecoveryView {
 	}
 
 	private Optional<DrillReport> lastDrill(String database) {
-		return DrillReport.readDrills(this.targets.primary(), database).stream()
+		return DrillReport.readDrills(this.targets.primary(), database)
+			.stream()
 			.max(Comparator.comparing(DrillReport::drillStarted));
 	}
 

@@ -13,13 +13,17 @@ import io.drbatch.failure.DrbatchException;
 import io.drbatch.failure.FailureKind;
 
 /**
- * Creates the Quartz job store tables in the job repository database when they are missing, from drbatch's own
- * DDL ({@code quartz-schema.sql}: {@code CREATE ... IF NOT EXISTS} only, never a drop), under a PostgreSQL
- * advisory lock so that scheduler replicas starting together do not race. Stateless.
+ * Creates the Quartz job store tables in the job repository database when they are
+ * missing, from drbatch's own DDL ({@code quartz-schema.sql}:
+ * {@code CREATE ... IF NOT EXISTS} only, never a drop), under a PostgreSQL advisory lock
+ * so that scheduler replicas starting together do not race. Stateless.
  */
 final class QuartzSchema {
 
-	/** Arbitrary, fixed key of the advisory lock that serialises the DDL (not the job repository's key). */
+	/**
+	 * Arbitrary, fixed key of the advisory lock that serialises the DDL (not the job
+	 * repository's key).
+	 */
 	private static final long SCHEMA_LOCK = 0x647262717274L;
 
 	private QuartzSchema() {

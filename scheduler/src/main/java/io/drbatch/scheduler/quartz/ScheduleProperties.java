@@ -10,18 +10,21 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
 /**
- * When {@code drbatch scheduler} launches each job: Quartz cron expressions (seconds first, UTC) by job name.
- * The defaults ({@link #DEFAULT_CRON}) follow the plan: daily-dump 02:00 every day, restore-drill 03:00 on
- * Sundays, archive-tiering and retention after the dump, replication every 15 minutes; a configured expression
- * replaces its job's default, and an empty one removes the job from the schedule. Checked at startup: an
- * expression Quartz cannot parse is refused with its key.
+ * When {@code drbatch scheduler} launches each job: Quartz cron expressions (seconds
+ * first, UTC) by job name. The defaults ({@link #DEFAULT_CRON}) follow the plan:
+ * daily-dump 02:00 every day, restore-drill 03:00 on Sundays, archive-tiering and
+ * retention after the dump, replication every 15 minutes; a configured expression
+ * replaces its job's default, and an empty one removes the job from the schedule. Checked
+ * at startup: an expression Quartz cannot parse is refused with its key.
  *
  * @param cron job name to cron expression, e.g. {@code daily-dump: "0 0 2 * * ?"}
- * @param misfireThreshold how late a fire may be before it counts as misfired (the scheduler was down, or every
- * thread was busy); a misfired trigger fires once as soon as it can, then keeps its schedule
+ * @param misfireThreshold how late a fire may be before it counts as misfired (the
+ * scheduler was down, or every thread was busy); a misfired trigger fires once as soon as
+ * it can, then keeps its schedule
  * @param threads jobs that may run at the same time in one scheduler process
- * @param clusterCheckin how often each scheduler process tells the others it is alive; a process silent for
- * longer is presumed dead and its fired-but-unfinished triggers are recovered by another
+ * @param clusterCheckin how often each scheduler process tells the others it is alive; a
+ * process silent for longer is presumed dead and its fired-but-unfinished triggers are
+ * recovered by another
  */
 @ConfigurationProperties("drbatch.schedule")
 public record ScheduleProperties(Map<String, String> cron, @DefaultValue("60s") Duration misfireThreshold,
@@ -44,7 +47,8 @@ public record ScheduleProperties(Map<String, String> cron, @DefaultValue("60s") 
 					CronExpression.validateExpression(entry.getValue());
 				}
 				catch (ParseException ex) {
-					throw new IllegalArgumentException("drbatch.schedule.cron." + entry.getKey() + ": '" + entry.getValue()
+					throw new IllegalArgumentException("drbatch.schedule.cron." + entry.getKey() + ": '"
+							+ entry.getValue()
 							+ "' is not a Quartz cron expression (seconds minutes hours day-of-month month day-of-week): "
 							+ ex.getMessage());
 				}

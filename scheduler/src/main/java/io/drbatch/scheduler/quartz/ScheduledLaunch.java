@@ -6,10 +6,11 @@ import org.quartz.JobExecutionException;
 import org.quartz.SchedulerException;
 
 /**
- * The Quartz job behind every trigger: hands the fire to the {@link ScheduledLauncher} in the scheduler's
- * context. Overlapping fires are not serialised by Quartz (which would park the trigger BLOCKED, a state a
- * scheduler stopped at the wrong moment can leave behind): the job repository already refuses a second run of
- * the same database and date while one runs. Instantiated by Quartz per fire.
+ * The Quartz job behind every trigger: hands the fire to the {@link ScheduledLauncher} in
+ * the scheduler's context. Overlapping fires are not serialised by Quartz (which would
+ * park the trigger BLOCKED, a state a scheduler stopped at the wrong moment can leave
+ * behind): the job repository already refuses a second run of the same database and date
+ * while one runs. Instantiated by Quartz per fire.
  */
 public class ScheduledLaunch implements Job {
 

@@ -40,17 +40,20 @@ import io.drbatch.jobs.runcontrol.JobDescriptor;
 import io.drbatch.jobs.wiring.SourceDatabases;
 
 /**
- * {@code drbatch scheduler}: an in-process Quartz scheduler on a clustered JDBC job store in the job repository
- * database, so that any number of replicas fire each trigger once between them (a fire is claimed under a row
- * lock in {@code qrtz_locks}; a replica that stops checking in is presumed dead and its claims are taken over).
- * On start it creates the Quartz tables if missing and replaces every drbatch trigger with the configured
- * schedule ({@link ScheduleProperties}), so a changed schedule takes effect on restart; triggers of jobs no
- * longer scheduled are removed. Cron times are UTC.
+ * {@code drbatch scheduler}: an in-process Quartz scheduler on a clustered JDBC job store
+ * in the job repository database, so that any number of replicas fire each trigger once
+ * between them (a fire is claimed under a row lock in {@code qrtz_locks}; a replica that
+ * stops checking in is presumed dead and its claims are taken over). On start it creates
+ * the Quartz tables if missing and replaces every drbatch trigger with the configured
+ * schedule ({@link ScheduleProperties}), so a changed schedule takes effect on restart;
+ * triggers of jobs no longer scheduled are removed. Cron times are UTC.
  *
- * <p>Misfires (a fire later than the misfire threshold: every replica was down, or busy): the trigger fires
- * once, as soon as a replica can, however many times it was missed, then keeps its schedule (Quartz's
- * fire-once-now instruction). The launch takes the date of the missed schedule time ({@link ScheduledLauncher}),
- * so a catch-up lands on the job instance it makes up for.
+ * <p>
+ * Misfires (a fire later than the misfire threshold: every replica was down, or busy):
+ * the trigger fires once, as soon as a replica can, however many times it was missed,
+ * then keeps its schedule (Quartz's fire-once-now instruction). The launch takes the date
+ * of the missed schedule time ({@link ScheduledLauncher}), so a catch-up lands on the job
+ * instance it makes up for.
  */
 @Component
 public class SchedulerMode {
@@ -78,7 +81,10 @@ public class SchedulerMode {
 				descriptors.stream().collect(Collectors.toMap(JobDescriptor::jobName, Function.identity())), sources);
 	}
 
-	/** Runs the scheduler until {@link #requestShutdown()}, then waits for the running jobs to end. */
+	/**
+	 * Runs the scheduler until {@link #requestShutdown()}, then waits for the running
+	 * jobs to end.
+	 */
 	public void run() {
 		Map<String, String> scheduled = this.schedule.scheduled();
 		for (String job : scheduled.keySet()) {
@@ -94,7 +100,8 @@ public class SchedulerMode {
 			scheduler.getListenerManager().addTriggerListener(new MisfireLogger());
 			replaceTriggers(scheduler, scheduled);
 			scheduler.start();
-			log.info("Scheduler instance {} started: {}", scheduler.getSchedulerInstanceId(), describe(scheduler, scheduled));
+			log.info("Scheduler instance {} started: {}", scheduler.getSchedulerInstanceId(),
+					describe(scheduler, scheduled));
 			this.shutdownRequested.await();
 			log.info("Scheduler instance {} stopping; waiting for running jobs", scheduler.getSchedulerInstanceId());
 			scheduler.shutdown(true);
@@ -107,20 +114,24 @@ public class SchedulerMode {
 		}
 	}
 
-	/** Stops firing new triggers; {@link #run()} returns once the running jobs have ended. */
+	/**
+	 * Stops firing new triggers; {@link #run()} returns once the running jobs have ended.
+	 */
 	public void requestShutdown() {
 		this.shutdownRequested.countDown();
 	}
 
 	private Scheduler create() {
-		DBConnectionManager.getInstance().addConnectionProvider(DATA_SOURCE, new SpringDataSourceProvider(this.dataSource));
+		DBConnectionManager.getInstance()
+			.addConnectionProvider(DATA_SOURCE, new SpringDataSourceProvider(this.dataSource));
 		Properties quartz = new Properties();
 		quartz.setProperty("org.quartz.scheduler.instanceName", "drbatch");
 		quartz.setProperty("org.quartz.scheduler.instanceId", "AUTO");
 		quartz.setProperty("org.quartz.scheduler.skipUpdateCheck", "true");
 		quartz.setProperty("org.quartz.threadPool.threadCount", String.valueOf(this.schedule.threads()));
 		quartz.setProperty("org.quartz.jobStore.class", "org.quartz.impl.jdbcjobstore.JobStoreTX");
-		quartz.setProperty("org.quartz.jobStore.driverDelegateClass", "org.quartz.impl.jdbcjobstore.PostgreSQLDelegate");
+		quartz.setProperty("org.quartz.jobStore.driverDelegateClass",
+				"org.quartz.impl.jdbcjobstore.PostgreSQLDelegate");
 		quartz.setProperty("org.quartz.jobStore.dataSource", DATA_SOURCE);
 		quartz.setProperty("org.quartz.jobStore.tablePrefix", "qrtz_");
 		quartz.setProperty("org.quartz.jobStore.isClustered", "true");
@@ -133,8 +144,8 @@ public class SchedulerMode {
 			return new StdSchedulerFactory(quartz).getScheduler();
 		}
 		catch (SchedulerException ex) {
-			throw new DrbatchException(FailureKind.DATABASE_UNAVAILABLE, "cannot create the scheduler: " + ex.getMessage(),
-					ex);
+			throw new DrbatchException(FailureKind.DATABASE_UNAVAILABLE,
+					"cannot create the scheduler: " + ex.getMessage(), ex);
 		}
 	}
 
@@ -170,9 +181,13 @@ public class SchedulerMode {
 		StringBuilder text = new StringBuilder();
 		for (String job : scheduled.keySet()) {
 			Trigger trigger = scheduler.getTrigger(TriggerKey.triggerKey(job, GROUP));
-			text.append(text.length() > 0 ? "; " : "").append(job).append(" '").append(scheduled.get(job))
-				.append("' UTC, next ").append(trigger != null && trigger.getNextFireTime() != null
-						? trigger.getNextFireTime().toInstant() : "-");
+			text.append(text.length() > 0 ? "; " : "")
+				.append(job)
+				.append(" '")
+				.append(scheduled.get(job))
+				.append("' UTC, next ")
+				.append(trigger != null && trigger.getNextFireTime() != null ? trigger.getNextFireTime().toInstant()
+						: "-");
 		}
 		return text.length() > 0 ? text.toString() : "nothing scheduled";
 	}

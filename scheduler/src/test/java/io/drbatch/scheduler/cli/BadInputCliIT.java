@@ -23,11 +23,12 @@ import io.drbatch.testing.TestS3;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Every bad input in the first table of docs/RELIABILITY.md ("Bad input"), tried through the real CLI: each gets one
- * error line on standard error that says what is wrong (naming the key, parameter, target or database), no
- * stack trace, its own exit code, and nothing written to the source or the bucket (but the FAILED report of a
- * drill or restore refused inside the job). The table in the docs is
- * checked to list every case with the exit code seen here.
+ * Every bad input in the first table of docs/RELIABILITY.md ("Bad input"), tried through
+ * the real CLI: each gets one error line on standard error that says what is wrong
+ * (naming the key, parameter, target or database), no stack trace, its own exit code, and
+ * nothing written to the source or the bucket (but the FAILED report of a drill or
+ * restore refused inside the job). The table in the docs is checked to list every case
+ * with the exit code seen here.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class BadInputCliIT {
@@ -48,8 +49,8 @@ class BadInputCliIT {
 	}
 
 	/**
-	 * One bad input: what an operator did, the environment and arguments that do it, the exit code and a fragment
-	 * of the one error line it must get.
+	 * One bad input: what an operator did, the environment and arguments that do it, the
+	 * exit code and a fragment of the one error line it must get.
 	 */
 	record Case(String input, Map<String, String> env, List<String> args, int exit, String message) {
 
@@ -67,20 +68,25 @@ class BadInputCliIT {
 		cases.add(new Case("unknown job", Map.of(), List.of("run", "no-such-job"), 2, "unknown job 'no-such-job'"));
 		cases.add(new Case("unknown job parameter", Map.of(), List.of("run", "daily-dump", "colour=blue"), 2,
 				"unknown parameter(s) [colour]"));
-		cases.add(new Case("parameter without '='", Map.of(), List.of("run", "daily-dump", "backup.date"), 2, "key=value"));
-		cases.add(new Case("bad date", Map.of(), List.of("run", "daily-dump", "backup.date=2026-02-30"), 2, "is not a date"));
-		cases.add(new Case("bad time", Map.of(), List.of("restore", SOURCE, "--before", "yesterday"), 2, "is not a time"));
-		cases.add(new Case("bad boolean", Map.of(), List.of("run", "retention", "dry-run=maybe"), 2, "is not true or false"));
+		cases.add(new Case("parameter without '='", Map.of(), List.of("run", "daily-dump", "backup.date"), 2,
+				"key=value"));
+		cases.add(new Case("bad date", Map.of(), List.of("run", "daily-dump", "backup.date=2026-02-30"), 2,
+				"is not a date"));
+		cases.add(new Case("bad time", Map.of(), List.of("restore", SOURCE, "--before", "yesterday"), 2,
+				"is not a time"));
+		cases.add(new Case("bad boolean", Map.of(), List.of("run", "retention", "dry-run=maybe"), 2,
+				"is not true or false"));
 		cases.add(new Case("unknown database", Map.of(), List.of("run", "daily-dump", "database=nope"), 2,
 				"unknown database 'nope'"));
 		cases.add(new Case("unknown target name", Map.of(), List.of("run", "restore-drill", "target=nope"), 2,
 				"unknown target 'nope'"));
 		cases.add(new Case("replication to the primary", Map.of(), List.of("run", "replication", "target=primary"), 2,
 				"is the primary"));
-		cases.add(new Case("bad replication verify mode", Map.of(), List.of("run", "replication", "verify=sometimes"), 2,
-				"is not quick or full"));
+		cases.add(new Case("bad replication verify mode", Map.of(), List.of("run", "replication", "verify=sometimes"),
+				2, "is not quick or full"));
 		cases.add(new Case("restore with both --backup and --before", Map.of(),
-				List.of("restore", SOURCE, "--backup", "20260101T000000Z", "--before", "2026-01-01"), 2, "give one of them"));
+				List.of("restore", SOURCE, "--backup", "20260101T000000Z", "--before", "2026-01-01"), 2,
+				"give one of them"));
 		cases.add(new Case("non-empty restore target without --force", Map.of(),
 				List.of("restore", SOURCE, "--target-database", SOURCE), 2, "is not empty"));
 		cases.add(new Case("restart of an unknown execution", Map.of(), List.of("restart", "987654321"), 2,
@@ -90,18 +96,22 @@ class BadInputCliIT {
 		cases.add(new Case("invalid cron expression", Map.of(),
 				List.of("--set", "drbatch.schedule.cron.daily-dump=every night", "scheduler"), 3,
 				"drbatch.schedule.cron.daily-dump"));
-		cases.add(new Case("unknown compression", Map.of("DRBATCH_DUMP_COMPRESSION", "lz4"), List.of("run", "daily-dump"), 3,
-				"drbatch.dump.compression: 'lz4' is not one of zstd, gzip, none"));
-		cases.add(new Case("source port out of range", Map.of("DRBATCH_SOURCES_0_PORT", "70000"), List.of("run", "daily-dump"),
-				3, "drbatch.sources[0].port"));
+		cases.add(new Case("unknown compression", Map.of("DRBATCH_DUMP_COMPRESSION", "lz4"),
+				List.of("run", "daily-dump"), 3, "drbatch.dump.compression: 'lz4' is not one of zstd, gzip, none"));
+		cases.add(new Case("source port out of range", Map.of("DRBATCH_SOURCES_0_PORT", "70000"),
+				List.of("run", "daily-dump"), 3, "drbatch.sources[0].port"));
 		cases.add(new Case("drill target that is not a target", Map.of("DRBATCH_DRILL_TARGET", "elsewhere"),
 				List.of("run", "restore-drill"), 3, "drbatch.drill.target"));
-		cases.add(new Case("encryption key variable not set", Map.of("DRBATCH_TARGETS_0_ENCRYPTION_ENABLED", "true",
-				"DRBATCH_TARGETS_0_ENCRYPTION_KEY_ENV", "DRBATCH_TEST_UNSET_KEY"), List.of("run", "daily-dump"), 3,
+		cases.add(new Case("encryption key variable not set",
+				Map.of("DRBATCH_TARGETS_0_ENCRYPTION_ENABLED", "true", "DRBATCH_TARGETS_0_ENCRYPTION_KEY_ENV",
+						"DRBATCH_TEST_UNSET_KEY"),
+				List.of("run", "daily-dump"), 3,
 				"drbatch.targets[0].encryption.key-env: environment variable DRBATCH_TEST_UNSET_KEY"));
-		cases.add(new Case("encryption key of the wrong length", Map.of("DRBATCH_TARGETS_0_ENCRYPTION_ENABLED", "true",
-				"DRBATCH_TARGETS_0_ENCRYPTION_KEY_ENV", "DRBATCH_TEST_SHORT_KEY", "DRBATCH_TEST_SHORT_KEY",
-				java.util.Base64.getEncoder().encodeToString(new byte[16])), List.of("run", "daily-dump"), 3, "32 bytes"));
+		cases.add(new Case("encryption key of the wrong length",
+				Map.of("DRBATCH_TARGETS_0_ENCRYPTION_ENABLED", "true", "DRBATCH_TARGETS_0_ENCRYPTION_KEY_ENV",
+						"DRBATCH_TEST_SHORT_KEY", "DRBATCH_TEST_SHORT_KEY",
+						java.util.Base64.getEncoder().encodeToString(new byte[16])),
+				List.of("run", "daily-dump"), 3, "32 bytes"));
 		cases.add(new Case("drill target equal to the source", Map.of("DRBATCH_DRILL_DATABASE", SOURCE),
 				List.of("run", "restore-drill", "drill.date=1999-01-01"), 3, "is the source database itself"));
 		cases.add(new Case("pg_dump older than the server",
@@ -150,14 +160,16 @@ class BadInputCliIT {
 		assertThat(result.stderr()).doesNotContain("\tat ").doesNotContain("Exception");
 		List<String> written = new ArrayList<>(TestS3.keys(BUCKET));
 		written.removeAll(keysBefore);
-		// a drill or restore refused inside the job leaves its FAILED report (so that a refused weekly drill is
+		// a drill or restore refused inside the job leaves its FAILED report (so that a
+		// refused weekly drill is
 		// visible in 'drbatch drills'); nothing else may be written
-		assertThat(written).as("written to the bucket").allMatch(key -> key.startsWith("cli/drills/")
-				|| key.startsWith("cli/restores/"));
+		assertThat(written).as("written to the bucket")
+			.allMatch(key -> key.startsWith("cli/drills/") || key.startsWith("cli/restores/"));
 		assertThat(TestS3.keys(BUCKET)).noneMatch(key -> key.startsWith("cli/daily/"));
 		assertThat(TestPostgres.queryLong(SOURCE, "SELECT count(*) FROM t")).isEqualTo(2);
 		// what each input got, for the table in docs/RELIABILITY.md
-		Files.writeString(Path.of("target", "bad-inputs.tsv"), bad.input() + "\t" + bad.exit() + "\t" + result.errorLines().get(0) + "\n",
+		Files.writeString(Path.of("target", "bad-inputs.tsv"),
+				bad.input() + "\t" + bad.exit() + "\t" + result.errorLines().get(0) + "\n",
 				java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
 	}
 
@@ -166,10 +178,12 @@ class BadInputCliIT {
 		String docs = Files.readString(Path.of("..", "docs", "RELIABILITY.md"));
 		for (Case bad : cases()) {
 			assertThat(docs).as("docs/RELIABILITY.md lists '" + bad.input() + "'")
-				.containsPattern("\\| " + java.util.regex.Pattern.quote(bad.input()) + " \\|.*\\| " + bad.exit() + " \\|");
+				.containsPattern(
+						"\\| " + java.util.regex.Pattern.quote(bad.input()) + " \\|.*\\| " + bad.exit() + " \\|");
 		}
 		assertThat(cases()).hasSizeGreaterThanOrEqualTo(25);
-		// the other bad configuration values are proven in process by ConfigurationValidationTests, listed in the
+		// the other bad configuration values are proven in process by
+		// ConfigurationValidationTests, listed in the
 		// docs' table of bad configuration
 	}
 
@@ -181,6 +195,5 @@ class BadInputCliIT {
 			throw new java.io.UncheckedIOException(ex);
 		}
 	}
-
 
 }

@@ -17,9 +17,10 @@ import io.drbatch.testing.TestPostgres;
 import io.drbatch.testing.TestS3;
 
 /**
- * Runs the packaged drbatch jar as a child process, as an operator or a CronJob would (extracted, with a
- * class-data-sharing archive, as {@code bin/drbatch} and the image run it), with configuration passed only through
- * environment variables. Output goes to files so that a killed process loses nothing.
+ * Runs the packaged drbatch jar as a child process, as an operator or a CronJob would
+ * (extracted, with a class-data-sharing archive, as {@code bin/drbatch} and the image run
+ * it), with configuration passed only through environment variables. Output goes to files
+ * so that a killed process loses nothing.
  */
 final class CliProcess {
 
@@ -27,7 +28,10 @@ final class CliProcess {
 
 	private static final List<String> JVM_OPTIONS = List.of("-Xmx192m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
 
-	/** The command that starts drbatch, prepared by the first start of the test run ({@link #launchCommand()}). */
+	/**
+	 * The command that starts drbatch, prepared by the first start of the test run
+	 * ({@link #launchCommand()}).
+	 */
 	private static List<String> launch;
 
 	private final Path workDir;
@@ -41,7 +45,8 @@ final class CliProcess {
 		TestPostgres.ensureDatabase(JOB_REPOSITORY);
 		this.environment.put("SPRING_DATASOURCE_URL", TestPostgres.url(JOB_REPOSITORY));
 		this.environment.put("SPRING_DATASOURCE_USERNAME", TestPostgres.USER);
-		// A list element set from the environment replaces the whole element of application.yml: give every key.
+		// A list element set from the environment replaces the whole element of
+		// application.yml: give every key.
 		this.environment.put("DRBATCH_TARGETS_0_NAME", "primary");
 		this.environment.put("DRBATCH_TARGETS_0_ENDPOINT", TestS3.ENDPOINT.toString());
 		this.environment.put("DRBATCH_TARGETS_0_PATH_STYLE", "true");
@@ -51,7 +56,10 @@ final class CliProcess {
 		this.environment.put("DRBATCH_DUMP_PART_SIZE", "5MB");
 	}
 
-	/** Backs up {@code database} under the configured name {@code name} into {@code bucket}. */
+	/**
+	 * Backs up {@code database} under the configured name {@code name} into
+	 * {@code bucket}.
+	 */
 	CliProcess source(String name, String database) {
 		this.environment.put("DRBATCH_SOURCES_0_NAME", name);
 		this.environment.put("DRBATCH_SOURCES_0_DATABASE", database);
@@ -67,8 +75,9 @@ final class CliProcess {
 	}
 
 	/**
-	 * Configures target {@code index} (1 and up: a secondary) on the S3 server at {@code endpoint}, with every key
-	 * (a list element set from the environment replaces the whole element).
+	 * Configures target {@code index} (1 and up: a secondary) on the S3 server at
+	 * {@code endpoint}, with every key (a list element set from the environment replaces
+	 * the whole element).
 	 */
 	CliProcess secondary(int index, String name, java.net.URI endpoint, String bucket, String secretKey) {
 		String prefix = "DRBATCH_TARGETS_" + index + "_";
@@ -94,7 +103,8 @@ final class CliProcess {
 					this.process.destroyForcibly();
 					throw new IllegalStateException("drbatch did not finish in 5 minutes");
 				}
-				return new Result(this.process.exitValue(), Files.readString(this.stdout), Files.readString(this.stderr));
+				return new Result(this.process.exitValue(), Files.readString(this.stdout),
+						Files.readString(this.stderr));
 			}
 			catch (IOException ex) {
 				throw new UncheckedIOException(ex);
@@ -139,10 +149,11 @@ final class CliProcess {
 	}
 
 	/**
-	 * {@code java} and its options up to the arguments: the jar extracted once per build into
-	 * {@code target/drbatch-it-app} with a class-data-sharing archive recorded by a {@code warmup} run, as
-	 * {@code bin/drbatch} and the container image run it (a start-up of about 2.4 s instead of 5 s, for each of
-	 * the many processes these tests start); the packaged jar as it is if that cannot be prepared.
+	 * {@code java} and its options up to the arguments: the jar extracted once per build
+	 * into {@code target/drbatch-it-app} with a class-data-sharing archive recorded by a
+	 * {@code warmup} run, as {@code bin/drbatch} and the container image run it (a
+	 * start-up of about 2.4 s instead of 5 s, for each of the many processes these tests
+	 * start); the packaged jar as it is if that cannot be prepared.
 	 */
 	private static synchronized List<String> launchCommand() {
 		if (launch == null) {
@@ -160,7 +171,8 @@ final class CliProcess {
 		try {
 			String stamp = Files.size(jar) + " " + Files.getLastModifiedTime(jar).toMillis();
 			Path source = app.resolve("source");
-			if (!Files.isRegularFile(archive) || !Files.isRegularFile(source) || !Files.readString(source).equals(stamp)) {
+			if (!Files.isRegularFile(archive) || !Files.isRegularFile(source)
+					|| !Files.readString(source).equals(stamp)) {
 				FileSystemUtils.deleteRecursively(app);
 				if (runQuietly(List.of(javaBinary(), "-Djarmode=tools", "-jar", jar.toString(), "extract",
 						"--destination", app.toString())) != 0) {
@@ -209,7 +221,8 @@ final class CliProcess {
 	private static String jar() {
 		String jar = System.getProperty("drbatch.jar");
 		if (jar == null || !Files.isRegularFile(Path.of(jar))) {
-			throw new IllegalStateException("system property drbatch.jar must name the packaged jar (run through mvn verify)");
+			throw new IllegalStateException(
+					"system property drbatch.jar must name the packaged jar (run through mvn verify)");
 		}
 		return jar;
 	}

@@ -39,27 +39,33 @@ import io.drbatch.testing.TestS3;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The crash suite: each job is run through the real CLI and killed with SIGKILL at a random moment of its run
- * (seeded, so a failure is reproduced with the same seed), then relaunched with {@code drbatch restart}, and the
- * invariants are checked after every relaunch:
+ * The crash suite: each job is run through the real CLI and killed with SIGKILL at a
+ * random moment of its run (seeded, so a failure is reproduced with the same seed), then
+ * relaunched with {@code drbatch restart}, and the invariants are checked after every
+ * relaunch:
  * <ul>
- * <li>every manifest's objects exist with the manifest's size and SHA-256 (read back), on every target;</li>
- * <li>nothing without a manifest is left in a backup folder once the job completed, so nothing unfinished
- * could be taken for a backup;</li>
+ * <li>every manifest's objects exist with the manifest's size and SHA-256 (read back), on
+ * every target;</li>
+ * <li>nothing without a manifest is left in a backup folder once the job completed, so
+ * nothing unfinished could be taken for a backup;</li>
  * <li>no multipart upload is left open once the job completed;</li>
  * <li>exactly one backup per database and date;</li>
- * <li>the job repository shows the killed execution FAILED and the relaunch COMPLETED, in one job instance;</li>
- * <li>drills: the relaunch PASSES and no scratch database and no spool file is left behind;</li>
+ * <li>the job repository shows the killed execution FAILED and the relaunch COMPLETED, in
+ * one job instance;</li>
+ * <li>drills: the relaunch PASSES and no scratch database and no spool file is left
+ * behind;</li>
  * <li>archive-tiering: the weekly and the monthly copy exist exactly once, verified;</li>
- * <li>retention: every expired backup is gone whole (manifest and objects), every other one intact;</li>
- * <li>object-lock-setup: the bucket exists with Object Lock, versioning and the configured default retention.</li>
+ * <li>retention: every expired backup is gone whole (manifest and objects), every other
+ * one intact;</li>
+ * <li>object-lock-setup: the bucket exists with Object Lock, versioning and the
+ * configured default retention.</li>
  * </ul>
- * A run that had already finished when the kill came does not count: each job is run until it was killed mid-run
- * {@code -Ddrbatch.crash.kills=N} times (CI: 2; the figures in docs/RELIABILITY.md: 20), or four times as many runs;
- * a job none of whose kills landed mid-run fails the suite.
- * {@code -Ddrbatch.crash.kills=N} sets that number,
- * {@code -Ddrbatch.crash.seed=S} the seed, {@code -Ddrbatch.crash.keep=true} keeps every run's output. The figures
- * of a run go to {@code target/crash-suite.tsv}.
+ * A run that had already finished when the kill came does not count: each job is run
+ * until it was killed mid-run {@code -Ddrbatch.crash.kills=N} times (CI: 2; the figures
+ * in docs/RELIABILITY.md: 20), or four times as many runs; a job none of whose kills
+ * landed mid-run fails the suite. {@code -Ddrbatch.crash.kills=N} sets that number,
+ * {@code -Ddrbatch.crash.seed=S} the seed, {@code -Ddrbatch.crash.keep=true} keeps every
+ * run's output. The figures of a run go to {@code target/crash-suite.tsv}.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -83,10 +89,16 @@ class CrashSuiteIT {
 
 	private static final String THIRD_BUCKET = TestS3.newBucket(THIRD_SERVER, "crash-3");
 
-	/** Dates of this run's backups: far in the past, different on every run of the suite (the job repository persists). */
+	/**
+	 * Dates of this run's backups: far in the past, different on every run of the suite
+	 * (the job repository persists).
+	 */
 	private static final LocalDate FIRST_DATE = LocalDate.of(1700, 1, 1).plusDays(new Random().nextInt(60_000));
 
-	/** The 15th of a month of this run's tiering dates: random, so that runs of the suite do not share job instances. */
+	/**
+	 * The 15th of a month of this run's tiering dates: random, so that runs of the suite
+	 * do not share job instances.
+	 */
 	private static final LocalDate FIRST_DUE = LocalDate.of(1000, 1, 15).plusMonths(new Random().nextInt(11_000));
 
 	private final Map<String, int[]> figures = new LinkedHashMap<>();
@@ -103,19 +115,27 @@ class CrashSuiteIT {
 	void createSource() throws IOException {
 		this.workDir = Files.createTempDirectory("drbatch-crash");
 		this.spoolDir = Files.createDirectories(this.workDir.resolve("spool"));
-		// about 20 MB of poorly compressible rows: a dump of a few 5 MiB parts that takes a couple of seconds
+		// about 20 MB of poorly compressible rows: a dump of a few 5 MiB parts that takes
+		// a couple of seconds
 		TestPostgres.execute(SOURCE, "CREATE TABLE events (id bigint PRIMARY KEY, body text);"
 				+ "INSERT INTO events SELECT g, md5(random()::text) || md5(random()::text) || md5(random()::text) "
-				+ "FROM generate_series(1, 200000) g;"
-				+ "CREATE TABLE accounts (id int PRIMARY KEY, balance numeric);"
+				+ "FROM generate_series(1, 200000) g;" + "CREATE TABLE accounts (id int PRIMARY KEY, balance numeric);"
 				+ "INSERT INTO accounts SELECT g, g * 1.5 FROM generate_series(1, 50000) g");
 	}
 
 	@AfterAll
 	void cleanUp() throws IOException {
 		StringBuilder tsv = new StringBuilder("job\tkills tried\tkilled mid-run\tfinished before the kill\tsurvived\n");
-		this.figures.forEach((job, f) -> tsv.append(job).append('\t').append(f[0]).append('\t').append(f[1]).append('\t')
-			.append(f[2]).append('\t').append(f[3]).append('\n'));
+		this.figures.forEach((job, f) -> tsv.append(job)
+			.append('\t')
+			.append(f[0])
+			.append('\t')
+			.append(f[1])
+			.append('\t')
+			.append(f[2])
+			.append('\t')
+			.append(f[3])
+			.append('\n'));
 		Files.writeString(Path.of("target", "crash-suite.tsv"), tsv);
 		log.info("Crash suite (seed {}, {} kills per job):\n{}", SEED, KILLS, tsv);
 		TestPostgres.dropDatabase(SOURCE);
@@ -132,14 +152,13 @@ class CrashSuiteIT {
 	}
 
 	private CliProcess cli() {
-		CliProcess cli = new CliProcess(this.workDir).source(SOURCE, SOURCE).bucket(BUCKET)
+		CliProcess cli = new CliProcess(this.workDir).source(SOURCE, SOURCE)
+			.bucket(BUCKET)
 			.env("DRBATCH_DRILL_SPOOL_DIR", this.spoolDir.toString());
 		cli.secondary(1, "second", SECOND_SERVER, SECOND_BUCKET, "cli-test-secret");
 		cli.secondary(2, "third", THIRD_SERVER, THIRD_BUCKET, "cli-test-secret");
 		return cli;
 	}
-
-
 
 	private String nextDate() {
 		return FIRST_DATE.plusDays(this.dates++).toString();
@@ -154,7 +173,8 @@ class CrashSuiteIT {
 		for (int i = 0; midRunKills("daily-dump") < KILLS && i < 4 * KILLS; i++) {
 			String date = nextDate();
 			Kill kill = killAndRelaunch(cli, "daily-dump", random, window, "backup.date=" + date);
-			assertThat(JobRepositoryQueries.executionsOfDate("daily-dump", SOURCE, date)).as("one job instance for " + date)
+			assertThat(JobRepositoryQueries.executionsOfDate("daily-dump", SOURCE, date))
+				.as("one job instance for " + date)
 				.isNotEmpty();
 			assertBackupsIntact(this.dates);
 			count("daily-dump", kill);
@@ -190,7 +210,8 @@ class CrashSuiteIT {
 		Random random = new Random(SEED + 2);
 		List<BackupManifest> backups = catalog(TestS3.ENDPOINT, BUCKET);
 		for (int i = 0; midRunKills("replication") < KILLS && i < 4 * KILLS; i++) {
-			// take the copies away from the secondaries, so that every run copies as much as the baseline did
+			// take the copies away from the secondaries, so that every run copies as much
+			// as the baseline did
 			for (BackupManifest backup : backups) {
 				removeCopy(SECOND_SERVER, SECOND_BUCKET, backup);
 				removeCopy(THIRD_SERVER, THIRD_BUCKET, backup);
@@ -198,8 +219,10 @@ class CrashSuiteIT {
 			Kill kill = killAndRelaunch(cli, "replication", random, window, "replication.date=" + Instant.now());
 			for (URI server : List.of(SECOND_SERVER, THIRD_SERVER)) {
 				String bucket = server.equals(SECOND_SERVER) ? SECOND_BUCKET : THIRD_BUCKET;
-				assertThat(openUploads(server, bucket)).as("open uploads on " + server + " after relaunch " + kill.relaunch().stdout()
-						+ kill.relaunch().stderr()).isEmpty();
+				assertThat(openUploads(server, bucket))
+					.as("open uploads on " + server + " after relaunch " + kill.relaunch().stdout()
+							+ kill.relaunch().stderr())
+					.isEmpty();
 				List<BackupManifest> copies = catalog(server, bucket);
 				assertThat(copies).extracting(BackupManifest::backupId)
 					.containsExactlyInAnyOrderElementsOf(backups.stream().map(BackupManifest::backupId).toList());
@@ -219,12 +242,14 @@ class CrashSuiteIT {
 		for (int i = 0; midRunKills("archive-tiering") < KILLS && i < 4 * KILLS; i++) {
 			LocalDate due = seedPromotion(1 + i);
 			Kill kill = killAndRelaunch(cli, "archive-tiering", random, window, "tier.date=" + due);
-			LocalDate sunday = due.with(java.time.temporal.TemporalAdjusters.previousOrSame(java.time.DayOfWeek.SUNDAY));
+			LocalDate sunday = due
+				.with(java.time.temporal.TemporalAdjusters.previousOrSame(java.time.DayOfWeek.SUNDAY));
 			String id = BackupLayout.newBackupId(sunday.atTime(2, 0).toInstant(java.time.ZoneOffset.UTC));
 			List<BackupManifest> all = catalog(TestS3.ENDPOINT, BUCKET);
 			for (Tier tier : List.of(Tier.WEEKLY, Tier.MONTHLY)) {
 				assertThat(all.stream().filter(b -> b.tier().equals(tier) && b.backupId().equals(id)))
-					.as(tier + " copy of " + id + " after execution " + kill.executionId()).hasSize(1);
+					.as(tier + " copy of " + id + " after execution " + kill.executionId())
+					.hasSize(1);
 			}
 			assertTiersIntact();
 			count("archive-tiering", kill);
@@ -235,10 +260,12 @@ class CrashSuiteIT {
 	@Test
 	@Order(5)
 	void retentionSurvivesKillsAtRandomMoments() throws Exception {
-		// the newest daily is never deleted: one recent backup, and a minimum of one, make every seeded one expired
+		// the newest daily is never deleted: one recent backup, and a minimum of one,
+		// make every seeded one expired
 		seedDaily(Instant.now().minusSeconds(60), 1);
 		CliProcess cli = cli().env("DRBATCH_RETENTION_DAILY_MIN_COUNT", "1");
-		// a first run removes what earlier tests left that this date expires, so that the baseline, like every
+		// a first run removes what earlier tests left that this date expires, so that the
+		// baseline, like every
 		// later run, deletes three backups
 		assertThat(cli.run("run", "retention", "retention.date=" + nextDate()).exitCode()).isZero();
 		List<String> expired = seedExpired(2000, 3);
@@ -265,7 +292,8 @@ class CrashSuiteIT {
 			Kill kill = killAndRelaunch(lockedCli(bucket), "object-lock-setup", random, window);
 			try (S3Client s3 = TestS3.client(THIRD_SERVER)) {
 				var lock = s3.getObjectLockConfiguration(r -> r.bucket(bucket)).objectLockConfiguration();
-				assertThat(lock.objectLockEnabledAsString()).as(bucket + " after execution " + kill.executionId()).isEqualTo("Enabled");
+				assertThat(lock.objectLockEnabledAsString()).as(bucket + " after execution " + kill.executionId())
+					.isEqualTo("Enabled");
 				assertThat(lock.rule().defaultRetention().modeAsString()).isEqualTo("GOVERNANCE");
 				assertThat(lock.rule().defaultRetention().days()).isEqualTo(3);
 				assertThat(s3.getBucketVersioning(r -> r.bucket(bucket)).statusAsString()).isEqualTo("Enabled");
@@ -278,7 +306,9 @@ class CrashSuiteIT {
 		assertKilledMidRun("object-lock-setup");
 	}
 
-	/** The CLI with a locked third target whose bucket {@code bucket} does not exist yet. */
+	/**
+	 * The CLI with a locked third target whose bucket {@code bucket} does not exist yet.
+	 */
 	private CliProcess lockedCli(String bucket) {
 		return cli().secondary(2, "third", THIRD_SERVER, bucket, "cli-test-secret")
 			.env("DRBATCH_TARGETS_2_LOCK_ENABLED", "true")
@@ -287,8 +317,9 @@ class CrashSuiteIT {
 	}
 
 	/**
-	 * A daily backup (six 5 MiB parts) on the Sunday before a due date far in the past, alone in its month: the
-	 * weekly and the monthly promotion of that date both copy it. Returns the due date.
+	 * A daily backup (six 5 MiB parts) on the Sunday before a due date far in the past,
+	 * alone in its month: the weekly and the monthly promotion of that date both copy it.
+	 * Returns the due date.
 	 */
 	private static LocalDate seedPromotion(int n) {
 		LocalDate due = FIRST_DUE.plusMonths(n);
@@ -297,11 +328,15 @@ class CrashSuiteIT {
 		return due;
 	}
 
-	/** {@code count} daily backups (one part each) from centuries ago, which every retention run deletes. */
+	/**
+	 * {@code count} daily backups (one part each) from centuries ago, which every
+	 * retention run deletes.
+	 */
 	private static List<String> seedExpired(int n, int count) {
 		List<String> ids = new ArrayList<>();
 		for (int i = 0; i < count; i++) {
-			ids.add(seedDaily(LocalDate.of(1500, 1, 1).plusDays(n + i).atTime(3, 0).toInstant(java.time.ZoneOffset.UTC), 1));
+			ids.add(seedDaily(LocalDate.of(1500, 1, 1).plusDays(n + i).atTime(3, 0).toInstant(java.time.ZoneOffset.UTC),
+					1));
 		}
 		return ids;
 	}
@@ -313,15 +348,20 @@ class CrashSuiteIT {
 		}
 	}
 
-	/** Every backup of every tier intact, every object in a folder with a manifest, no upload open. */
+	/**
+	 * Every backup of every tier intact, every object in a folder with a manifest, no
+	 * upload open.
+	 */
 	private static void assertTiersIntact() throws IOException {
 		List<BackupManifest> backups = catalog(TestS3.ENDPOINT, BUCKET);
 		assertObjectsIntact(TestS3.ENDPOINT, BUCKET, backups);
 		Set<String> folders = backups.stream()
 			.map(b -> "cli/" + BackupLayout.folder(b.tier(), b.database(), b.backupId()))
 			.collect(Collectors.toSet());
-		assertThat(TestS3.keys(BUCKET).stream()
-			.filter(key -> key.startsWith("cli/daily/") || key.startsWith("cli/weekly/") || key.startsWith("cli/monthly/")))
+		assertThat(TestS3.keys(BUCKET)
+			.stream()
+			.filter(key -> key.startsWith("cli/daily/") || key.startsWith("cli/weekly/")
+					|| key.startsWith("cli/monthly/")))
 			.as("every object of a tier belongs to a backup with a manifest")
 			.allMatch(key -> folders.contains(key.substring(0, key.lastIndexOf('/') + 1)));
 		assertThat(TestS3.openUploads(BUCKET)).as("open multipart uploads").isZero();
@@ -339,8 +379,9 @@ class CrashSuiteIT {
 	}
 
 	/**
-	 * Runs the job once to completion and returns how long its execution ran (from being recorded to being
-	 * recorded as ended, not counting the process's exit): the window the kills are drawn from.
+	 * Runs the job once to completion and returns how long its execution ran (from being
+	 * recorded to being recorded as ended, not counting the process's exit): the window
+	 * the kills are drawn from.
 	 */
 	private long baseline(CliProcess cli, String job, String... parameters) throws Exception {
 		long before = lastExecution(job);
@@ -364,7 +405,8 @@ class CrashSuiteIT {
 
 	private Kill killAndRelaunch(CliProcess cli, String job, Random random, long windowMillis, String... parameters)
 			throws Exception {
-		// the window shrinks by a quarter each time a run had finished before its kill (a baseline that ran long)
+		// the window shrinks by a quarter each time a run had finished before its kill (a
+		// baseline that ran long)
 		double shrink = this.shrink.getOrDefault(job, 1.0);
 		long delay = (long) (random.nextDouble() * windowMillis * shrink);
 		long before = lastExecution(job);
@@ -375,7 +417,8 @@ class CrashSuiteIT {
 		Thread.sleep(delay);
 		boolean alive = running.process().isAlive();
 		running.process().destroyForcibly().waitFor();
-		// a process still alive may have been past its job already, exiting: that is no kill mid-run
+		// a process still alive may have been past its job already, exiting: that is no
+		// kill mid-run
 		boolean killedMidRun = alive
 				&& !"COMPLETED".equals(JobRepositoryQueries.executionsOfInstanceOf(executionId).get(executionId));
 		log.info("{}: execution {} {} after {} ms", job, executionId, killedMidRun ? "killed" : "had finished", delay);
@@ -383,8 +426,10 @@ class CrashSuiteIT {
 			this.shrink.put(job, shrink * 0.75);
 		}
 		CliProcess.Result relaunch = cli.run("restart", String.valueOf(executionId));
-		assertThat(relaunch.exitCode()).as(job + " relaunch of " + executionId + " (killed after " + delay + " ms, seed "
-				+ SEED + "): " + relaunch.stdout() + relaunch.stderr()).isZero();
+		assertThat(relaunch.exitCode())
+			.as(job + " relaunch of " + executionId + " (killed after " + delay + " ms, seed " + SEED + "): "
+					+ relaunch.stdout() + relaunch.stderr())
+			.isZero();
 		Map<Long, String> executions = JobRepositoryQueries.executionsOfInstanceOf(executionId);
 		if (killedMidRun && !"COMPLETED".equals(executions.get(executionId))) {
 			assertThat(executions.get(executionId)).as("the killed execution " + executionId).isEqualTo("FAILED");
@@ -396,7 +441,8 @@ class CrashSuiteIT {
 		return new Kill(executionId, killedMidRun, relaunch);
 	}
 
-	private static long awaitExecution(String job, long before, CliProcess.Running running) throws InterruptedException {
+	private static long awaitExecution(String job, long before, CliProcess.Running running)
+			throws InterruptedException {
 		Instant deadline = Instant.now().plus(Duration.ofMinutes(2));
 		while (true) {
 			long last = lastExecution(job);
@@ -404,7 +450,8 @@ class CrashSuiteIT {
 				return last;
 			}
 			assertThat(running.process().isAlive() || lastExecution(job) > before)
-				.as(job + " ended before its execution was recorded").isTrue();
+				.as(job + " ended before its execution was recorded")
+				.isTrue();
 			assertThat(Instant.now()).as(job + " execution recorded within 2 minutes").isBefore(deadline);
 			Thread.sleep(10);
 		}
@@ -415,15 +462,18 @@ class CrashSuiteIT {
 	}
 
 	/**
-	 * Fails unless at least one kill hit {@code job} while it ran: a suite whose kills all came after the job had
-	 * finished would prove nothing.
+	 * Fails unless at least one kill hit {@code job} while it ran: a suite whose kills
+	 * all came after the job had finished would prove nothing.
 	 */
 	private void assertKilledMidRun(String job) {
 		assertThat(midRunKills(job)).as(job + ": kills that landed mid-run (of " + this.figures.get(job)[0] + " tried)")
 			.isGreaterThanOrEqualTo(1);
 	}
 
-	/** Kills that hit {@code job} mid-run so far: each test goes on until it has {@link #KILLS} of them. */
+	/**
+	 * Kills that hit {@code job} mid-run so far: each test goes on until it has
+	 * {@link #KILLS} of them.
+	 */
 	private int midRunKills(String job) {
 		return this.figures.containsKey(job) ? this.figures.get(job)[1] : 0;
 	}
@@ -435,7 +485,10 @@ class CrashSuiteIT {
 		f[3]++;
 	}
 
-	/** Exactly {@code expected} backups (one per date so far), each intact, and nothing else under daily/ or open. */
+	/**
+	 * Exactly {@code expected} backups (one per date so far), each intact, and nothing
+	 * else under daily/ or open.
+	 */
 	private static void assertBackupsIntact(int expected) throws IOException {
 		List<BackupManifest> backups = catalog(TestS3.ENDPOINT, BUCKET);
 		assertThat(backups).as("one backup per date").hasSize(expected);
@@ -450,14 +503,16 @@ class CrashSuiteIT {
 		assertThat(TestS3.openUploads(BUCKET)).as("open multipart uploads").isZero();
 	}
 
-	private static void assertObjectsIntact(URI server, String bucket, List<BackupManifest> backups) throws IOException {
+	private static void assertObjectsIntact(URI server, String bucket, List<BackupManifest> backups)
+			throws IOException {
 		try (S3ObjectStore store = store(server, bucket)) {
 			for (BackupManifest backup : backups) {
 				for (BackupManifest.StoredObject object : backup.objects()) {
-					ObjectInfo info = store.head(object.key()).orElseThrow(
-							() -> new AssertionError(object.key() + " of a manifest is missing on " + server));
+					ObjectInfo info = store.head(object.key())
+						.orElseThrow(() -> new AssertionError(object.key() + " of a manifest is missing on " + server));
 					assertThat(info.size()).as(object.key()).isEqualTo(object.size());
-					assertThat(TestS3.sha256(store, object.key())).as(object.key() + " on " + server).isEqualTo(object.sha256());
+					assertThat(TestS3.sha256(store, object.key())).as(object.key() + " on " + server)
+						.isEqualTo(object.sha256());
 				}
 			}
 		}
@@ -465,7 +520,9 @@ class CrashSuiteIT {
 
 	private static List<String> openUploads(URI server, String bucket) {
 		try (S3Client s3 = TestS3.client(server)) {
-			return s3.listMultipartUploads(r -> r.bucket(bucket)).uploads().stream()
+			return s3.listMultipartUploads(r -> r.bucket(bucket))
+				.uploads()
+				.stream()
 				.map(upload -> upload.key() + " " + upload.uploadId() + " started " + upload.initiated())
 				.toList();
 		}
@@ -483,7 +540,6 @@ class CrashSuiteIT {
 	private static List<String> scratchDatabases() {
 		return TestPostgres.databasesLike("drill\\_" + SOURCE + "\\_%");
 	}
-
 
 	private static List<BackupManifest> catalog(URI server, String bucket) {
 		try (S3ObjectStore store = store(server, bucket)) {

@@ -25,7 +25,8 @@ class DrbatchCliUsageTests {
 		List<String> footer = List.of(DrbatchCli.exitCodeFooter());
 
 		for (ExitCode code : ExitCode.values()) {
-			assertThat(footer).anySatisfy(line -> assertThat(line).matches(" +" + code.code() + "  " + Pattern.quote(code.meaning())));
+			assertThat(footer).anySatisfy(
+					line -> assertThat(line).matches(" +" + code.code() + "  " + Pattern.quote(code.meaning())));
 		}
 		assertThat(footer).allSatisfy(line -> assertThat(line.length()).isLessThanOrEqualTo(80));
 	}
@@ -43,13 +44,16 @@ class DrbatchCliUsageTests {
 	@Test
 	void theReadmeExitCodeTableHasExactlyTheCodesOfTheCli() throws IOException {
 		String readme = Files.readString(readme());
-		String table = readme.substring(readme.indexOf("### Exit codes"), readme.indexOf("Every failure prints one line"));
+		String table = readme.substring(readme.indexOf("### Exit codes"),
+				readme.indexOf("Every failure prints one line"));
 		Matcher rows = Pattern.compile("^\\| (\\d+) \\|", Pattern.MULTILINE).matcher(table);
 		Set<Integer> documented = new java.util.TreeSet<>();
 		while (rows.find()) {
 			documented.add(Integer.parseInt(rows.group(1)));
 		}
-		assertThat(documented).isEqualTo(Stream.of(ExitCode.values()).map(ExitCode::code).collect(Collectors.toCollection(java.util.TreeSet::new)));
+		assertThat(documented).isEqualTo(Stream.of(ExitCode.values())
+			.map(ExitCode::code)
+			.collect(Collectors.toCollection(java.util.TreeSet::new)));
 	}
 
 	@Test
@@ -61,8 +65,8 @@ class DrbatchCliUsageTests {
 
 	static Path readme() {
 		Path here = Path.of("").toAbsolutePath();
-		return Files.exists(here.resolve("README.md")) && Files.exists(here.resolve("scheduler")) ? here.resolve("README.md")
-				: here.getParent().resolve("README.md");
+		return Files.exists(here.resolve("README.md")) && Files.exists(here.resolve("scheduler"))
+				? here.resolve("README.md") : here.getParent().resolve("README.md");
 	}
 
 }

@@ -18,10 +18,12 @@ import io.drbatch.testing.TestS3;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Client-side encryption end to end through the CLI: daily-dump with a key from an environment variable stores
- * bytes that are not the plaintext (uncompressed here, so only encryption can hide the rows) and records the
- * key's fingerprint, never the key, in the manifest; a drill with the key decrypts, verifies and PASSES; a drill
- * with another key, or with none, fails before restoring anything with one line naming the backup's key id.
+ * Client-side encryption end to end through the CLI: daily-dump with a key from an
+ * environment variable stores bytes that are not the plaintext (uncompressed here, so
+ * only encryption can hide the rows) and records the key's fingerprint, never the key, in
+ * the manifest; a drill with the key decrypts, verifies and PASSES; a drill with another
+ * key, or with none, fails before restoring anything with one line naming the backup's
+ * key id.
  */
 class EncryptionCliIT {
 
@@ -69,7 +71,8 @@ class EncryptionCliIT {
 		assertThat(backup.dump().encryptionKeyId()).matches("sha256:[0-9a-f]{16}");
 		byte[] stored;
 		try (S3Client s3 = TestS3.client()) {
-			stored = s3.getObjectAsBytes(r -> r.bucket(BUCKET).key("cli/" + backup.objects().get(0).key())).asByteArray();
+			stored = s3.getObjectAsBytes(r -> r.bucket(BUCKET).key("cli/" + backup.objects().get(0).key()))
+				.asByteArray();
 		}
 		String raw = new String(stored, StandardCharsets.ISO_8859_1);
 		assertThat(raw).startsWith("DRBENC1").doesNotContain(CANARY).doesNotContain("PGDMP");
@@ -82,26 +85,31 @@ class EncryptionCliIT {
 
 		CliProcess.Result wrongKey = cli(key(2)).run("run", "restore-drill", "drill.date=2026-11-22");
 		assertThat(wrongKey.exitCode()).as(wrongKey.stderr()).isEqualTo(3);
-		assertThat(wrongKey.errorLines()).singleElement().asString()
+		assertThat(wrongKey.errorLines()).singleElement()
+			.asString()
 			.contains("is encrypted with key " + backup.dump().encryptionKeyId(), "no configured key has that id");
 
 		CliProcess.Result noKey = cli(null).run("run", "restore-drill", "drill.date=2026-11-23");
 		assertThat(noKey.exitCode()).as(noKey.stderr()).isEqualTo(3);
-		assertThat(noKey.errorLines()).singleElement().asString()
+		assertThat(noKey.errorLines()).singleElement()
+			.asString()
 			.contains(backup.dump().encryptionKeyId(), "no encryption key is configured");
 
-		// by hand: the jar and the key turn the stored object back into the pg_dump archive
+		// by hand: the jar and the key turn the stored object back into the pg_dump
+		// archive
 		Path encrypted = this.workDir.resolve("dump.enc");
 		Path plain = this.workDir.resolve("dump.pgdump");
 		java.nio.file.Files.write(encrypted, stored);
 		CliProcess.Result decrypted = new CliProcess(this.workDir).env("DRBATCH_TEST_BACKUP_KEY", key(1))
-			.run("decrypt", "--key-env", "DRBATCH_TEST_BACKUP_KEY", "--in", encrypted.toString(), "--out", plain.toString());
+			.run("decrypt", "--key-env", "DRBATCH_TEST_BACKUP_KEY", "--in", encrypted.toString(), "--out",
+					plain.toString());
 		assertThat(decrypted.exitCode()).as(decrypted.stderr()).isZero();
 		assertThat(readAll(plain)).startsWith("PGDMP").contains(CANARY);
 		stored[stored.length / 2] ^= 1;
 		java.nio.file.Files.write(encrypted, stored);
 		CliProcess.Result altered = new CliProcess(this.workDir).env("DRBATCH_TEST_BACKUP_KEY", key(1))
-			.run("decrypt", "--key-env", "DRBATCH_TEST_BACKUP_KEY", "--in", encrypted.toString(), "--out", plain.toString());
+			.run("decrypt", "--key-env", "DRBATCH_TEST_BACKUP_KEY", "--in", encrypted.toString(), "--out",
+					plain.toString());
 		assertThat(altered.exitCode()).isEqualTo(9);
 		assertThat(altered.errorLines()).singleElement().asString().contains("fails authentication");
 	}

@@ -18,8 +18,9 @@ import io.drbatch.testing.TestS3;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Each way an operator's run goes wrong before a backup can start gives one error line on standard error,
- * no stack trace there, and its own exit code; and nothing is written to the bucket.
+ * Each way an operator's run goes wrong before a backup can start gives one error line on
+ * standard error, no stack trace there, and its own exit code; and nothing is written to
+ * the bucket.
  */
 class FailuresCliIT {
 
@@ -90,7 +91,8 @@ class FailuresCliIT {
 		try (ServerSocket socket = new ServerSocket(0)) {
 			closedPort = socket.getLocalPort();
 		}
-		CliProcess.Result result = cli().env("DRBATCH_SOURCES_0_PORT", String.valueOf(closedPort)).run("run", "daily-dump");
+		CliProcess.Result result = cli().env("DRBATCH_SOURCES_0_PORT", String.valueOf(closedPort))
+			.run("run", "daily-dump");
 		assertOneLineError(result, 4, "cannot connect to database '" + SOURCE + "'");
 	}
 

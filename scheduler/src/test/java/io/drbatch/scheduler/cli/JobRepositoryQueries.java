@@ -18,7 +18,10 @@ final class JobRepositoryQueries {
 	private JobRepositoryQueries() {
 	}
 
-	/** Execution id to status of every execution of {@code job} whose {@code database} parameter is {@code database}. */
+	/**
+	 * Execution id to status of every execution of {@code job} whose {@code database}
+	 * parameter is {@code database}.
+	 */
 	static Map<Long, String> executions(String job, String database) {
 		String sql = """
 				SELECT e.job_execution_id, e.status FROM batch_job_execution e
@@ -44,7 +47,10 @@ final class JobRepositoryQueries {
 		return executions;
 	}
 
-	/** Ids of the executions of {@code job} for {@code database} whose {@code backup.date} is {@code date}, oldest first. */
+	/**
+	 * Ids of the executions of {@code job} for {@code database} whose {@code backup.date}
+	 * is {@code date}, oldest first.
+	 */
 	static List<Long> executionsOfDate(String job, String database, String date) {
 		String sql = """
 				SELECT e.job_execution_id FROM batch_job_execution e
@@ -73,7 +79,10 @@ final class JobRepositoryQueries {
 		return ids;
 	}
 
-	/** Id to status of every execution of the job instance that execution {@code executionId} belongs to, oldest first. */
+	/**
+	 * Id to status of every execution of the job instance that execution
+	 * {@code executionId} belongs to, oldest first.
+	 */
 	static Map<Long, String> executionsOfInstanceOf(long executionId) {
 		String sql = "SELECT e.job_execution_id, e.status FROM batch_job_execution e WHERE e.job_instance_id = "
 				+ "(SELECT job_instance_id FROM batch_job_execution WHERE job_execution_id = ?) ORDER BY 1";
@@ -113,7 +122,10 @@ final class JobRepositoryQueries {
 		return ids;
 	}
 
-	/** Every row of every job repository, heartbeat and scheduler table, each rendered as text. */
+	/**
+	 * Every row of every job repository, heartbeat and scheduler table, each rendered as
+	 * text.
+	 */
 	static List<String> everyRow() {
 		List<String> rows = new ArrayList<>();
 		try (Connection connection = TestPostgres.connect(CliProcess.JOB_REPOSITORY);

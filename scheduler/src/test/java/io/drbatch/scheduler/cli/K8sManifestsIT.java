@@ -35,12 +35,13 @@ import org.junit.jupiter.params.provider.MethodSource;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Renders k8s-cronjobs/ (the base and every overlay) with {@code kubectl kustomize} and parses every object
- * strictly into the fabric8 Kubernetes model: a field the model does not know fails the test, as a typo would
- * fail {@code kubectl apply}. Then checks what the operations issue requires of every CronJob (schedule,
- * concurrency, deadlines, history, grace period, resources, non-root read-only root filesystem with an emptyDir
- * spool), that credentials come only from Secret references, and that every job named exists in drbatch (asked
- * of the packaged CLI).
+ * Renders k8s-cronjobs/ (the base and every overlay) with {@code kubectl kustomize} and
+ * parses every object strictly into the fabric8 Kubernetes model: a field the model does
+ * not know fails the test, as a typo would fail {@code kubectl apply}. Then checks what
+ * the operations issue requires of every CronJob (schedule, concurrency, deadlines,
+ * history, grace period, resources, non-root read-only root filesystem with an emptyDir
+ * spool), that credentials come only from Secret references, and that every job named
+ * exists in drbatch (asked of the packaged CLI).
  */
 class K8sManifestsIT {
 
@@ -48,7 +49,10 @@ class K8sManifestsIT {
 
 	private static final Pattern SECRET_NAME = Pattern.compile("(?i).*(PASSWORD|SECRET|TOKEN|ACCESS_KEY|WEBHOOK).*");
 
-	/** Configuration keys that hold a secret value; only their {@code -file} and {@code -env} forms belong in a ConfigMap. */
+	/**
+	 * Configuration keys that hold a secret value; only their {@code -file} and
+	 * {@code -env} forms belong in a ConfigMap.
+	 */
 	private static final Set<String> SECRET_KEYS = Set.of("password", "secret-access-key", "access-key-id", "token");
 
 	private static final Map<String, Boolean> KNOWN_JOBS = new java.util.concurrent.ConcurrentHashMap<>();
@@ -94,10 +98,12 @@ class K8sManifestsIT {
 			else if (parsed instanceof ConfigMap configMap) {
 				for (Map.Entry<String, String> file : configMap.getData().entrySet()) {
 					JsonNode configuration = this.yaml.readTree(file.getValue());
-					assertThat(secretKeysIn(configuration, "")).as(kustomization + ": secret values in " + file.getKey())
+					assertThat(secretKeysIn(configuration, ""))
+						.as(kustomization + ": secret values in " + file.getKey())
 						.isEmpty();
 					assertThat(configuration.at("/drbatch/drill/webhook/url").isMissingNode())
-						.as(kustomization + ": the webhook URL (it embeds a token) comes from a Secret").isTrue();
+						.as(kustomization + ": the webhook URL (it embeds a token) comes from a Secret")
+						.isTrue();
 				}
 			}
 		}
@@ -146,7 +152,10 @@ class K8sManifestsIT {
 		return found;
 	}
 
-	/** Asks the packaged CLI: {@code drbatch history <job>} exits 0 for a job it has and 2 for one it has not. */
+	/**
+	 * Asks the packaged CLI: {@code drbatch history <job>} exits 0 for a job it has and 2
+	 * for one it has not.
+	 */
 	private boolean jobExists(String job) {
 		return KNOWN_JOBS.computeIfAbsent(job, name -> {
 			CliProcess.Result result = new CliProcess(this.workDir).source("k8s_check", "postgres")
@@ -178,12 +187,14 @@ class K8sManifestsIT {
 			assertThat(limits).as(name + " resource limits").containsKeys("cpu", "memory");
 			assertThat(container.getVolumeMounts()).as(name + ": an emptyDir spool")
 				.anyMatch(mount -> mount.getMountPath().equals("/spool") && emptyDirs.contains(mount.getName()));
-			assertThat(container.getVolumeMounts().stream().map(VolumeMount::getMountPath)).as(name + ": a writable /tmp")
+			assertThat(container.getVolumeMounts().stream().map(VolumeMount::getMountPath))
+				.as(name + ": a writable /tmp")
 				.contains("/tmp");
 			for (EnvVar env : container.getEnv()) {
 				if (SECRET_NAME.matcher(env.getName()).matches()) {
 					assertThat(env.getValue()).as(name + ": " + env.getName() + " is not written inline").isNull();
-					assertThat(env.getValueFrom().getSecretKeyRef()).as(name + ": " + env.getName() + " comes from a Secret")
+					assertThat(env.getValueFrom().getSecretKeyRef())
+						.as(name + ": " + env.getName() + " comes from a Secret")
 						.isNotNull();
 				}
 			}
@@ -210,15 +221,16 @@ class K8sManifestsIT {
 	}
 
 	/**
-	 * The fabric8 model keeps fields it does not know in {@code additionalProperties}; strict parsing means that
-	 * map is empty everywhere in the object tree.
+	 * The fabric8 model keeps fields it does not know in {@code additionalProperties};
+	 * strict parsing means that map is empty everywhere in the object tree.
 	 */
 	private static void assertNoUnknownFields(Object object, String path) throws Exception {
 		if (object == null || !object.getClass().getName().startsWith("io.fabric8.kubernetes.api.model")) {
 			return;
 		}
 		for (Method getter : object.getClass().getMethods()) {
-			if (getter.getParameterCount() != 0 || !getter.getName().startsWith("get") || getter.getName().equals("getClass")) {
+			if (getter.getParameterCount() != 0 || !getter.getName().startsWith("get")
+					|| getter.getName().equals("getClass")) {
 				continue;
 			}
 			Object value = getter.invoke(object);

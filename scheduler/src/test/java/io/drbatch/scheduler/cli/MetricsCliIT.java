@@ -26,9 +26,11 @@ import io.drbatch.testing.WebhookReceiver;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Metrics and health as Prometheus and Kubernetes see them: a CronJob-mode run pushes its metrics to a
- * Pushgateway when it ends; scheduler mode serves {@code /actuator/prometheus} with the values of the backup
- * just made, and {@code /actuator/health} turns DOWN (503) once that backup is older than the RPO target.
+ * Metrics and health as Prometheus and Kubernetes see them: a CronJob-mode run pushes its
+ * metrics to a Pushgateway when it ends; scheduler mode serves
+ * {@code /actuator/prometheus} with the values of the backup just made, and
+ * {@code /actuator/health} turns DOWN (503) once that backup is older than the RPO
+ * target.
  */
 class MetricsCliIT {
 
@@ -57,11 +59,13 @@ class MetricsCliIT {
 
 		try (WebhookReceiver pushgateway = new WebhookReceiver()) {
 			CliProcess.Result dump = cli.run("--set", "management.prometheus.metrics.export.pushgateway.enabled=true",
-					"--set", "management.prometheus.metrics.export.pushgateway.address=127.0.0.1:" + pushgateway.url().getPort(),
+					"--set",
+					"management.prometheus.metrics.export.pushgateway.address=127.0.0.1:" + pushgateway.url().getPort(),
 					"run", "daily-dump", "database=" + SOURCE, "backup.date=2026-11-26");
 			assertThat(dump.exitCode()).as(dump.stderr()).isZero();
 			assertThat(pushgateway.bodies()).as("metrics pushed when the run ended")
-				.anyMatch(body -> body.contains("drbatch_backup_age_seconds{database=\"" + SOURCE + "\",target=\"primary\"}")
+				.anyMatch(body -> body
+					.contains("drbatch_backup_age_seconds{database=\"" + SOURCE + "\",target=\"primary\"}")
 						&& body.contains("spring_batch_"));
 		}
 		BackupManifest manifest = manifest();
@@ -71,8 +75,8 @@ class MetricsCliIT {
 			port = socket.getLocalPort();
 		}
 		CliProcess.Running scheduler = cli.start("--set", "server.port=" + port, "--set",
-				"drbatch.drill.rpo-target=" + RPO.toSeconds() + "s", "--set", "drbatch.schedule.cron.daily-dump=", "--set",
-				"drbatch.schedule.cron.restore-drill=", "scheduler");
+				"drbatch.drill.rpo-target=" + RPO.toSeconds() + "s", "--set", "drbatch.schedule.cron.daily-dump=",
+				"--set", "drbatch.schedule.cron.restore-drill=", "scheduler");
 		try {
 			awaitStarted(scheduler);
 			String metrics = get(port, "/actuator/prometheus").body();
@@ -83,7 +87,8 @@ class MetricsCliIT {
 			HttpResponse<String> healthy = get(port, "/actuator/health");
 			assertThat(healthy.statusCode()).as(healthy.body()).isEqualTo(200);
 
-			Duration waitFor = Duration.between(Instant.now(), manifest.source().snapshotTime().plus(RPO).plusSeconds(17));
+			Duration waitFor = Duration.between(Instant.now(),
+					manifest.source().snapshotTime().plus(RPO).plusSeconds(17));
 			Thread.sleep(Math.max(0, waitFor.toMillis()));
 			HttpResponse<String> stale = get(port, "/actuator/health");
 			assertThat(stale.statusCode()).as(stale.body()).isEqualTo(503);
@@ -98,14 +103,13 @@ class MetricsCliIT {
 	private BackupManifest manifest() {
 		String key = TestS3.keys(BUCKET).stream().filter(k -> k.endsWith("/manifest.json")).findFirst().orElseThrow();
 		try (S3Client s3 = TestS3.client()) {
-			return ManifestJson.read(s3.getObjectAsBytes(r -> r.bucket(BUCKET).key(key)).asByteArray(), BackupManifest.class,
-					key);
+			return ManifestJson.read(s3.getObjectAsBytes(r -> r.bucket(BUCKET).key(key)).asByteArray(),
+					BackupManifest.class, key);
 		}
 	}
 
 	private static double value(String metrics, String name) {
-		Matcher matcher = Pattern
-			.compile("(?m)^" + name + "\\{database=\"" + SOURCE + "\",target=\"primary\"} (\\S+)$")
+		Matcher matcher = Pattern.compile("(?m)^" + name + "\\{database=\"" + SOURCE + "\",target=\"primary\"} (\\S+)$")
 			.matcher(metrics);
 		assertThat(matcher.find()).as(name + " in " + metrics).isTrue();
 		return Double.parseDouble(matcher.group(1));

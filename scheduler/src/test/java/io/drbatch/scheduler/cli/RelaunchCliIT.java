@@ -17,12 +17,16 @@ import io.drbatch.testing.TestS3;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * A daily-dump killed with SIGKILL in the middle of its upload, then relaunched by hand with
- * {@code drbatch restart}, ends with exactly one complete backup and no open multipart upload.
+ * A daily-dump killed with SIGKILL in the middle of its upload, then relaunched by hand
+ * with {@code drbatch restart}, ends with exactly one complete backup and no open
+ * multipart upload.
  */
 class RelaunchCliIT {
 
-	/** Also the configured source name: job instances are per name and date, and the job repository outlives test runs. */
+	/**
+	 * Also the configured source name: job instances are per name and date, and the job
+	 * repository outlives test runs.
+	 */
 	private static final String SOURCE = TestPostgres.newDatabase("cli_kill");
 
 	private static final String BUCKET = TestS3.newBucket("cli-kill");
@@ -32,7 +36,8 @@ class RelaunchCliIT {
 
 	@BeforeAll
 	static void seed() {
-		// about 200 MB of dump that compresses only about 2:1, so the upload takes a while
+		// about 200 MB of dump that compresses only about 2:1, so the upload takes a
+		// while
 		TestPostgres.execute(SOURCE, "CREATE TABLE blobs AS SELECT g AS id, "
 				+ "sha256(g::text::bytea) || sha256((g + 1)::text::bytea) AS b FROM generate_series(1, 1500000) g");
 		TestPostgres.execute(SOURCE, "CREATE TABLE small (id int); INSERT INTO small SELECT generate_series(1, 10)");
@@ -72,7 +77,10 @@ class RelaunchCliIT {
 
 		List<String> keys = TestS3.keys(BUCKET);
 		assertThat(keys).filteredOn(key -> key.endsWith("/manifest.json")).hasSize(1);
-		String folder = keys.stream().filter(key -> key.endsWith("/manifest.json")).findFirst().orElseThrow()
+		String folder = keys.stream()
+			.filter(key -> key.endsWith("/manifest.json"))
+			.findFirst()
+			.orElseThrow()
 			.replace("manifest.json", "");
 		assertThat(keys).allMatch(key -> key.startsWith(folder)).hasSize(2);
 		assertThat(TestS3.openUploads(BUCKET)).isZero();

@@ -24,10 +24,11 @@ import io.drbatch.testing.TestS3;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * {@code drbatch run replication} to two secondaries on their own S3 servers (9091, through a proxy that makes
- * each part upload slow, and 9092), killed with SIGKILL while the copy to the first is mid-object, then
- * relaunched with {@code drbatch restart}: the copy resumes from the parts already uploaded (fewer bytes sent
- * than the object), ends verified on both, and {@code drbatch backups --targets} shows the matrix before
+ * {@code drbatch run replication} to two secondaries on their own S3 servers (9091,
+ * through a proxy that makes each part upload slow, and 9092), killed with SIGKILL while
+ * the copy to the first is mid-object, then relaunched with {@code drbatch restart}: the
+ * copy resumes from the parts already uploaded (fewer bytes sent than the object), ends
+ * verified on both, and {@code drbatch backups --targets} shows the matrix before
  * (missing, BEHIND) and after (ok, UP-TO-DATE).
  */
 class ReplicationCliIT {
@@ -48,8 +49,9 @@ class ReplicationCliIT {
 
 	private static final int PARTS = 12;
 
-	private static final FaultProxy SLOW_SECOND = new FaultProxy(SECOND_SERVER)
-		.delay(request -> request.method().equals("PUT") && request.query().contains("partNumber="), Duration.ofMillis(400));
+	private static final FaultProxy SLOW_SECOND = new FaultProxy(SECOND_SERVER).delay(
+			request -> request.method().equals("PUT") && request.query().contains("partNumber="),
+			Duration.ofMillis(400));
 
 	@TempDir
 	Path workDir;
@@ -62,10 +64,14 @@ class ReplicationCliIT {
 		TestS3.deleteBucket(THIRD_SERVER, THIRD_BUCKET);
 	}
 
-	/** A daily backup of {@link #PARTS} parts of 5 MiB, as daily-dump would have written it. */
+	/**
+	 * A daily backup of {@link #PARTS} parts of 5 MiB, as daily-dump would have written
+	 * it.
+	 */
 	private static BackupManifest seedDaily() {
 		try (S3ObjectStore store = TestS3.store(PRIMARY_BUCKET, "cli")) {
-			return TestBackups.daily(store, SOURCE, Instant.parse("2026-11-20T02:00:00Z"), (long) PARTS * PART, PART, 11);
+			return TestBackups.daily(store, SOURCE, Instant.parse("2026-11-20T02:00:00Z"), (long) PARTS * PART, PART,
+					11);
 		}
 	}
 
@@ -75,8 +81,6 @@ class ReplicationCliIT {
 		cli.secondary(2, "third", THIRD_SERVER, THIRD_BUCKET, "cli-test-secret");
 		return cli;
 	}
-
-
 
 	@Test
 	void killedMidObjectAndRestartedTheCopyResumesFromItsPartsAndEndsVerifiedOnBoth() throws Exception {
@@ -102,12 +106,16 @@ class ReplicationCliIT {
 		int partsAtKill = uploadedParts();
 		assertThat(partsAtKill).as("the kill came mid-object").isLessThan(PARTS);
 
-		long killed = JobRepositoryQueries.executionsOfJob("replication").stream().mapToLong(Long::longValue).max()
+		long killed = JobRepositoryQueries.executionsOfJob("replication")
+			.stream()
+			.mapToLong(Long::longValue)
+			.max()
 			.orElseThrow();
 		CliProcess.Result restart = cli.run("restart", String.valueOf(killed));
 
 		assertThat(restart.exitCode()).as(restart.stdout() + restart.stderr()).isZero();
-		Matcher resumed = Pattern.compile("on target 'second' resumed from (\\d+) part\\(s\\); (\\d+) of (\\d+) bytes sent")
+		Matcher resumed = Pattern
+			.compile("on target 'second' resumed from (\\d+) part\\(s\\); (\\d+) of (\\d+) bytes sent")
 			.matcher(restart.stdout() + restart.stderr());
 		assertThat(resumed.find()).as(restart.stdout()).isTrue();
 		assertThat(Integer.parseInt(resumed.group(1))).isGreaterThanOrEqualTo(3);
@@ -135,7 +143,9 @@ class ReplicationCliIT {
 				return 0;
 			}
 			var upload = uploads.get(0);
-			return s3.listParts(r -> r.bucket(SECOND_BUCKET).key(upload.key()).uploadId(upload.uploadId())).parts().size();
+			return s3.listParts(r -> r.bucket(SECOND_BUCKET).key(upload.key()).uploadId(upload.uploadId()))
+				.parts()
+				.size();
 		}
 	}
 

@@ -12,9 +12,9 @@ import io.drbatch.testing.TestS3;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * {@code drbatch restore} on the day of disaster: into a new database it exits 0 and prints the measured RTO;
- * into a database that holds data it exits with the bad-argument code and one error line, and touches nothing,
- * until {@code --force} is given.
+ * {@code drbatch restore} on the day of disaster: into a new database it exits 0 and
+ * prints the measured RTO; into a database that holds data it exits with the bad-argument
+ * code and one error line, and touches nothing, until {@code --force} is given.
  */
 class RestoreCliIT {
 
@@ -48,7 +48,8 @@ class RestoreCliIT {
 		TestPostgres.execute(SOURCE, "DELETE FROM orders WHERE id > 1000");
 		CliProcess.Result refused = cli.run("restore", SOURCE);
 		assertThat(refused.exitCode()).as(refused.stderr()).isEqualTo(2);
-		assertThat(refused.errorLines()).singleElement().asString()
+		assertThat(refused.errorLines()).singleElement()
+			.asString()
 			.contains("restore target database " + SOURCE + " on ")
 			.contains("is not empty")
 			.contains("--force");

@@ -14,9 +14,10 @@ import io.drbatch.testing.TestS3;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The weekly drill as a CronJob runs it: a passing drill exits 0 and prints its report, and {@code drbatch status}
- * then says the database is recoverable; a drill of a backup whose stored bytes were changed exits with the
- * integrity code and one error line naming the object, and status turns AT RISK.
+ * The weekly drill as a CronJob runs it: a passing drill exits 0 and prints its report,
+ * and {@code drbatch status} then says the database is recoverable; a drill of a backup
+ * whose stored bytes were changed exits with the integrity code and one error line naming
+ * the object, and status turns AT RISK.
  */
 class RestoreDrillCliIT {
 
@@ -56,7 +57,8 @@ class RestoreDrillCliIT {
 		}
 		CliProcess.Result failed = cli.run("run", "restore-drill", "database=" + SOURCE, "drill.date=2026-11-23");
 		assertThat(failed.exitCode()).as(failed.stderr()).isEqualTo(9);
-		assertThat(failed.errorLines()).singleElement().asString()
+		assertThat(failed.errorLines()).singleElement()
+			.asString()
 			.contains(dumpKey.substring("cli/".length()))
 			.containsAnyOf("does not match its manifest", "is corrupt");
 

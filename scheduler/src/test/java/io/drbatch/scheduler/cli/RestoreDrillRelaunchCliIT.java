@@ -19,7 +19,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * A restore drill killed with SIGKILL while it verifies row counts, then relaunched with
- * {@code drbatch restart}, resumes its verification after the last committed chunk and completes.
+ * {@code drbatch restart}, resumes its verification after the last committed chunk and
+ * completes.
  */
 class RestoreDrillRelaunchCliIT {
 
@@ -50,7 +51,8 @@ class RestoreDrillRelaunchCliIT {
 
 	@Test
 	void drillKilledDuringVerificationIsRelaunchedAndCompletes() throws Exception {
-		// many small tables make the chunk-oriented verification long enough to be killed in the middle
+		// many small tables make the chunk-oriented verification long enough to be killed
+		// in the middle
 		TestPostgres.execute(SOURCE, "DO $$ BEGIN FOR i IN 1.." + TABLES + " LOOP "
 				+ "EXECUTE format('CREATE TABLE t%s (id int)', i); EXECUTE format('INSERT INTO t%s VALUES (%s)', i, i); "
 				+ "END LOOP; END $$");
@@ -102,7 +104,10 @@ class RestoreDrillRelaunchCliIT {
 		return stepValue(executionId, "read_count");
 	}
 
-	/** Tables whose counts were committed before the kill: what a relaunch must not count again. */
+	/**
+	 * Tables whose counts were committed before the kill: what a relaunch must not count
+	 * again.
+	 */
 	private static long verifyCommittedCount(long executionId) {
 		return stepValue(executionId, "write_count");
 	}

@@ -19,9 +19,10 @@ import io.drbatch.testing.TestS3;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * {@code drbatch scheduler} as replicas run it: two processes on the same job repository database fire each
- * scheduled time once between them, and every fire of one day lands on the same job instance (one backup); a
- * trigger missed while no scheduler ran fires once when one comes back. SIGTERM ends a scheduler with exit 0.
+ * {@code drbatch scheduler} as replicas run it: two processes on the same job repository
+ * database fire each scheduled time once between them, and every fire of one day lands on
+ * the same job instance (one backup); a trigger missed while no scheduler ran fires once
+ * when one comes back. SIGTERM ends a scheduler with exit 0.
  */
 class SchedulerCliIT {
 
@@ -42,16 +43,20 @@ class SchedulerCliIT {
 
 	private CliProcess cli;
 
-	/** Starts a scheduler process; one {@link CliProcess} per test, so that each process logs to its own files. */
+	/**
+	 * Starts a scheduler process; one {@link CliProcess} per test, so that each process
+	 * logs to its own files.
+	 */
 	private CliProcess.Running scheduler(String cron) {
 		if (this.cli == null) {
 			TestPostgres.execute(SOURCE, "CREATE TABLE IF NOT EXISTS orders (id int); INSERT INTO orders VALUES (1)");
 			this.cli = new CliProcess(this.workDir).source(SOURCE, SOURCE).bucket(BUCKET);
 		}
-		return this.cli.start("--set", "drbatch.schedule.cron.daily-dump=" + cron, "--set", "drbatch.schedule.cron.restore-drill=",
-					"--set", "drbatch.schedule.misfire-threshold=1s", "--set", "drbatch.schedule.cluster-checkin=2s",
-					// replicas on one host: each its own metrics port
-					"--set", "server.port=0", "scheduler");
+		return this.cli.start("--set", "drbatch.schedule.cron.daily-dump=" + cron, "--set",
+				"drbatch.schedule.cron.restore-drill=", "--set", "drbatch.schedule.misfire-threshold=1s", "--set",
+				"drbatch.schedule.cluster-checkin=2s",
+				// replicas on one host: each its own metrics port
+				"--set", "server.port=0", "scheduler");
 	}
 
 	@Test
@@ -72,7 +77,8 @@ class SchedulerCliIT {
 		fires.addAll(fireTimes(two.stdout() + two.stderr()));
 		assertThat(fires).as("scheduled times fired").hasSizeGreaterThanOrEqualTo(4).doesNotHaveDuplicates();
 		assertThat(TestS3.keys(BUCKET).stream().filter(key -> key.endsWith("/manifest.json")))
-			.as("every fire of the day lands on one job instance").hasSize(1);
+			.as("every fire of the day lands on one job instance")
+			.hasSize(1);
 		assertThat(JobRepositoryQueries.executions("daily-dump", SOURCE)).hasSize(1).containsValue("COMPLETED");
 	}
 

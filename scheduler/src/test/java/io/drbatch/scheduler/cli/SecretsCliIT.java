@@ -19,12 +19,14 @@ import io.drbatch.testing.WebhookReceiver;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Runs every job (daily-dump, restore-drill with a webhook, restore, replication, archive-tiering, retention,
- * object-lock-setup) and the reporting commands with distinctive secret values, and looks for them everywhere
- * they must not be: the process output and log, the job parameters and every other row of the job repository
- * and the Quartz tables, every manifest and drill report in every bucket, the webhook payloads, and the argv and
- * environment of every pg_dump and pg_restore child process (seen through spies that wrap the real tools).
- * The one place a password may be is the 0600 pgpass file handed to a child process.
+ * Runs every job (daily-dump, restore-drill with a webhook, restore, replication,
+ * archive-tiering, retention, object-lock-setup) and the reporting commands with
+ * distinctive secret values, and looks for them everywhere they must not be: the process
+ * output and log, the job parameters and every other row of the job repository and the
+ * Quartz tables, every manifest and drill report in every bucket, the webhook payloads,
+ * and the argv and environment of every pg_dump and pg_restore child process (seen
+ * through spies that wrap the real tools). The one place a password may be is the 0600
+ * pgpass file handed to a child process.
  */
 class SecretsCliIT {
 
@@ -65,11 +67,15 @@ class SecretsCliIT {
 			TestS3.deleteVersionedBucket(THIRD_SERVER, THIRD_BUCKET);
 		}
 		catch (RuntimeException ex) {
-			// the bucket was never created: object-lock-setup failed, which the test reports
+			// the bucket was never created: object-lock-setup failed, which the test
+			// reports
 		}
 	}
 
-	/** A script that records its argv, environment and pgpass file, then runs the real {@code tool}. */
+	/**
+	 * A script that records its argv, environment and pgpass file, then runs the real
+	 * {@code tool}.
+	 */
 	private Path spy(String tool, Path seen) throws IOException {
 		Path spy = this.workDir.resolve(tool + "_spy.sh");
 		Files.writeString(spy, """
@@ -121,8 +127,8 @@ class SecretsCliIT {
 			results.add(cli.run("backups", SOURCE, "--targets"));
 			results.add(cli.run("drills", SOURCE));
 			results.add(cli.run("status"));
-			assertThat(results.subList(0, 10)).allSatisfy(result -> assertThat(result.exitCode())
-				.as(result.stdout() + result.stderr()).isZero());
+			assertThat(results.subList(0, 10))
+				.allSatisfy(result -> assertThat(result.exitCode()).as(result.stdout() + result.stderr()).isZero());
 
 			for (CliProcess.Result result : results) {
 				assertNoSecret(result.stdout() + result.stderr());
@@ -130,7 +136,8 @@ class SecretsCliIT {
 			assertThat(webhook.bodies()).as("webhook payloads").isNotEmpty().allSatisfy(SecretsCliIT::assertNoSecret);
 		}
 		String argv = Files.readString(seen.resolve("argv"));
-		assertThat(argv).as("pg_dump and pg_restore were both seen").contains("--snapshot=", "--exit-on-error", "--no-password");
+		assertThat(argv).as("pg_dump and pg_restore were both seen")
+			.contains("--snapshot=", "--exit-on-error", "--no-password");
 		assertNoSecret(argv);
 		assertNoSecret(Files.readString(seen.resolve("pg-env")));
 		assertThat(Files.readString(seen.resolve("env-names"))).doesNotContain("PGPASSWORD");
@@ -139,8 +146,8 @@ class SecretsCliIT {
 
 		assertThat(JobRepositoryQueries.everyRow()).isNotEmpty().allSatisfy(SecretsCliIT::assertNoSecret);
 		int documents = 0;
-		for (var bucket : List.of(java.util.Map.entry(TestS3.ENDPOINT, BUCKET), java.util.Map.entry(SECOND_SERVER, SECOND_BUCKET),
-				java.util.Map.entry(THIRD_SERVER, THIRD_BUCKET))) {
+		for (var bucket : List.of(java.util.Map.entry(TestS3.ENDPOINT, BUCKET),
+				java.util.Map.entry(SECOND_SERVER, SECOND_BUCKET), java.util.Map.entry(THIRD_SERVER, THIRD_BUCKET))) {
 			try (S3Client s3 = TestS3.client(bucket.getKey())) {
 				for (String key : TestS3.keys(bucket.getKey(), bucket.getValue())) {
 					if (key.endsWith(".json") || key.endsWith(".md")) {
@@ -152,8 +159,6 @@ class SecretsCliIT {
 		}
 		assertThat(documents).as("manifests and reports checked").isGreaterThanOrEqualTo(6);
 	}
-
-
 
 	private static void assertNoSecret(String text) {
 		assertThat(text).doesNotContain(DB_PASSWORD)

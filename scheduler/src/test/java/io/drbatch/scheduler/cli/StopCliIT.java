@@ -16,10 +16,10 @@ import io.drbatch.testing.TestS3;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Stopping a running daily-dump the two ways an operator does: SIGTERM (what Kubernetes sends a CronJob's pod)
- * and {@code drbatch stop} from another process. Both leave the execution STOPPED with the stop exit code,
- * and {@code drbatch restart} completes it to exactly one backup. A restart of an execution that is still
- * running is refused.
+ * Stopping a running daily-dump the two ways an operator does: SIGTERM (what Kubernetes
+ * sends a CronJob's pod) and {@code drbatch stop} from another process. Both leave the
+ * execution STOPPED with the stop exit code, and {@code drbatch restart} completes it to
+ * exactly one backup. A restart of an execution that is still running is refused.
  */
 class StopCliIT {
 
@@ -47,15 +47,17 @@ class StopCliIT {
 	private CliProcess cli(String bucket) {
 		BUCKETS.add(bucket);
 		return fastCli(bucket)
-			// gzip at its slowest level keeps the dump running for several seconds, long enough to act on it
+			// gzip at its slowest level keeps the dump running for several seconds, long
+			// enough to act on it
 			.env("DRBATCH_DUMP_PARTS_IN_FLIGHT", "1")
 			.env("DRBATCH_DUMP_COMPRESSION", "gzip")
 			.env("DRBATCH_DUMP_LEVEL", "9");
 	}
 
 	/**
-	 * The same CLI with the default (fast) compression, for the relaunch that completes the stopped dump:
-	 * compression is configuration, not a job parameter, so a relaunch may use another.
+	 * The same CLI with the default (fast) compression, for the relaunch that completes
+	 * the stopped dump: compression is configuration, not a job parameter, so a relaunch
+	 * may use another.
 	 */
 	private CliProcess fastCli(String bucket) {
 		return new CliProcess(this.workDir).source(SOURCE, SOURCE).bucket(bucket);
@@ -72,7 +74,9 @@ class StopCliIT {
 		CliProcess.Result stopped = running.await();
 
 		assertThat(stopped.exitCode()).as(stopped.stderr()).isEqualTo(12);
-		assertThat(stopped.errorLines()).singleElement().asString().contains("stopped on request")
+		assertThat(stopped.errorLines()).singleElement()
+			.asString()
+			.contains("stopped on request")
 			.contains("drbatch restart");
 		long id = onlyExecution("2026-11-10");
 		assertThat(JobRepositoryQueries.executions("daily-dump", SOURCE)).containsEntry(id, "STOPPED");
@@ -93,7 +97,10 @@ class StopCliIT {
 
 		CliProcess.Result refused = cli.run("restart", String.valueOf(id));
 		assertThat(refused.exitCode()).as(refused.stderr()).isEqualTo(11);
-		assertThat(refused.errorLines()).singleElement().asString().contains("still running").contains("drbatch stop " + id);
+		assertThat(refused.errorLines()).singleElement()
+			.asString()
+			.contains("still running")
+			.contains("drbatch stop " + id);
 		assertThat(running.process().isAlive()).as("the refused restart left the running dump alone").isTrue();
 
 		CliProcess.Result stop = cli.run("stop", String.valueOf(id));

@@ -17,7 +17,9 @@ class TableTests {
 
 	private Table table() {
 		return new Table(Column.right("id", "ID"), Column.left("job", "JOB"), Column.right("bytes", "BYTES"),
-				Column.left("note", "NOTE")).row(7L, "daily-dump", 123456789L, null).row(12L, "retention", null, "a\tb");
+				Column.left("note", "NOTE"))
+			.row(7L, "daily-dump", 123456789L, null)
+			.row(12L, "retention", null, "a\tb");
 	}
 
 	@Test
@@ -34,13 +36,16 @@ class TableTests {
 		@SuppressWarnings("unchecked")
 		List<Map<String, Object>> rows = ManifestJson.read(print(table(), OutputFormat.JSON), List.class);
 		assertThat(rows).hasSize(2);
-		assertThat(rows.get(0)).containsEntry("id", 7).containsEntry("job", "daily-dump").containsEntry("bytes", 123456789)
+		assertThat(rows.get(0)).containsEntry("id", 7)
+			.containsEntry("job", "daily-dump")
+			.containsEntry("bytes", 123456789)
 			.containsEntry("note", null);
 	}
 
 	@Test
 	void tsvHasAHeaderOfColumnNamesAndOneLinePerRowWithTabsInCellsReplaced() {
-		assertThat(print(table(), OutputFormat.TSV)).isEqualTo("id\tjob\tbytes\tnote\n7\tdaily-dump\t123456789\t\n12\tretention\t\ta b\n");
+		assertThat(print(table(), OutputFormat.TSV))
+			.isEqualTo("id\tjob\tbytes\tnote\n7\tdaily-dump\t123456789\t\n12\tretention\t\ta b\n");
 	}
 
 	@Test

@@ -19,9 +19,9 @@ import io.drbatch.testing.TestS3;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * archive-tiering killed with SIGKILL while its part-by-part copy is open, then relaunched with
- * {@code drbatch restart}: each promotion ends in its tier exactly once, verified, manifest last, and no
- * multipart copy is left open.
+ * archive-tiering killed with SIGKILL while its part-by-part copy is open, then
+ * relaunched with {@code drbatch restart}: each promotion ends in its tier exactly once,
+ * verified, manifest last, and no multipart copy is left open.
  */
 class TieringRelaunchCliIT {
 
@@ -40,8 +40,9 @@ class TieringRelaunchCliIT {
 	}
 
 	/**
-	 * The day the promotions are due: a random day in the past (the job repository outlives test runs, and the
-	 * date identifies the job instance), the 5th to the 20th of its month, so its Sunday is in the same month.
+	 * The day the promotions are due: a random day in the past (the job repository
+	 * outlives test runs, and the date identifies the job instance), the 5th to the 20th
+	 * of its month, so its Sunday is in the same month.
 	 */
 	private static final java.time.LocalDate DUE = java.time.LocalDate.of(1900 + new Random().nextInt(120),
 			1 + new Random().nextInt(12), 12 + new Random().nextInt(9));
@@ -49,11 +50,15 @@ class TieringRelaunchCliIT {
 	private static final java.time.LocalDate SUNDAY = DUE
 		.with(java.time.temporal.TemporalAdjusters.previousOrSame(java.time.DayOfWeek.SUNDAY));
 
-	/** A daily backup on {@link #SUNDAY} of 40 parts of 5 MiB, as daily-dump would have written it. */
+	/**
+	 * A daily backup on {@link #SUNDAY} of 40 parts of 5 MiB, as daily-dump would have
+	 * written it.
+	 */
 	private static String seedDaily() {
 		try (S3ObjectStore store = TestS3.store(BUCKET, "cli")) {
-			return TestBackups.daily(store, SOURCE, SUNDAY.atTime(2, 0).toInstant(java.time.ZoneOffset.UTC), 40L * PART,
-					PART, 7).backupId();
+			return TestBackups
+				.daily(store, SOURCE, SUNDAY.atTime(2, 0).toInstant(java.time.ZoneOffset.UTC), 40L * PART, PART, 7)
+				.backupId();
 		}
 	}
 
@@ -76,15 +81,19 @@ class TieringRelaunchCliIT {
 			.count();
 		assertThat(tieredManifestsAfterKill).as("the kill came before both tier manifests").isLessThan(2);
 
-		long killed = JobRepositoryQueries.executionsOfJob("archive-tiering").stream().mapToLong(Long::longValue).max()
+		long killed = JobRepositoryQueries.executionsOfJob("archive-tiering")
+			.stream()
+			.mapToLong(Long::longValue)
+			.max()
 			.orElseThrow();
 		CliProcess.Result restart = cli.run("restart", String.valueOf(killed));
 
 		assertThat(restart.exitCode()).as(restart.stdout() + restart.stderr()).isZero();
 		List<String> keys = TestS3.keys(BUCKET);
 		for (Tier tier : List.of(Tier.WEEKLY, Tier.MONTHLY)) {
-			assertThat(keys).as(tier.id()).containsOnlyOnce("cli/" + BackupLayout.manifestKey(tier, SOURCE, id),
-					"cli/" + BackupLayout.folder(tier, SOURCE, id) + "dump.pgdump.zst");
+			assertThat(keys).as(tier.id())
+				.containsOnlyOnce("cli/" + BackupLayout.manifestKey(tier, SOURCE, id),
+						"cli/" + BackupLayout.folder(tier, SOURCE, id) + "dump.pgdump.zst");
 			assertThat(keys.stream().filter(key -> key.startsWith("cli/" + tier.id() + "/"))).hasSize(2);
 		}
 		try (var s3 = TestS3.client()) {

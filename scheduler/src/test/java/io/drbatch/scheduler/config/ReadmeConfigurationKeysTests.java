@@ -26,13 +26,17 @@ import io.drbatch.manifest.ManifestJson;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The README's configuration table names every key drbatch binds: every property in the configuration metadata
- * the build generates ({@code spring-configuration-metadata.json} of the jobs and scheduler modules), and every
- * key of the elements of its lists ({@code drbatch.sources[N].password-env}), which the metadata cannot list.
+ * The README's configuration table names every key drbatch binds: every property in the
+ * configuration metadata the build generates ({@code spring-configuration-metadata.json}
+ * of the jobs and scheduler modules), and every key of the elements of its lists
+ * ({@code drbatch.sources[N].password-env}), which the metadata cannot list.
  */
 class ReadmeConfigurationKeysTests {
 
-	/** The element types of the list-valued keys, whose own keys the metadata does not describe. */
+	/**
+	 * The element types of the list-valued keys, whose own keys the metadata does not
+	 * describe.
+	 */
 	private static final Map<String, Class<?>> LIST_ELEMENTS = Map.of("drbatch.sources", DrbatchProperties.Source.class,
 			"drbatch.targets", DrbatchProperties.Target.class, "drbatch.drill.checks", DrbatchProperties.Check.class);
 
@@ -75,8 +79,8 @@ class ReadmeConfigurationKeysTests {
 				}
 			}
 		}
-		assertThat(keys).as("configuration metadata of both modules").contains("drbatch.dump.part-size",
-				"drbatch.schedule.threads");
+		assertThat(keys).as("configuration metadata of both modules")
+			.contains("drbatch.dump.part-size", "drbatch.schedule.threads");
 		return keys;
 	}
 
@@ -112,7 +116,10 @@ class ReadmeConfigurationKeysTests {
 		return keys;
 	}
 
-	/** The keys in a row's first cell: a full key, then {@code `.sibling`}s that replace its last segment. */
+	/**
+	 * The keys in a row's first cell: a full key, then {@code `.sibling`}s that replace
+	 * its last segment.
+	 */
 	static List<String> keysOfRow(String row) {
 		String cell = row.substring(1, row.indexOf(" | ", 2));
 		Matcher tokens = Pattern.compile("`([^`]+)`").matcher(cell);
