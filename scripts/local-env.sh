@@ -2,7 +2,8 @@
 # Local environment for drbatch: PostgreSQL on 127.0.0.1:5432, the job repository database, the seeded demo
 # source database, and S3-compatible servers (Adobe S3Mock) on loopback with their buckets.
 #
-#   scripts/local-env.sh up       start what is missing, create and seed what is absent (idempotent)
+#   scripts/local-env.sh up       start what is missing, create and seed what is absent (idempotent), and the
+#                                 login role that must authenticate with scram-sha-256 (see scram_up)
 #   scripts/local-env.sh down     stop only what 'up' started
 #   scripts/local-env.sh status   say what runs
 #   scripts/local-env.sh clean    'down', then delete what the S3 servers stored (every bucket and object) and their
@@ -10,7 +11,8 @@
 #
 # Environment: DRBATCH_S3_PORTS (default "9090"; 9091 and 9092 are reserved for the secondary targets),
 # DRBATCH_BUCKET (default drbatch), PGHOST/PGPORT/PGUSER (default 127.0.0.1/5432/postgres),
-# DRBATCH_LOCAL_STATE (default .local in the checkout: pid files, logs and the S3 servers' files).
+# DRBATCH_LOCAL_STATE (default .local in the checkout: pid files, logs and the S3 servers' files),
+# DRBATCH_SCRAM_ROLE / DRBATCH_SCRAM_PASSWORD (default drbatch_scram / drbatch-Scram-7c41e9: a local test login).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -19,6 +21,8 @@ launcher="$root/scripts/s3mock"
 s3_ports=${DRBATCH_S3_PORTS:-9090}
 bucket=${DRBATCH_BUCKET:-drbatch}
 export PGHOST=${PGHOST:-127.0.0.1} PGPORT=${PGPORT:-5432} PGUSER=${PGUSER:-postgres}
+scram_role=${DRBATCH_SCRAM_ROLE:-drbatch_scram}
+scram_password=${DRBATCH_SCRAM_PASSWORD:-drbatch-Scram-7c41e9}
 
 say() { printf 'local-env: %s\n' "$*"; }
 die() { printf 'local-env: error: %s\n' "$*" >&2; exit 1; }
@@ -45,6 +49,32 @@ databases_up() {
   if [ "$(psql -d omnihub_demo -XAtc "select count(*) from pg_tables where schemaname = 'public' and tablename = 'profiles'")" = 0 ]; then
     psql -d omnihub_demo -X -q -v ON_ERROR_STOP=1 -f "$root/scripts/sql/omnihub_demo.sql" >/dev/null
     say "seeded omnihub_demo"
+  fi
+}
+
+# A login that must authenticate with its password (scram-sha-256), as every production server asks, while the
+# local server trusts everyone else on 127.0.0.1: the role (superuser, so that it can dump, restore and create
+# databases like postgres), its password, and pg_hba lines for it (databases and replication) ahead of the trust
+# lines. Idempotent: the lines are added once, the configuration reloaded only when they were.
+scram_up() {
+  if [ "$(psql -d postgres -XAtc "select 1 from pg_roles where rolname = '$scram_role'")" != 1 ]; then
+    say "creating login role $scram_role (scram-sha-256)"
+    psql -d postgres -Xq -v ON_ERROR_STOP=1 -c "CREATE ROLE $scram_role LOGIN SUPERUSER REPLICATION"
+  fi
+  psql -d postgres -Xq -v ON_ERROR_STOP=1 \
+    -c "SET password_encryption = 'scram-sha-256'" -c "ALTER ROLE $scram_role PASSWORD '$scram_password'"
+  local hba; hba=$(psql -d postgres -XAtc "show hba_file")
+  local lines="host all $scram_role 127.0.0.1/32 scram-sha-256
+host replication $scram_role 127.0.0.1/32 scram-sha-256"
+  if ! grep -qxF "host all $scram_role 127.0.0.1/32 scram-sha-256" "$hba" \
+      || ! grep -qxF "host replication $scram_role 127.0.0.1/32 scram-sha-256" "$hba"; then
+    [ -w "$hba" ] || die "cannot add the $scram_role lines to $hba (not writable by $(id -un)); add them ahead of the trust lines: $lines"
+    local rest; rest=$(grep -vxF "host all $scram_role 127.0.0.1/32 scram-sha-256" "$hba" \
+      | grep -vxF "host replication $scram_role 127.0.0.1/32 scram-sha-256" \
+      | grep -vxF "# drbatch: local test login that must use its password" || true)
+    printf '# drbatch: local test login that must use its password\n%s\n%s\n' "$lines" "$rest" > "$hba"
+    psql -d postgres -XAtc "select pg_reload_conf()" >/dev/null
+    say "added $scram_role (scram-sha-256) to $hba and reloaded"
   fi
 }
 
@@ -88,6 +118,7 @@ up() {
   mkdir -p "$state"
   postgres_up
   databases_up
+  scram_up
   for port in $s3_ports; do s3_up "$port"; done
   say "ready: PostgreSQL $PGHOST:$PGPORT (omnihub_demo, drbatch), S3 on port(s) $s3_ports, bucket $bucket"
 }

@@ -11,8 +11,16 @@ public enum FailureKind {
 	BAD_ARGUMENT(false),
 	/** A configuration key is missing or invalid. */
 	BAD_CONFIGURATION(false),
-	/** The source or drill database cannot be reached, or refuses the login. */
+	/**
+	 * The source or drill database, or the job repository, cannot be reached or fails a
+	 * query.
+	 */
 	DATABASE_UNAVAILABLE(true),
+	/**
+	 * A database refused the login: a wrong or missing password, an unknown role, no
+	 * pg_hba entry for it. Only fixing the login helps, not a relaunch.
+	 */
+	DATABASE_LOGIN_REFUSED(false),
 	/** A PostgreSQL client tool is missing or older than the server. */
 	TOOL_MISMATCH(false),
 	/**

@@ -50,9 +50,24 @@ public record PgConnectionSpec(String name, String host, int port, String databa
 			return DriverManager.getConnection(jdbcUrl(), props);
 		}
 		catch (SQLException ex) {
-			throw new DrbatchException(FailureKind.DATABASE_UNAVAILABLE, "cannot connect to database '" + this.name
-					+ "' (" + describe() + "): " + firstLine(ex.getMessage()), ex);
+			throw connectionFailure(ex);
 		}
+	}
+
+	/**
+	 * The failure to connect, as {@link FailureKind#DATABASE_LOGIN_REFUSED} naming the
+	 * database and the user (never the password) when the server refused the login, else
+	 * {@link FailureKind#DATABASE_UNAVAILABLE}.
+	 */
+	public DrbatchException connectionFailure(SQLException ex) {
+		if (PgLogins.refused(ex)) {
+			return new DrbatchException(FailureKind.DATABASE_LOGIN_REFUSED, "database '" + this.name + "' ("
+					+ describe() + ") refused the login of user '" + this.username + "': " + firstLine(ex.getMessage()),
+					ex);
+		}
+		return new DrbatchException(FailureKind.DATABASE_UNAVAILABLE,
+				"cannot connect to database '" + this.name + "' (" + describe() + "): " + firstLine(ex.getMessage()),
+				ex);
 	}
 
 	static String firstLine(String message) {

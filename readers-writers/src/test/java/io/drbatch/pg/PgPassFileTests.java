@@ -8,6 +8,7 @@ import java.util.HashMap;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -44,6 +45,33 @@ class PgPassFileTests {
 				.contains("--snapshot=00000003-1", "--no-password", "--dbname=app", "--format=" + format.id());
 		}
 		assertThat(spec.toString()).doesNotContain("s3cr3t-pw");
+	}
+
+	@Test
+	void theFilesOfADrbatchThatWasKilledAreDeletedAndThoseOfALiveOneKept(@TempDir Path folder) throws Exception {
+		Process dead = new ProcessBuilder("true").start();
+		dead.waitFor();
+		Path orphan = Files.writeString(folder.resolve("drbatch-" + dead.pid() + "-123.pgpass"), "h:1:*:u:pw\n");
+		Path live = Files.writeString(folder.resolve("drbatch-" + ProcessHandle.current().pid() + "-456.pgpass"),
+				"x\n");
+		Path other = Files.writeString(folder.resolve("someone-else.pgpass"), "x\n");
+
+		assertThat(PgPassFile.deleteStale(folder)).isEqualTo(1);
+
+		assertThat(orphan).doesNotExist();
+		assertThat(live).exists();
+		assertThat(other).exists();
+	}
+
+	@Test
+	void theFileIsNamedAfterThisProcess() throws IOException {
+		Map<String, String> environment = new HashMap<>();
+		try (PgPassFile pgPass = PgPassFile.install(new PgConnectionSpec("db", "h", 5432, "app", "u", "pw", null),
+				environment)) {
+			assertThat(Path.of(environment.get("PGPASSFILE")).getFileName().toString())
+				.startsWith("drbatch-" + ProcessHandle.current().pid() + "-")
+				.endsWith(".pgpass");
+		}
 	}
 
 }

@@ -29,6 +29,17 @@ public final class TestPostgres {
 
 	public static final String USER = System.getenv().getOrDefault("PGUSER", "postgres");
 
+	/**
+	 * A login that must authenticate with its password (scram-sha-256), made by
+	 * {@code scripts/local-env.sh up}: a superuser like {@link #USER}, so it can dump,
+	 * restore and create databases.
+	 */
+	public static final String SCRAM_USER = System.getenv().getOrDefault("DRBATCH_SCRAM_ROLE", "drbatch_scram");
+
+	/** {@link #SCRAM_USER}'s password. */
+	public static final String SCRAM_PASSWORD = System.getenv()
+		.getOrDefault("DRBATCH_SCRAM_PASSWORD", "drbatch-Scram-7c41e9");
+
 	private TestPostgres() {
 	}
 

@@ -50,7 +50,7 @@ public record DrbatchProperties(
 		@NotEmpty(message = "at least one source database must be configured") List<@Valid Source> sources,
 		@NotEmpty(message = "at least one storage target must be configured") List<@Valid Target> targets,
 		@Valid @DefaultValue Dump dump, @Valid @DefaultValue Drill drill, @Valid @DefaultValue Retention retention,
-		@Valid @DefaultValue Tiering tiering) {
+		@Valid @DefaultValue Tiering tiering, @Valid @DefaultValue Repository repository) {
 
 	/**
 	 * Names of sources, targets and checks: they appear in bucket keys, job parameters
@@ -120,6 +120,16 @@ public record DrbatchProperties(
 			return "Target[" + this.name + " " + this.endpoint + " " + this.bucket + "/" + this.prefix + "]";
 		}
 
+	}
+
+	/**
+	 * The job repository's password, when it should not be given inline as
+	 * {@code spring.datasource.password}: first given wins, {@code password-env} (the
+	 * name of an environment variable), {@code password-file}, then
+	 * {@code spring.datasource.password}. The URL and user stay
+	 * {@code spring.datasource.url} and {@code .username}.
+	 */
+	public record Repository(String passwordEnv, @ReadableFile Path passwordFile) {
 	}
 
 	/**

@@ -14,6 +14,7 @@ import io.drbatch.failure.DrbatchException;
 import io.drbatch.failure.FailureKind;
 import io.drbatch.jobs.config.DrbatchProperties;
 import io.drbatch.pg.PgConnectionSpec;
+import io.drbatch.pg.PgLogins;
 
 /**
  * A PostgreSQL server that backups are restored into (the drill server, or a source's own
@@ -82,7 +83,7 @@ public class PgServer {
 	}
 
 	public boolean exists(String database) {
-		try (Connection connection = spec("postgres").open("drbatch-restore");
+		try (Connection connection = open("postgres");
 				PreparedStatement statement = connection
 					.prepareStatement("SELECT 1 FROM pg_database WHERE datname = ?")) {
 			statement.setString(1, database);
@@ -117,7 +118,7 @@ public class PgServer {
 				SELECT 'large objects', count(*) FROM pg_largeobject_metadata
 				""";
 		List<String> contents = new ArrayList<>();
-		try (Connection connection = spec(database).open("drbatch-restore");
+		try (Connection connection = open(database);
 				Statement statement = connection.createStatement();
 				ResultSet rs = statement.executeQuery(sql)) {
 			while (rs.next()) {
@@ -139,8 +140,7 @@ public class PgServer {
 		String sql = "SELECT d.datname FROM pg_database d WHERE starts_with(d.datname, ?) "
 				+ "AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.datname = d.datname) ORDER BY 1";
 		List<String> names = new ArrayList<>();
-		try (Connection connection = spec("postgres").open("drbatch-restore");
-				PreparedStatement statement = connection.prepareStatement(sql)) {
+		try (Connection connection = open("postgres"); PreparedStatement statement = connection.prepareStatement(sql)) {
 			statement.setString(1, prefix);
 			try (ResultSet rs = statement.executeQuery()) {
 				while (rs.next()) {
@@ -164,8 +164,7 @@ public class PgServer {
 	}
 
 	private void execute(String sql) {
-		try (Connection connection = spec("postgres").open("drbatch-restore");
-				Statement statement = connection.createStatement()) {
+		try (Connection connection = open("postgres"); Statement statement = connection.createStatement()) {
 			statement.execute(sql);
 		}
 		catch (SQLException ex) {
@@ -173,7 +172,30 @@ public class PgServer {
 		}
 	}
 
+	/**
+	 * A connection to {@code database} on this server; a refused login names this
+	 * server's role (drill server).
+	 */
+	private Connection open(String database) {
+		try {
+			return spec(database).open("drbatch-restore");
+		}
+		catch (DrbatchException ex) {
+			if (ex.kind() == FailureKind.DATABASE_LOGIN_REFUSED) {
+				throw new DrbatchException(ex.kind(), "the " + this.label + " " + describe() + ": " + ex.getMessage(),
+						ex);
+			}
+			throw ex;
+		}
+	}
+
 	private DrbatchException unavailable(SQLException ex) {
+		if (PgLogins.refused(ex)) {
+			return new DrbatchException(FailureKind.DATABASE_LOGIN_REFUSED,
+					this.label + " " + describe() + " refused the login of user '" + this.username + "': "
+							+ ex.getMessage().lines().findFirst().orElse(""),
+					ex);
+		}
 		return new DrbatchException(FailureKind.DATABASE_UNAVAILABLE,
 				this.label + " " + describe() + " refused: " + ex.getMessage().lines().findFirst().orElse(""), ex);
 	}

@@ -7,6 +7,8 @@ import java.sql.Statement;
 
 import javax.sql.DataSource;
 
+import com.zaxxer.hikari.HikariDataSource;
+
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.InitializingBean;
@@ -15,6 +17,7 @@ import org.springframework.jdbc.datasource.init.ResourceDatabasePopulator;
 
 import io.drbatch.failure.DrbatchException;
 import io.drbatch.failure.FailureKind;
+import io.drbatch.pg.PgLogins;
 
 /**
  * Creates Spring Batch's job repository tables on first start and never touches them
@@ -65,9 +68,34 @@ public class JobRepositorySchema implements InitializingBean {
 			}
 		}
 		catch (SQLException ex) {
-			throw new DrbatchException(FailureKind.DATABASE_UNAVAILABLE,
-					"cannot reach the job repository database: " + ex.getMessage(), ex);
+			throw failure(this.dataSource, ex);
 		}
+	}
+
+	/**
+	 * A failure to use the job repository database:
+	 * {@link FailureKind#DATABASE_LOGIN_REFUSED} naming its URL and user when the server
+	 * refused the login, else {@link FailureKind#DATABASE_UNAVAILABLE}.
+	 */
+	public static DrbatchException failure(DataSource dataSource, SQLException ex) {
+		String where = dataSource instanceof HikariDataSource hikari
+				? " (" + hikari.getUsername() + " at " + hikari.getJdbcUrl() + ")" : "";
+		String message = ex.getMessage() != null ? ex.getMessage().lines().findFirst().orElse("") : "";
+		if (PgLogins.refused(ex)) {
+			String user = dataSource instanceof HikariDataSource hikari ? hikari.getUsername() : "?";
+			return new DrbatchException(FailureKind.DATABASE_LOGIN_REFUSED, "the job repository database" + where
+					+ " refused the login of user '" + user + "': " + rootMessage(ex), ex);
+		}
+		return new DrbatchException(FailureKind.DATABASE_UNAVAILABLE,
+				"cannot reach the job repository database" + where + ": " + message, ex);
+	}
+
+	private static String rootMessage(Throwable ex) {
+		Throwable root = ex;
+		while (root.getCause() != null && root.getCause() != root) {
+			root = root.getCause();
+		}
+		return root.getMessage() != null ? root.getMessage().lines().findFirst().orElse("") : "";
 	}
 
 	private static boolean exists(Connection connection) throws SQLException {

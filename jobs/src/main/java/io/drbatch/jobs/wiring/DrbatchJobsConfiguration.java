@@ -29,6 +29,15 @@ public class DrbatchJobsConfiguration {
 		return new DrbatchPropertiesValidator();
 	}
 
+	/**
+	 * The job repository's password from {@code drbatch.repository.password-env} or
+	 * {@code -file}.
+	 */
+	@Bean
+	static JobRepositoryLogin jobRepositoryLogin(org.springframework.core.env.Environment environment) {
+		return new JobRepositoryLogin(environment);
+	}
+
 	@Bean
 	Clock clock() {
 		return Clock.systemUTC();

@@ -26,6 +26,7 @@ import org.springframework.batch.infrastructure.item.ExecutionContext;
 import org.springframework.stereotype.Component;
 
 import io.drbatch.failure.DrbatchException;
+import io.drbatch.failure.FailureKind;
 import io.drbatch.jobs.restore.DrillContext;
 import io.drbatch.jobs.restore.DrillReport;
 import io.drbatch.jobs.runcontrol.ExecutionHeartbeat;
@@ -309,6 +310,10 @@ class JobControl {
 		Throwable first = failures.isEmpty() ? null : failures.get(0);
 		DrbatchException known = first != null ? DrbatchException.find(first).orElse(null) : null;
 		String relaunch = "; relaunch with 'drbatch restart " + execution.getId() + "'";
+		if (known != null && known.kind() == FailureKind.DATABASE_LOGIN_REFUSED) {
+			// no relaunch hint: relaunching cannot help until the login is fixed
+			throw new CliFailure(ExitCode.of(known.kind()), name + " failed: " + known.getMessage());
+		}
 		if (known != null) {
 			throw new CliFailure(ExitCode.of(known.kind()), name + " failed: " + known.getMessage() + relaunch);
 		}

@@ -123,6 +123,23 @@ class BadInputCliIT {
 				List.of("run", "daily-dump", "backup.date=1999-01-04"), 4, SOURCE + "_missing"));
 		cases.add(new Case("login refused (unknown role)", Map.of("DRBATCH_SOURCES_0_USERNAME", "nobody_" + unusedPort),
 				List.of("run", "daily-dump", "backup.date=1999-01-06"), 4, "role \"nobody_"));
+		String scram = TestPostgres.SCRAM_USER;
+		cases.add(new Case("wrong source password",
+				Map.of("DRBATCH_SOURCES_0_USERNAME", scram, "DRBATCH_SOURCES_0_PASSWORD", "not-the-password"),
+				List.of("run", "daily-dump", "backup.date=1999-01-07"), 4, "database '" + SOURCE + "' (" + scram
+						+ "@127.0.0.1:5432/" + SOURCE + ") refused the login of user '" + scram + "'"));
+		cases.add(new Case("missing source password", Map.of("DRBATCH_SOURCES_0_USERNAME", scram),
+				List.of("run", "daily-dump", "backup.date=1999-01-08"), 4,
+				"refused the login of user '" + scram + "'"));
+		cases.add(new Case("wrong drill server password",
+				Map.of("DRBATCH_DRILL_USERNAME", scram, "DRBATCH_DRILL_PASSWORD", "not-the-password"),
+				List.of("run", "restore-drill", "drill.date=1999-01-10"), 4,
+				"drill server 127.0.0.1:5432: database 'postgres' (" + scram
+						+ "@127.0.0.1:5432/postgres) refused the login of user '" + scram + "'"));
+		cases.add(new Case("wrong job repository password",
+				Map.of("SPRING_DATASOURCE_USERNAME", scram, "SPRING_DATASOURCE_PASSWORD", "not-the-password"),
+				List.of("run", "daily-dump", "backup.date=1999-01-09"), 4,
+				"the job repository database (" + scram + " at jdbc:postgresql://"));
 		cases.add(new Case("missing bucket", Map.of("DRBATCH_TARGETS_0_BUCKET", "no-such-bucket-" + unusedPort),
 				List.of("run", "daily-dump", "backup.date=1999-01-05"), 6, "does not exist"));
 		return cases;
@@ -158,6 +175,11 @@ class BadInputCliIT {
 		assertThat(result.errorLines()).as(result.stderr()).hasSize(1);
 		assertThat(result.errorLines().get(0)).contains(bad.message()).endsWith("[exit " + bad.exit() + "]");
 		assertThat(result.stderr()).doesNotContain("\tat ").doesNotContain("Exception");
+		if (bad.input().contains("password")) {
+			assertThat(result.errorLines().get(0)).as("no relaunch hint: relaunching cannot help a refused login")
+				.doesNotContain("drbatch restart")
+				.doesNotContain("not-the-password");
+		}
 		List<String> written = new ArrayList<>(TestS3.keys(BUCKET));
 		written.removeAll(keysBefore);
 		// a drill or restore refused inside the job leaves its FAILED report (so that a

@@ -24,9 +24,13 @@ import static org.assertj.core.api.Assertions.assertThat;
  * distinctive secret values, and looks for them everywhere they must not be: the process
  * output and log, the job parameters and every other row of the job repository and the
  * Quartz tables, every manifest and drill report in every bucket, the webhook payloads,
- * and the argv and environment of every pg_dump and pg_restore child process (seen
- * through spies that wrap the real tools). The one place a password may be is the 0600
- * pgpass file handed to a child process.
+ * the argv and environment of every pg_dump and pg_restore child process (seen through
+ * spies that wrap the real tools), and the command line of every process on the machine
+ * while the jobs run ({@code /proc/<pid>/cmdline}, polled). The source, the drill server
+ * and the job repository log in with a real password, as the local login that must
+ * authenticate with scram-sha-256 ({@link TestPostgres#SCRAM_USER}). The one place a
+ * password may be is the 0600 pgpass file handed to a child process, which is gone after
+ * the run, and after a drbatch killed by SIGKILL, at the next run.
  */
 class SecretsCliIT {
 
@@ -42,20 +46,25 @@ class SecretsCliIT {
 
 	private static final String THIRD_BUCKET = TestS3.unusedBucketName("cli-secret-3");
 
-	private static final String DB_PASSWORD = "pg-Secret-5e1c0b";
+	private static final String DB_PASSWORD = TestPostgres.SCRAM_PASSWORD;
 
 	private static final String S3_SECRET = "s3-Secret-9f2a77";
 
 	private static final String SECOND_S3_SECRET = "s3-Second-Secret-4b0e";
 
-	private static final String REPOSITORY_PASSWORD = "repo-Secret-31d4";
+	private static final String REPOSITORY_PASSWORD = TestPostgres.SCRAM_PASSWORD;
 
-	private static final String DRILL_PASSWORD = "drill-Secret-77aa";
+	private static final String DRILL_PASSWORD = TestPostgres.SCRAM_PASSWORD;
 
 	private static final String WEBHOOK_TOKEN = "hook-Secret-c0ffee";
 
 	@TempDir
 	Path workDir;
+
+	@org.junit.jupiter.api.BeforeAll
+	static void createSource() {
+		TestPostgres.execute(SOURCE, "CREATE TABLE t (id int); INSERT INTO t VALUES (1)");
+	}
 
 	@AfterAll
 	static void cleanUp() {
@@ -94,16 +103,18 @@ class SecretsCliIT {
 	}
 
 	@Test
-	void secretsAppearNowhereButInThePrivatePgpassFile() throws IOException {
-		TestPostgres.execute(SOURCE, "CREATE TABLE t (id int); INSERT INTO t VALUES (1)");
+	void secretsAppearNowhereButInThePrivatePgpassFile() throws Exception {
 		Path seen = this.workDir.resolve("seen");
 		Files.createDirectories(seen);
-		try (WebhookReceiver webhook = new WebhookReceiver()) {
+		try (WebhookReceiver webhook = new WebhookReceiver(); CommandLineWatch watch = new CommandLineWatch()) {
 			CliProcess cli = new CliProcess(this.workDir).source(SOURCE, SOURCE)
 				.bucket(BUCKET)
+				.env("DRBATCH_SOURCES_0_USERNAME", TestPostgres.SCRAM_USER)
 				.env("DRBATCH_SOURCES_0_PASSWORD", DB_PASSWORD)
 				.env("DRBATCH_TARGETS_0_SECRET_ACCESS_KEY", S3_SECRET)
+				.env("SPRING_DATASOURCE_USERNAME", TestPostgres.SCRAM_USER)
 				.env("SPRING_DATASOURCE_PASSWORD", REPOSITORY_PASSWORD)
+				.env("DRBATCH_DRILL_USERNAME", TestPostgres.SCRAM_USER)
 				.env("DRBATCH_DRILL_PASSWORD", DRILL_PASSWORD)
 				.env("DRBATCH_DRILL_WEBHOOK_URL", webhook.url() + "/" + WEBHOOK_TOKEN)
 				.env("DRBATCH_DRILL_WEBHOOK_NOTIFY_ON_SUCCESS", "true")
@@ -133,6 +144,10 @@ class SecretsCliIT {
 			for (CliProcess.Result result : results) {
 				assertNoSecret(result.stdout() + result.stderr());
 			}
+			assertThat(watch.processesSeen()).as("command lines seen while the jobs ran").isGreaterThan(50);
+			assertThat(watch.leaks(List.of(DB_PASSWORD, S3_SECRET, SECOND_S3_SECRET, WEBHOOK_TOKEN)))
+				.as("command lines that held a secret")
+				.isEmpty();
 			assertThat(webhook.bodies()).as("webhook payloads").isNotEmpty().allSatisfy(SecretsCliIT::assertNoSecret);
 		}
 		String argv = Files.readString(seen.resolve("argv"));
@@ -158,6 +173,111 @@ class SecretsCliIT {
 			}
 		}
 		assertThat(documents).as("manifests and reports checked").isGreaterThanOrEqualTo(6);
+		assertThat(pgpassFiles()).as("pgpass files left after the runs").isEmpty();
+	}
+
+	@Test
+	void thePgpassFileOfADrbatchKilledWhileItsChildRanIsGoneAtTheNextRun() throws Exception {
+		Path slowPgDump = this.workDir.resolve("slow_pg_dump.sh");
+		// the version check of the preflight runs at once; the dump itself waits, so that
+		// it can be killed
+		Files.writeString(slowPgDump, "#!/bin/sh\n[ \"$1\" = --version ] || sleep 60\nexec pg_dump \"$@\"\n");
+		Files.setPosixFilePermissions(slowPgDump, PosixFilePermissions.fromString("rwx------"));
+		CliProcess cli = new CliProcess(this.workDir).source(SOURCE, SOURCE)
+			.bucket(BUCKET)
+			.env("DRBATCH_SOURCES_0_USERNAME", TestPostgres.SCRAM_USER)
+			.env("DRBATCH_SOURCES_0_PASSWORD", DB_PASSWORD);
+		List<Path> before = pgpassFiles();
+		CliProcess.Running killed = cli.env("DRBATCH_DUMP_PG_DUMP_PATH", slowPgDump.toString())
+			.start("run", "daily-dump", "backup.date=2026-10-21");
+		java.time.Instant deadline = java.time.Instant.now().plusSeconds(90);
+		List<Path> orphans = List.of();
+		while (orphans.isEmpty()) {
+			assertThat(java.time.Instant.now()).as("a pgpass file written for pg_dump").isBefore(deadline);
+			assertThat(killed.process().isAlive()).as(Files.readString(killed.stderr())).isTrue();
+			Thread.sleep(100);
+			orphans = new ArrayList<>(pgpassFiles());
+			orphans.removeAll(before);
+		}
+		assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(orphans.get(0)))).isEqualTo("rw-------");
+		List<ProcessHandle> children = killed.process().descendants().toList();
+		killed.process().destroyForcibly().waitFor();
+		children.forEach(ProcessHandle::destroyForcibly);
+		assertThat(orphans.get(0)).as("left by the killed drbatch").exists();
+
+		CliProcess.Result next = cli.env("DRBATCH_DUMP_PG_DUMP_PATH", "pg_dump")
+			.run("run", "daily-dump", "backup.date=2026-10-22");
+
+		assertThat(next.exitCode()).as(next.stderr()).isZero();
+		assertThat(orphans.get(0)).as("deleted by the next run").doesNotExist();
+	}
+
+	/**
+	 * The pgpass files drbatch processes wrote to the temp folder and have not deleted.
+	 */
+	private static List<Path> pgpassFiles() throws IOException {
+		try (var files = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
+			return files.filter(f -> f.getFileName().toString().matches("drbatch-\\d+-\\d+\\.pgpass")).toList();
+		}
+	}
+
+	/**
+	 * Polls the command line of every process on the machine
+	 * ({@code /proc/<pid>/cmdline}) until closed, keeping those it has not seen before,
+	 * so that a secret in any child's argv, however short-lived, is likely caught.
+	 */
+	static final class CommandLineWatch implements AutoCloseable {
+
+		private final java.util.Set<String> seen = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+		private final Thread thread;
+
+		private volatile boolean running = true;
+
+		CommandLineWatch() {
+			this.thread = new Thread(() -> {
+				while (this.running) {
+					try (var pids = Files.newDirectoryStream(Path.of("/proc"), "[0-9]*")) {
+						for (Path pid : pids) {
+							try {
+								this.seen.add(new String(Files.readAllBytes(pid.resolve("cmdline")),
+										java.nio.charset.StandardCharsets.UTF_8)
+									.replace('\0', ' '));
+							}
+							catch (IOException ex) {
+								// the process ended between the listing and the read
+							}
+						}
+					}
+					catch (IOException ex) {
+						throw new java.io.UncheckedIOException(ex);
+					}
+					try {
+						Thread.sleep(20);
+					}
+					catch (InterruptedException ex) {
+						return;
+					}
+				}
+			}, "cmdline-watch");
+			this.thread.setDaemon(true);
+			this.thread.start();
+		}
+
+		int processesSeen() {
+			return this.seen.size();
+		}
+
+		List<String> leaks(List<String> secrets) {
+			return this.seen.stream().filter(line -> secrets.stream().anyMatch(line::contains)).toList();
+		}
+
+		@Override
+		public void close() throws InterruptedException {
+			this.running = false;
+			this.thread.join();
+		}
+
 	}
 
 	private static void assertNoSecret(String text) {
