@@ -55,7 +55,8 @@ databases_up() {
 # A login that must authenticate with its password (scram-sha-256), as every production server asks, while the
 # local server trusts everyone else on 127.0.0.1: the role (superuser, so that it can dump, restore and create
 # databases like postgres), its password, and pg_hba lines for it (databases and replication) ahead of the trust
-# lines. Idempotent: the lines are added once, the configuration reloaded only when they were.
+# lines, then replication on loopback for everyone else (the demo source's WAL archive). Idempotent: the lines are
+# added once, the configuration reloaded only when they were.
 scram_up() {
   if [ "$(psql -d postgres -XAtc "select 1 from pg_roles where rolname = '$scram_role'")" != 1 ]; then
     say "creating login role $scram_role (scram-sha-256)"
@@ -65,14 +66,18 @@ scram_up() {
     -c "SET password_encryption = 'scram-sha-256'" -c "ALTER ROLE $scram_role PASSWORD '$scram_password'"
   local hba; hba=$(psql -d postgres -XAtc "show hba_file")
   local lines="host all $scram_role 127.0.0.1/32 scram-sha-256
-host replication $scram_role 127.0.0.1/32 scram-sha-256"
+host replication $scram_role 127.0.0.1/32 scram-sha-256
+host replication all 127.0.0.1/32 trust"
   if ! grep -qxF "host all $scram_role 127.0.0.1/32 scram-sha-256" "$hba" \
-      || ! grep -qxF "host replication $scram_role 127.0.0.1/32 scram-sha-256" "$hba"; then
+      || ! grep -qxF "host replication $scram_role 127.0.0.1/32 scram-sha-256" "$hba" \
+      || ! grep -qxF "host replication all 127.0.0.1/32 trust" "$hba"; then
     [ -w "$hba" ] || die "cannot add the $scram_role lines to $hba (not writable by $(id -un)); add them ahead of the trust lines: $lines"
     local rest; rest=$(grep -vxF "host all $scram_role 127.0.0.1/32 scram-sha-256" "$hba" \
       | grep -vxF "host replication $scram_role 127.0.0.1/32 scram-sha-256" \
-      | grep -vxF "# drbatch: local test login that must use its password" || true)
-    printf '# drbatch: local test login that must use its password\n%s\n%s\n' "$lines" "$rest" > "$hba"
+      | grep -vxF "host replication all 127.0.0.1/32 trust" \
+      | grep -vxF "# drbatch: local test login that must use its password" \
+      | grep -vxF "# drbatch: local test login that must use its password; replication for the demo (WAL archive)" || true)
+    printf '# drbatch: local test login that must use its password; replication for the demo (WAL archive)\n%s\n%s\n' "$lines" "$rest" > "$hba"
     psql -d postgres -XAtc "select pg_reload_conf()" >/dev/null
     say "added $scram_role (scram-sha-256) to $hba and reloaded"
   fi

@@ -117,6 +117,19 @@ public final class StreamEncryption {
 	}
 
 	/**
+	 * {@code in}, decrypted when it starts like a stream written by {@link #encrypt},
+	 * else as it is: for objects that carry no manifest saying whether they are encrypted
+	 * (WAL segments). {@code in} must support mark/reset.
+	 */
+	public static InputStream decryptIfEncrypted(InputStream in, Map<String, StreamEncryption> keys, String object)
+			throws IOException {
+		in.mark(MAGIC.length);
+		byte[] head = in.readNBytes(MAGIC.length);
+		in.reset();
+		return Arrays.equals(head, MAGIC) ? decrypt(in, keys, object) : in;
+	}
+
+	/**
 	 * Decrypts a stream written by {@link #encrypt} with the key among {@code keys} (by
 	 * key id) that it names. Fails with {@link FailureKind#BAD_CONFIGURATION} naming the
 	 * key id when no configured key matches, and with {@link FailureKind#INTEGRITY} when

@@ -43,7 +43,12 @@ public enum FailureKind {
 	 * A secondary target lacks some of the primary's backups (down, or a copy failed); a
 	 * later run catches up.
 	 */
-	REPLICATION_BEHIND(true);
+	REPLICATION_BEHIND(true),
+	/**
+	 * The WAL archive has a hole (a slot lost or dropped, a segment deleted):
+	 * point-in-time recovery past it needs a new base backup.
+	 */
+	WAL_CHAIN_BROKEN(false);
 
 	private final boolean transientFailure;
 

@@ -133,6 +133,19 @@ public final class TestPostgres {
 		return names;
 	}
 
+	/** The one text value {@code sql} returns in {@code database}. */
+	public static String queryString(String database, String sql) {
+		try (Connection connection = connect(database);
+				Statement statement = connection.createStatement();
+				ResultSet rs = statement.executeQuery(sql)) {
+			rs.next();
+			return rs.getString(1);
+		}
+		catch (SQLException ex) {
+			throw new IllegalStateException("cannot query " + database + ": " + sql, ex);
+		}
+	}
+
 	public static long queryLong(String database, String sql) {
 		try (Connection connection = connect(database);
 				Statement statement = connection.createStatement();

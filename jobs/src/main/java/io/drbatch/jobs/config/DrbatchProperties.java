@@ -50,7 +50,8 @@ public record DrbatchProperties(
 		@NotEmpty(message = "at least one source database must be configured") List<@Valid Source> sources,
 		@NotEmpty(message = "at least one storage target must be configured") List<@Valid Target> targets,
 		@Valid @DefaultValue Dump dump, @Valid @DefaultValue Drill drill, @Valid @DefaultValue Retention retention,
-		@Valid @DefaultValue Tiering tiering, @Valid @DefaultValue Repository repository) {
+		@Valid @DefaultValue Tiering tiering, @Valid @DefaultValue Repository repository,
+		@Valid @DefaultValue BaseBackup baseBackup) {
 
 	/**
 	 * Names of sources, targets and checks: they appear in bucket keys, job parameters
@@ -78,10 +79,19 @@ public record DrbatchProperties(
 			@NotBlank @DefaultValue("127.0.0.1") String host,
 			@Range(min = 1, max = 65535) @DefaultValue("5432") int port, String database,
 			@NotBlank @DefaultValue("postgres") String username, String passwordEnv, @ReadableFile Path passwordFile,
-			String password, String sslMode) {
+			String password, String sslMode, @Valid @DefaultValue Pitr pitr) {
 
 		public Source {
 			database = database == null || database.isBlank() ? name : database;
+		}
+
+		/**
+		 * The replication slot of this source's WAL archive: the configured one, else
+		 * {@code drbatch_<name>}.
+		 */
+		public String slotName() {
+			return this.pitr.slot() != null && !this.pitr.slot().isBlank() ? this.pitr.slot()
+					: "drbatch_" + this.name.toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9_]", "_");
 		}
 
 		@Override
@@ -90,6 +100,33 @@ public record DrbatchProperties(
 					+ "]";
 		}
 
+	}
+
+	/**
+	 * Point-in-time recovery for one source: a continuous WAL archive (the wal-archive
+	 * job) and physical base backups (base-backup). Off by default.
+	 *
+	 * @param slot the physical replication slot that keeps the WAL not yet archived;
+	 * empty: {@code drbatch_<name>}
+	 * @param rpoTarget the most data a database failure may lose: the archive's age is
+	 * judged against it (status, health, metrics), and wal-archive should run at least
+	 * this often
+	 * @param slotRetainedLimit WAL the slot keeps on the server beyond which a run warns
+	 * and status says AT RISK (a slot nobody drains fills the server's disk; see
+	 * {@code max_slot_wal_keep_size})
+	 * @param idleTimeout how long a run waits for WAL the server should send before it
+	 * fails
+	 * @param level zstd level of archived segments
+	 * @param archiveWait how long base-backup waits for the archive to hold its stop
+	 * segment before it fails
+	 */
+	public record Pitr(@DefaultValue("false") boolean enabled,
+			@Pattern(regexp = "^$|[a-z0-9_]{1,63}",
+					message = "must be 1-63 lower-case letters, digits or '_'") String slot,
+			@PositiveDuration @DefaultValue("15m") Duration rpoTarget, @DefaultValue("8GB") DataSize slotRetainedLimit,
+			@PositiveDuration @DefaultValue("60s") Duration idleTimeout,
+			@Range(min = 1, max = 19) @DefaultValue("1") int level,
+			@PositiveDuration @DefaultValue("15m") Duration archiveWait) {
 	}
 
 	/**
@@ -120,6 +157,19 @@ public record DrbatchProperties(
 			return "Target[" + this.name + " " + this.endpoint + " " + this.bucket + "/" + this.prefix + "]";
 		}
 
+	}
+
+	/**
+	 * How base-backup takes a physical base backup (of the sources with
+	 * {@code pitr.enabled}); its parts are cut and sent as the dump's
+	 * ({@code drbatch.dump.part-size}, {@code .parts-in-flight},
+	 * {@code .compression-workers}).
+	 *
+	 * @param pgBasebackupPath the pg_basebackup executable, of the server's major version
+	 * @param level zstd level of the stored tar
+	 */
+	public record BaseBackup(@NotBlank @DefaultValue("pg_basebackup") String pgBasebackupPath,
+			@Range(min = 1, max = 19) @DefaultValue("1") int level) {
 	}
 
 	/**

@@ -22,7 +22,13 @@ import io.drbatch.failure.FailureKind;
  * Parameters never carry secrets: they are stored in plain text in the job repository.
  * Immutable and thread-safe.
  */
-public record JobDescriptor(String jobName, String description, List<Parameter> parameters) {
+public record JobDescriptor(String jobName, String description, List<Parameter> parameters,
+		java.util.function.Predicate<String> appliesTo) {
+
+	/** A job that applies to every configured source. */
+	public JobDescriptor(String jobName, String description, List<Parameter> parameters) {
+		this(jobName, description, parameters, database -> true);
+	}
 
 	/**
 	 * @param defaultValue computes the value when none is given, or returns {@code null}

@@ -39,6 +39,16 @@ public class SourceDatabases {
 				password(source), source.sslMode());
 	}
 
+	/** The configured source {@code name} (its settings, PITR included). */
+	public DrbatchProperties.Source settings(String name) {
+		return find(name);
+	}
+
+	/** The sources with point-in-time recovery enabled, in configuration order. */
+	public List<String> pitrNames() {
+		return this.sources.stream().filter(s -> s.pitr().enabled()).map(DrbatchProperties.Source::name).toList();
+	}
+
 	/**
 	 * {@code name} when it is a configured source, else a
 	 * {@link FailureKind#BAD_ARGUMENT} naming the sources.

@@ -23,6 +23,7 @@ public enum ExitCode {
 	STOPPED(12, "stopped on request (SIGTERM, drbatch stop); relaunch: drbatch restart"),
 	AT_RISK(13, "status: a backup older than the RPO target, or no recent passing drill"),
 	REPLICATION_BEHIND(14, "replication: a secondary is down or behind; the next run catches up"),
+	WAL_CHAIN_BROKEN(15, "WAL chain broken: recovery past the hole needs a new base backup"),
 	INTERNAL_ERROR(70, "unexpected error (a bug): the log has the stack trace");
 
 	private final int code;
@@ -54,6 +55,7 @@ public enum ExitCode {
 			case INTEGRITY -> INTEGRITY;
 			case TOOL_FAILED -> TOOL_FAILED;
 			case REPLICATION_BEHIND -> REPLICATION_BEHIND;
+			case WAL_CHAIN_BROKEN -> WAL_CHAIN_BROKEN;
 		};
 	}
 

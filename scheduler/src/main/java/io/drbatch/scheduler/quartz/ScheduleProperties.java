@@ -33,7 +33,7 @@ public record ScheduleProperties(Map<String, String> cron, @DefaultValue("60s") 
 	/** The plan's schedule, under whatever is configured. */
 	public static final Map<String, String> DEFAULT_CRON = Map.of("daily-dump", "0 0 2 * * ?", "restore-drill",
 			"0 0 3 ? * SUN", "archive-tiering", "0 0 4 * * ?", "retention", "0 30 4 * * ?", "replication",
-			"0 */15 * * * ?");
+			"0 */15 * * * ?", "wal-archive", "0 */5 * * * ?", "base-backup", "0 15 2 * * ?");
 
 	public ScheduleProperties {
 		Map<String, String> merged = new TreeMap<>(DEFAULT_CRON);

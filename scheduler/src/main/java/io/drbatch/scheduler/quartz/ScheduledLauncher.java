@@ -75,7 +75,10 @@ public class ScheduledLauncher {
 			throw new IllegalStateException("job " + jobName + " has no date parameter to schedule by");
 		}
 		boolean perDatabase = descriptor.parameters().stream().anyMatch(p -> p.key().equals("database"));
-		for (String database : perDatabase ? this.sources.names() : List.of("all databases")) {
+		List<String> databases = perDatabase
+				? this.sources.names().stream().filter(name -> descriptor.appliesTo().test(name)).toList()
+				: List.of("all databases");
+		for (String database : databases) {
 			Map<String, String> given = new LinkedHashMap<>();
 			if (perDatabase) {
 				given.put("database", database);

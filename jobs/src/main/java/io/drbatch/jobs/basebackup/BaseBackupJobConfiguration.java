@@ -1,0 +1,86 @@
+package io.drbatch.jobs.basebackup;
+
+import java.time.Clock;
+import java.util.List;
+
+import org.springframework.batch.core.job.Job;
+import org.springframework.batch.core.job.builder.JobBuilder;
+import org.springframework.batch.core.repository.JobRepository;
+import org.springframework.batch.core.step.Step;
+import org.springframework.batch.core.step.builder.StepBuilder;
+import org.springframework.batch.infrastructure.support.transaction.ResourcelessTransactionManager;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+import io.drbatch.failure.DrbatchException;
+import io.drbatch.failure.FailureKind;
+import io.drbatch.jobs.config.DrbatchProperties;
+import io.drbatch.jobs.runcontrol.ExecutionHeartbeat;
+import io.drbatch.jobs.runcontrol.JobDescriptor;
+import io.drbatch.jobs.runcontrol.StopSignal;
+import io.drbatch.jobs.wiring.EncryptionKeys;
+import io.drbatch.jobs.wiring.SourceDatabases;
+import io.drbatch.jobs.wiring.StoreTargets;
+import io.drbatch.wal.BaseBackupStreamer;
+
+/**
+ * base-backup: backup (a physical base backup streamed into the primary target,
+ * {@link BaseBackupTasklet}) -> publish (the archive holds its WAL, the object is
+ * verified, the manifest is written last, {@link PublishBaseBackupTasklet}). Like
+ * daily-dump, a relaunch skips completed steps and an interrupted backup starts over
+ * under the same backup id after removing what the interrupted attempt left.
+ */
+@Configuration(proxyBeanMethods = false)
+class BaseBackupJobConfiguration {
+
+	static final String JOB_NAME = "base-backup";
+
+	@Bean
+	JobDescriptor baseBackupDescriptor(SourceDatabases sources) {
+		return new JobDescriptor(JOB_NAME, "physical base backup of a source, for point-in-time recovery",
+				List.of(new JobDescriptor.Parameter(
+						"database", "configured source with pitr.enabled (default: the first such source)",
+						name -> pitrSource(sources, name), clock -> firstPitrSource(sources)),
+						JobDescriptor.runDate("backup.date",
+								"the day this base backup stands for (default: today, UTC)")));
+	}
+
+	static String firstPitrSource(SourceDatabases sources) {
+		if (sources.pitrNames().isEmpty()) {
+			throw new DrbatchException(FailureKind.BAD_ARGUMENT,
+					"no source has point-in-time recovery; set drbatch.sources[N].pitr.enabled=true");
+		}
+		return sources.pitrNames().get(0);
+	}
+
+	static String pitrSource(SourceDatabases sources, String name) {
+		String checked = sources.checkName(name);
+		if (!sources.settings(checked).pitr().enabled()) {
+			throw new DrbatchException(FailureKind.BAD_ARGUMENT, "source '" + checked
+					+ "' has no point-in-time recovery; set drbatch.sources[N].pitr.enabled=true (sources with it: "
+					+ (sources.pitrNames().isEmpty() ? "none" : String.join(", ", sources.pitrNames())) + ")");
+		}
+		return checked;
+	}
+
+	@Bean
+	Job baseBackupJob(JobRepository jobRepository, DrbatchProperties properties, SourceDatabases sources,
+			StoreTargets targets, Clock clock, StopSignal stopSignal, ExecutionHeartbeat heartbeat,
+			EncryptionKeys keys) {
+		DrbatchProperties.Dump dump = properties.dump();
+		BaseBackupStreamer streamer = new BaseBackupStreamer(new BaseBackupStreamer.Settings(
+				properties.baseBackup().pgBasebackupPath(), properties.baseBackup().level(), dump.compressionWorkers(),
+				(int) dump.partSize().toBytes(), dump.partsInFlight(), keys.forWriting().orElse(null)));
+		ResourcelessTransactionManager noTransaction = new ResourcelessTransactionManager();
+		Step backup = new StepBuilder(JOB_NAME + ".backup", jobRepository)
+			.tasklet(stopSignal.stoppable(new BaseBackupTasklet(sources, targets, streamer, keys, clock)),
+					noTransaction)
+			.build();
+		Step publish = new StepBuilder(JOB_NAME + ".publish", jobRepository)
+			.tasklet(stopSignal.stoppable(new PublishBaseBackupTasklet(sources, targets, keys,
+					properties.targets().get(0).lock(), clock, stopSignal)), noTransaction)
+			.build();
+		return new JobBuilder(JOB_NAME, jobRepository).listener(heartbeat).start(backup).next(publish).build();
+	}
+
+}

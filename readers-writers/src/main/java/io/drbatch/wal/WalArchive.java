@@ -1,0 +1,260 @@
+package io.drbatch.wal;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+import io.drbatch.codec.Compression;
+import io.drbatch.codec.Sha256;
+import io.drbatch.codec.StreamEncryption;
+import io.drbatch.failure.DrbatchException;
+import io.drbatch.failure.FailureKind;
+import io.drbatch.manifest.ManifestJson;
+import io.drbatch.store.ObjectInfo;
+import io.drbatch.store.ObjectStore;
+
+/**
+ * One source's WAL archive in a bucket: {@code wal/<database>/<system identifier>/}, so
+ * that a restored or promoted copy of the cluster (a new system identifier) never writes
+ * into the chain it came from. Holds
+ * <ul>
+ * <li>{@code <segment name>.zst}: a segment, zstd-compressed (then encrypted, with a
+ * key), put whole and verified (size and the store's checksum) before the caller may let
+ * the server recycle it;</li>
+ * <li>{@code <timeline>.history}: a timeline's history file, as the server sent it;</li>
+ * <li>{@code archive.json}: what the last run archived ({@link State}), for status and
+ * metrics without a listing.</li>
+ * </ul>
+ * A segment already there with the same content (after a crash between upload and the
+ * slot's advance) is kept; one with other content is an {@link FailureKind#INTEGRITY}
+ * failure naming it. Thread-safe as far as the store is.
+ */
+public final class WalArchive {
+
+	public static final String SEGMENT_SUFFIX = ".zst";
+
+	public static final String STATE = "archive.json";
+
+	/**
+	 * What the last run archived.
+	 *
+	 * @param newestSegment the newest segment in the archive
+	 * @param archivedThrough the end of that segment: the position the archive holds WAL
+	 * up to
+	 * @param archivedAt when that segment was stored
+	 * @param serverFlushed the server's flushed WAL position when the run started
+	 * @param slotRetainedBytes WAL the slot kept on the server at the end of the run
+	 */
+	public record State(String database, String systemIdentifier, int timeline, long segmentSize, String newestSegment,
+			String archivedThrough, Instant archivedAt, String serverFlushed, Instant runAt, String slot,
+			long slotRetainedBytes) {
+	}
+
+	private final ObjectStore store;
+
+	private final String folder;
+
+	private final long segmentSize;
+
+	private final int level;
+
+	private final StreamEncryption encryption;
+
+	/**
+	 * @param encryption the key new segments are encrypted with, or {@code null}
+	 */
+	public WalArchive(ObjectStore store, String database, String systemIdentifier, long segmentSize, int level,
+			StreamEncryption encryption) {
+		this.store = store;
+		this.folder = folder(database, systemIdentifier);
+		this.segmentSize = segmentSize;
+		this.level = level;
+		this.encryption = encryption;
+	}
+
+	/** The folder of one source's chain, with a trailing slash. */
+	public static String folder(String database, String systemIdentifier) {
+		return "wal/" + database + "/" + systemIdentifier + "/";
+	}
+
+	public ObjectStore store() {
+		return this.store;
+	}
+
+	public String segmentKey(WalSegment segment) {
+		return this.folder + segment.name() + SEGMENT_SUFFIX;
+	}
+
+	public String historyKey(int timeline) {
+		return this.folder + TimelineHistory.fileName(timeline);
+	}
+
+	/** What happened to a segment handed to {@link #storeSegment}. */
+	public enum Stored {
+
+		/** Uploaded and verified. */
+		UPLOADED,
+
+		/** Already there with the same content. */
+		ALREADY_THERE
+
+	}
+
+	/**
+	 * Stores {@code bytes}, the whole of {@code segment}, unless the archive holds it
+	 * already with the same content.
+	 * @return the object stored (or found), and whether it was uploaded
+	 */
+	public Map.Entry<ObjectInfo, Stored> storeSegment(WalSegment segment, byte[] bytes) {
+		if (bytes.length != this.segmentSize) {
+			throw new IllegalArgumentException(segment + " has " + bytes.length + " bytes");
+		}
+		String key = segmentKey(segment);
+		Optional<ObjectInfo> existing = this.store.head(key);
+		String sha256 = Sha256.hex(Sha256.of(bytes, 0, bytes.length));
+		if (existing.isPresent()) {
+			String stored = Sha256.hex(readSegment(segment));
+			if (stored.equals(sha256)) {
+				return Map.entry(existing.get(), Stored.ALREADY_THERE);
+			}
+			throw new DrbatchException(FailureKind.INTEGRITY, "segment " + segment + " in the archive (" + key
+					+ " on target '" + this.store.name() + "') has other content than the server's (SHA-256 " + stored
+					+ ", the server's " + sha256
+					+ "): the archive mixes WAL of two clusters or was altered; a new base backup and a new chain are needed");
+		}
+		byte[] stored = encode(bytes);
+		ObjectInfo info = this.store.put(key, stored, "application/octet-stream");
+		ObjectInfo check = this.store.head(key)
+			.orElseThrow(() -> new DrbatchException(FailureKind.INTEGRITY,
+					"segment " + key + " is missing on target '" + this.store.name() + "' right after its upload"));
+		String expected = Sha256.base64(Sha256.of(stored, 0, stored.length));
+		if (check.size() != stored.length
+				|| (check.checksumSha256() != null && !check.checksumSha256().equals(expected))) {
+			throw new DrbatchException(FailureKind.INTEGRITY,
+					"segment " + key + " on target '" + this.store.name() + "' has " + check.size()
+							+ " bytes and checksum " + check.checksumSha256() + " right after its upload, expected "
+							+ stored.length + " bytes and " + expected);
+		}
+		return Map.entry(info, Stored.UPLOADED);
+	}
+
+	/**
+	 * The raw bytes of an archived segment (decrypted with {@code keys} when needed,
+	 * decompressed).
+	 */
+	public byte[] readSegment(WalSegment segment) {
+		return readSegment(segment,
+				this.encryption != null ? Map.of(this.encryption.keyId(), this.encryption) : Map.of());
+	}
+
+	public byte[] readSegment(WalSegment segment, Map<String, StreamEncryption> keys) {
+		String key = segmentKey(segment);
+		try (InputStream raw = new java.io.BufferedInputStream(this.store.get(key), 1 << 16);
+				InputStream plain = StreamEncryption.decryptIfEncrypted(raw, keys, key);
+				InputStream in = Compression.ZSTD.decompress(plain)) {
+			return in.readAllBytes();
+		}
+		catch (IOException ex) {
+			throw new DrbatchException(FailureKind.INTEGRITY,
+					"cannot read segment " + key + " on target '" + this.store.name() + "': " + ex.getMessage(), ex);
+		}
+	}
+
+	private byte[] encode(byte[] bytes) {
+		ByteArrayOutputStream out = new ByteArrayOutputStream(bytes.length / 4);
+		try (OutputStream encrypted = this.encryption != null ? this.encryption.encrypt(out) : out;
+				OutputStream compressed = Compression.ZSTD.compress(encrypted, this.level, 0)) {
+			compressed.write(bytes);
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+		return out.toByteArray();
+	}
+
+	/**
+	 * Stores a timeline's history file, unless it is there already with the same text.
+	 */
+	public void storeHistory(TimelineHistory history) {
+		String key = historyKey(history.timeline());
+		byte[] bytes = history.text().getBytes(StandardCharsets.UTF_8);
+		Optional<ObjectInfo> existing = this.store.head(key);
+		if (existing.isPresent()) {
+			try (InputStream in = this.store.get(key)) {
+				if (MessageDigest.isEqual(in.readAllBytes(), bytes)) {
+					return;
+				}
+			}
+			catch (IOException ex) {
+				throw new UncheckedIOException(ex);
+			}
+			throw new DrbatchException(FailureKind.INTEGRITY,
+					"history file " + key + " on target '" + this.store.name() + "' differs from the server's");
+		}
+		this.store.put(key, bytes, "text/plain");
+	}
+
+	/** The history files in the archive, by timeline. */
+	public Map<Integer, TimelineHistory> histories() {
+		Map<Integer, TimelineHistory> histories = new TreeMap<>();
+		for (ObjectInfo object : this.store.list(this.folder)) {
+			String name = object.key().substring(this.folder.length());
+			if (name.matches("[0-9A-F]{8}\\.history")) {
+				int timeline = Integer.parseUnsignedInt(name.substring(0, 8), 16);
+				try (InputStream in = this.store.get(object.key())) {
+					histories.put(timeline,
+							TimelineHistory.parse(timeline, new String(in.readAllBytes(), StandardCharsets.UTF_8)));
+				}
+				catch (IOException ex) {
+					throw new UncheckedIOException(ex);
+				}
+			}
+		}
+		return histories;
+	}
+
+	/** Every segment in the archive, in order of position (then timeline). */
+	public List<WalSegment> segments() {
+		List<WalSegment> segments = new ArrayList<>();
+		for (ObjectInfo object : this.store.list(this.folder)) {
+			String name = object.key().substring(this.folder.length());
+			if (name.endsWith(SEGMENT_SUFFIX)) {
+				WalSegment segment = WalSegment.parse(name.substring(0, name.length() - SEGMENT_SUFFIX.length()),
+						this.segmentSize);
+				if (segment != null) {
+					segments.add(segment);
+				}
+			}
+		}
+		segments.sort(null);
+		return segments;
+	}
+
+	public void writeState(State state) {
+		this.store.put(this.folder + STATE, ManifestJson.write(state), "application/json");
+	}
+
+	public static Optional<State> readState(ObjectStore store, String database, String systemIdentifier) {
+		String key = folder(database, systemIdentifier) + STATE;
+		if (store.head(key).isEmpty()) {
+			return Optional.empty();
+		}
+		try (InputStream in = store.get(key)) {
+			return Optional.of(ManifestJson.read(in.readAllBytes(), State.class, key));
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+	}
+
+}
