@@ -99,7 +99,7 @@ public final class WalArchive {
 		return this.folder + TimelineHistory.fileName(timeline);
 	}
 
-	/** What happened to a segment handed to {@link #storeSegment}. */
+	/** What happened to a segment handed to {@link #store}. */
 	public enum Stored {
 
 		/** Uploaded and verified. */
@@ -111,28 +111,100 @@ public final class WalArchive {
 	}
 
 	/**
-	 * Stores {@code bytes}, the whole of {@code segment}, unless the archive holds it
-	 * already with the same content.
+	 * One segment as it is stored: compressed (and encrypted), with the SHA-256 of its
+	 * raw bytes, which is what tells whether a segment already in the archive is the
+	 * same.
+	 */
+	public record EncodedSegment(WalSegment segment, byte[] stored, String rawSha256, long rawBytes) {
+	}
+
+	/**
+	 * Encodes one segment as its bytes arrive, so that the raw segment is never held
+	 * whole: only its compressed form is. Not thread-safe.
+	 */
+	public final class SegmentEncoder {
+
+		private final WalSegment segment;
+
+		private final MessageDigest digest = Sha256.newDigest();
+
+		private final ByteArrayOutputStream buffer = new ByteArrayOutputStream(1 << 20);
+
+		private final OutputStream out;
+
+		private long written;
+
+		SegmentEncoder(WalSegment segment) {
+			this.segment = segment;
+			try {
+				OutputStream stored = WalArchive.this.encryption != null
+						? WalArchive.this.encryption.encrypt(this.buffer) : this.buffer;
+				this.out = Compression.ZSTD.compress(stored, WalArchive.this.level, 0);
+			}
+			catch (IOException ex) {
+				throw new UncheckedIOException(ex);
+			}
+		}
+
+		public void write(byte[] bytes, int offset, int length) {
+			this.digest.update(bytes, offset, length);
+			try {
+				this.out.write(bytes, offset, length);
+			}
+			catch (IOException ex) {
+				throw new UncheckedIOException(ex);
+			}
+			this.written += length;
+		}
+
+		public EncodedSegment finish() {
+			try {
+				this.out.close();
+			}
+			catch (IOException ex) {
+				throw new UncheckedIOException(ex);
+			}
+			return new EncodedSegment(this.segment, this.buffer.toByteArray(), Sha256.hex(this.digest.digest()),
+					this.written);
+		}
+
+	}
+
+	/** An encoder for {@code segment}'s bytes. */
+	public SegmentEncoder encoder(WalSegment segment) {
+		return new SegmentEncoder(segment);
+	}
+
+	/** Encodes and stores the whole of a segment; see {@link #store}. */
+	public Map.Entry<ObjectInfo, Stored> storeSegment(WalSegment segment, byte[] bytes) {
+		SegmentEncoder encoder = encoder(segment);
+		encoder.write(bytes, 0, bytes.length);
+		return store(encoder.finish());
+	}
+
+	/**
+	 * Stores an encoded segment, unless the archive holds it already with the same
+	 * content.
 	 * @return the object stored (or found), and whether it was uploaded
 	 */
-	public Map.Entry<ObjectInfo, Stored> storeSegment(WalSegment segment, byte[] bytes) {
-		if (bytes.length != this.segmentSize) {
-			throw new IllegalArgumentException(segment + " has " + bytes.length + " bytes");
+	public Map.Entry<ObjectInfo, Stored> store(EncodedSegment encoded) {
+		WalSegment segment = encoded.segment();
+		if (encoded.rawBytes() != this.segmentSize) {
+			throw new IllegalArgumentException(segment + " has " + encoded.rawBytes() + " bytes");
 		}
 		String key = segmentKey(segment);
 		Optional<ObjectInfo> existing = this.store.head(key);
-		String sha256 = Sha256.hex(Sha256.of(bytes, 0, bytes.length));
 		if (existing.isPresent()) {
-			String stored = Sha256.hex(readSegment(segment));
-			if (stored.equals(sha256)) {
+			String stored = rawSha256(segment);
+			if (stored.equals(encoded.rawSha256())) {
 				return Map.entry(existing.get(), Stored.ALREADY_THERE);
 			}
 			throw new DrbatchException(FailureKind.INTEGRITY, "segment " + segment + " in the archive (" + key
 					+ " on target '" + this.store.name() + "') has other content than the server's (SHA-256 " + stored
-					+ ", the server's " + sha256
+					+ ", the server's " + encoded.rawSha256()
 					+ "): the archive mixes WAL of two clusters or was altered; a new base backup and a new chain are needed");
 		}
-		byte[] stored = encode(bytes);
+		byte[] stored = encoded.stored();
 		ObjectInfo info = this.store.put(key, stored, "application/octet-stream");
 		ObjectInfo check = this.store.head(key)
 			.orElseThrow(() -> new DrbatchException(FailureKind.INTEGRITY,
@@ -146,6 +218,28 @@ public final class WalArchive {
 							+ stored.length + " bytes and " + expected);
 		}
 		return Map.entry(info, Stored.UPLOADED);
+	}
+
+	/** The SHA-256 of an archived segment's raw bytes, read as a stream. */
+	private String rawSha256(WalSegment segment) {
+		String key = segmentKey(segment);
+		Map<String, StreamEncryption> keys = this.encryption != null ? Map.of(this.encryption.keyId(), this.encryption)
+				: Map.of();
+		MessageDigest digest = Sha256.newDigest();
+		try (InputStream raw = new java.io.BufferedInputStream(this.store.get(key), 1 << 16);
+				InputStream plain = StreamEncryption.decryptIfEncrypted(raw, keys, key);
+				InputStream in = Compression.ZSTD.decompress(plain)) {
+			byte[] buffer = new byte[1 << 16];
+			int n;
+			while ((n = in.read(buffer)) >= 0) {
+				digest.update(buffer, 0, n);
+			}
+		}
+		catch (IOException ex) {
+			throw new DrbatchException(FailureKind.INTEGRITY,
+					"cannot read segment " + key + " on target '" + this.store.name() + "': " + ex.getMessage(), ex);
+		}
+		return Sha256.hex(digest.digest());
 	}
 
 	/**
@@ -168,18 +262,6 @@ public final class WalArchive {
 			throw new DrbatchException(FailureKind.INTEGRITY,
 					"cannot read segment " + key + " on target '" + this.store.name() + "': " + ex.getMessage(), ex);
 		}
-	}
-
-	private byte[] encode(byte[] bytes) {
-		ByteArrayOutputStream out = new ByteArrayOutputStream(bytes.length / 4);
-		try (OutputStream encrypted = this.encryption != null ? this.encryption.encrypt(out) : out;
-				OutputStream compressed = Compression.ZSTD.compress(encrypted, this.level, 0)) {
-			compressed.write(bytes);
-		}
-		catch (IOException ex) {
-			throw new UncheckedIOException(ex);
-		}
-		return out.toByteArray();
 	}
 
 	/**

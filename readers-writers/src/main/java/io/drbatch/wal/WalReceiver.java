@@ -8,6 +8,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
+import java.util.function.Function;
 import java.util.function.LongToIntFunction;
 
 import org.postgresql.replication.LogSequenceNumber;
@@ -18,29 +19,31 @@ import io.drbatch.failure.FailureKind;
 
 /**
  * Receives WAL from a replication stream, segment by segment, from a segment start up to
- * a segment boundary, and hands each complete segment to a {@link SegmentSink} on a
- * second thread, so that receiving the next segment overlaps storing the last one. Only
- * when the sink has stored a segment, and every segment before it, is its end reported to
- * the server as flushed: the slot never moves past WAL that is not durably stored, so a
- * process killed at any moment loses nothing and the next run starts again from the slot.
+ * a segment boundary: each segment is encoded (compressed) as its bytes arrive, and
+ * handed whole to a {@link SegmentSink} on a second thread, so that receiving the next
+ * segment overlaps storing the last one. Only when the sink has stored a segment, and
+ * every segment before it, is its end reported to the server as flushed: the slot never
+ * moves past WAL that is not durably stored, so a process killed at any moment loses
+ * nothing and the next run starts again from the slot.
  *
  * <p>
- * Memory: {@code segmentsInFlight + 1} segment buffers. The stream must deliver
- * contiguous WAL from the start position; anything else fails as
- * {@link FailureKind#INTEGRITY}. No WAL for {@code idleTimeout} before the target fails
- * as {@link FailureKind#DATABASE_UNAVAILABLE}, a stop request ends the run with a failure
- * the caller reads as stopped. Not thread-safe: one receive per instance at a time.
+ * Memory: the raw segment is never held whole; at most {@code segmentsInFlight + 2}
+ * compressed segments are. The stream must deliver contiguous WAL from the start
+ * position; anything else fails as {@link FailureKind#INTEGRITY}. No WAL for
+ * {@code idleTimeout} before the target fails as
+ * {@link FailureKind#DATABASE_UNAVAILABLE}; a stop request ends the run the same way. Not
+ * thread-safe: one receive per instance at a time.
  */
 public final class WalReceiver {
 
 	/**
-	 * Stores one complete segment durably; returns only once it is stored (verified),
-	 * else throws.
+	 * Stores one complete, encoded segment durably; returns only once it is stored
+	 * (verified), else throws.
 	 */
 	@FunctionalInterface
 	public interface SegmentSink {
 
-		void store(WalSegment segment, byte[] bytes);
+		void store(WalArchive.EncodedSegment segment);
 
 	}
 
@@ -50,7 +53,7 @@ public final class WalReceiver {
 	public record Result(int segments, long bytes, Lsn flushed) {
 	}
 
-	private static final byte[] END = new byte[0];
+	private static final WalArchive.EncodedSegment END = new WalArchive.EncodedSegment(null, new byte[0], "", 0);
 
 	private final long segmentSize;
 
@@ -61,7 +64,7 @@ public final class WalReceiver {
 	private final BooleanSupplier stopRequested;
 
 	public WalReceiver(long segmentSize, Duration idleTimeout, int segmentsInFlight, BooleanSupplier stopRequested) {
-		if (segmentSize <= 0 || segmentSize > Integer.MAX_VALUE) {
+		if (segmentSize <= 0) {
 			throw new IllegalArgumentException("segment size " + segmentSize);
 		}
 		this.segmentSize = segmentSize;
@@ -74,26 +77,26 @@ public final class WalReceiver {
 	 * Receives WAL from {@code start} (a segment start) up to {@code target} (a segment
 	 * boundary after it).
 	 * @param timelineOf the timeline whose file holds a segment number
+	 * @param encoders an encoder for each segment
 	 */
 	public Result receive(PGReplicationStream stream, Lsn start, Lsn target, LongToIntFunction timelineOf,
-			SegmentSink sink) {
+			Function<WalSegment, WalArchive.SegmentEncoder> encoders, SegmentSink sink) {
 		if (!start.equals(start.segmentStart(this.segmentSize))
 				|| !target.equals(target.nextSegmentBoundary(this.segmentSize)) || !start.isBefore(target)) {
 			throw new IllegalArgumentException("receive from " + start + " to " + target);
 		}
-		BlockingQueue<Object[]> queue = new ArrayBlockingQueue<>(this.segmentsInFlight);
+		BlockingQueue<WalArchive.EncodedSegment> queue = new ArrayBlockingQueue<>(this.segmentsInFlight);
 		AtomicReference<RuntimeException> failure = new AtomicReference<>();
 		int[] stored = { 0 };
 		Thread storer = new Thread(() -> {
 			try {
 				while (true) {
-					Object[] next = queue.take();
-					if (next[1] == END) {
+					WalArchive.EncodedSegment next = queue.take();
+					if (next == END) {
 						return;
 					}
-					WalSegment segment = (WalSegment) next[0];
-					sink.store(segment, (byte[]) next[1]);
-					stream.setFlushedLSN(LogSequenceNumber.valueOf(segment.end().value()));
+					sink.store(next);
+					stream.setFlushedLSN(LogSequenceNumber.valueOf(next.segment().end().value()));
 					stored[0]++;
 				}
 			}
@@ -110,9 +113,10 @@ public final class WalReceiver {
 		try {
 			long expected = start.value();
 			long segmentNumber = start.segmentNumber(this.segmentSize);
-			byte[] buffer = new byte[(int) this.segmentSize];
-			int filled = 0;
+			WalArchive.SegmentEncoder encoder = encoders.apply(segment(timelineOf, segmentNumber));
+			long filled = 0;
 			long idleSince = System.nanoTime();
+			byte[] copy = new byte[0];
 			while (expected < target.value()) {
 				throwIfFailed(failure);
 				if (this.stopRequested.getAsBoolean()) {
@@ -138,29 +142,40 @@ public final class WalReceiver {
 				}
 				while (data.hasRemaining() && expected < target.value()) {
 					int take = (int) Math.min(data.remaining(), this.segmentSize - filled);
-					data.get(buffer, filled, take);
+					if (data.hasArray()) {
+						encoder.write(data.array(), data.arrayOffset() + data.position(), take);
+						data.position(data.position() + take);
+					}
+					else {
+						if (copy.length < take) {
+							copy = new byte[take];
+						}
+						data.get(copy, 0, take);
+						encoder.write(copy, 0, take);
+					}
 					filled += take;
 					expected += take;
 					received += take;
 					if (filled == this.segmentSize) {
-						WalSegment segment = new WalSegment(timelineOf.applyAsInt(segmentNumber), segmentNumber,
-								this.segmentSize);
-						while (!queue.offer(new Object[] { segment, buffer }, 100, TimeUnit.MILLISECONDS)) {
+						WalArchive.EncodedSegment encoded = encoder.finish();
+						while (!queue.offer(encoded, 100, TimeUnit.MILLISECONDS)) {
 							throwIfFailed(failure);
 						}
-						buffer = new byte[(int) this.segmentSize];
 						filled = 0;
 						segmentNumber++;
+						if (expected < target.value()) {
+							encoder = encoders.apply(segment(timelineOf, segmentNumber));
+						}
 					}
 				}
 			}
-			while (!queue.offer(new Object[] { null, END }, 100, TimeUnit.MILLISECONDS)) {
+			while (!queue.offer(END, 100, TimeUnit.MILLISECONDS)) {
 				throwIfFailed(failure);
 			}
 			storer.join();
 			throwIfFailed(failure);
 			stream.forceUpdateStatus();
-			return new Result(stored[0], received, Lsn.ZERO.plus(stream.getLastFlushedLSN().asLong()));
+			return new Result(stored[0], received, new Lsn(stream.getLastFlushedLSN().asLong()));
 		}
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
@@ -175,6 +190,10 @@ public final class WalReceiver {
 		finally {
 			storer.interrupt();
 		}
+	}
+
+	private WalSegment segment(LongToIntFunction timelineOf, long number) {
+		return new WalSegment(timelineOf.applyAsInt(number), number, this.segmentSize);
 	}
 
 	private static void throwIfFailed(AtomicReference<RuntimeException> failure) {

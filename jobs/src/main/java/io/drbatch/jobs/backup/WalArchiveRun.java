@@ -135,8 +135,9 @@ public final class WalArchiveRun {
 					WalReceiver.Result result = receiver.receive(
 							stream, start, target, number -> history != null
 									? history.timelineOfSegment(number, segmentSize) : identity.timeline(),
-							(segment, bytes) -> {
-								Map.Entry<ObjectInfo, WalArchive.Stored> stored = archive.storeSegment(segment, bytes);
+							archive::encoder, encoded -> {
+								WalSegment segment = encoded.segment();
+								Map.Entry<ObjectInfo, WalArchive.Stored> stored = archive.store(encoded);
 								if (stored.getValue() == WalArchive.Stored.UPLOADED) {
 									uploaded.incrementAndGet();
 									bytesStored[0] += stored.getKey().size();

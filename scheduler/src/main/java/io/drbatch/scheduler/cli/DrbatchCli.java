@@ -38,8 +38,8 @@ import io.drbatch.failure.DrbatchException;
 		description = "PostgreSQL disaster recovery as restartable batch jobs.",
 		subcommands = { DrbatchCli.Run.class, DrbatchCli.Restore.class, DrbatchCli.Status.class,
 				DrbatchCli.History.class, DrbatchCli.Backups.class, DrbatchCli.Drills.class, DrbatchCli.Restart.class,
-				DrbatchCli.Stop.class, DrbatchCli.Abandon.class, DrbatchCli.Lock.class, DrbatchCli.Scheduler.class,
-				DrbatchCli.Warmup.class, DrbatchCli.Decrypt.class })
+				DrbatchCli.Stop.class, DrbatchCli.Abandon.class, DrbatchCli.Lock.class, DrbatchCli.Wal.class,
+				DrbatchCli.Scheduler.class, DrbatchCli.Warmup.class, DrbatchCli.Decrypt.class })
 public class DrbatchCli {
 
 	private static final Logger log = LoggerFactory.getLogger(DrbatchCli.class);
@@ -329,8 +329,8 @@ public class DrbatchCli {
 	}
 
 	@Command(name = "backups", description = { "List the backups in a target, newest first.",
-			"Read from their manifests; with --targets, which targets hold a verified copy of each primary backup, and",
-			"each secondary's lag." })
+			"Read from their manifests: the dumps, then the base backups (--base: those alone); with --targets, which",
+			"targets hold a verified copy of each primary backup, and each secondary's lag." })
 	static class Backups implements Operation {
 
 		@Mixin
@@ -345,11 +345,17 @@ public class DrbatchCli {
 		@Option(names = "--targets", description = "backup x target matrix and replication lag per secondary")
 		boolean matrix;
 
+		@Option(names = "--base", description = "the base backups of point-in-time recovery only")
+		boolean base;
+
 		@Override
 		public ExitCode execute(Commands commands) {
 			if (this.matrix && this.target != null) {
 				throw new CliFailure(ExitCode.BAD_ARGUMENT,
 						"--target lists one target, --targets all of them; give one");
+			}
+			if (this.base) {
+				return commands.listings().baseBackups(this.database, this.target, this.output.format);
 			}
 			return this.matrix ? commands.listings().replicas(this.database, this.output.format)
 					: commands.listings().backups(this.database, this.target, this.output.format);
@@ -437,6 +443,31 @@ public class DrbatchCli {
 						"unknown lock action '" + this.action + "'; try 'drbatch lock status'");
 			}
 			return commands.listings().lockStatus(this.output.format);
+		}
+
+	}
+
+	@Command(name = "wal", description = { "Check the WAL archive's chain: 'drbatch wal verify'.",
+			"Per source with point-in-time recovery: its segments on the primary, the base backups on its chain, and every",
+			"hole; exit 15 when one lies after the newest base backup (take a new base backup)." })
+	static class Wal implements Operation {
+
+		@Parameters(index = "0", paramLabel = "verify", description = "verify")
+		String action;
+
+		@Parameters(index = "1", arity = "0..1", paramLabel = "DATABASE", description = "only this source")
+		String database;
+
+		@Mixin
+		FormatOption output;
+
+		@Override
+		public ExitCode execute(Commands commands) {
+			if (!"verify".equals(this.action)) {
+				throw new CliFailure(ExitCode.BAD_ARGUMENT,
+						"unknown wal action '" + this.action + "'; try 'drbatch wal verify'");
+			}
+			return commands.listings().walVerify(this.database, this.output.format);
 		}
 
 	}

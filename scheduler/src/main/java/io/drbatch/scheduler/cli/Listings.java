@@ -19,6 +19,8 @@ import org.springframework.stereotype.Component;
 
 import io.drbatch.failure.DrbatchException;
 import io.drbatch.jobs.backup.Mismatch;
+import io.drbatch.jobs.backup.WalArchiveHealth;
+import io.drbatch.jobs.wiring.SourceDatabases;
 import io.drbatch.jobs.replication.ReplicaCheck;
 import io.drbatch.jobs.replication.ReplicationLag;
 import io.drbatch.jobs.restore.DrillReport;
@@ -26,6 +28,8 @@ import io.drbatch.jobs.wiring.StoreTargets;
 import io.drbatch.manifest.BackupCatalog;
 import io.drbatch.manifest.BackupLayout;
 import io.drbatch.manifest.BackupManifest;
+import io.drbatch.manifest.BaseBackupCatalog;
+import io.drbatch.manifest.BaseBackupManifest;
 import io.drbatch.store.BucketProtection;
 import io.drbatch.store.ObjectStore;
 import io.drbatch.scheduler.cli.Table.Column;
@@ -49,7 +53,11 @@ class Listings {
 
 	private final PrintStream out = System.out;
 
-	Listings(JobRepository jobRepository, JobDescriptors descriptors, StoreTargets targets, Clock clock) {
+	private final SourceDatabases sources;
+
+	Listings(JobRepository jobRepository, JobDescriptors descriptors, StoreTargets targets, Clock clock,
+			SourceDatabases sources) {
+		this.sources = sources;
 		this.jobRepository = jobRepository;
 		this.descriptors = descriptors;
 		this.targets = targets;
@@ -83,6 +91,31 @@ class Listings {
 		return ExitCode.OK;
 	}
 
+	/** The base backups of point-in-time recovery on a target, newest first. */
+	ExitCode baseBackups(String database, String targetName, OutputFormat format) {
+		ObjectStore store = targetName != null ? this.targets.get(targetName) : this.targets.primary();
+		List<BaseBackupManifest> backups = new BaseBackupCatalog(store).list(database);
+		Table table = new Table(Column.left("database", "DATABASE"), Column.left("backup", "BASE BACKUP"),
+				Column.left("start", "START (UTC)"), Column.right("duration_seconds", "TOOK"),
+				Column.left("start_lsn", "START LSN"), Column.left("stop_lsn", "STOP LSN"),
+				Column.right("timeline", "TLI"), Column.right("tar_bytes", "TAR"),
+				Column.right("stored_bytes", "STORED"), Column.left("age", "AGE"),
+				Column.left("system_identifier", "SYSTEM ID"), Column.left("retained_until", "RETAINED UNTIL (UTC)"));
+		Instant now = this.clock.instant();
+		for (BaseBackupManifest backup : backups) {
+			table.row(backup.database(), backup.backupId(), Formats.time(backup.startTime()),
+					Duration.between(backup.startTime(), backup.stopTime()).toSeconds(), backup.startLsn(),
+					backup.stopLsn(), backup.timeline(), backup.tarBytes(), backup.totalStoredBytes(),
+					Formats.age(Duration.between(backup.startTime(), now)), backup.systemIdentifier(),
+					Formats.time(backup.retainUntil()));
+		}
+		if (format == OutputFormat.TEXT) {
+			this.out.printf("base backups on target '%s' %s%n", store.name(), store.location());
+		}
+		table.print(this.out, format, "(no base backups" + (database != null ? " of " + database : "") + ")");
+		return ExitCode.OK;
+	}
+
 	ExitCode backups(String database, String targetName, OutputFormat format) {
 		ObjectStore store = targetName != null ? this.targets.get(targetName) : this.targets.primary();
 		List<BackupManifest> backups = new BackupCatalog(store).list(database);
@@ -108,6 +141,10 @@ class Listings {
 			this.out.printf("target '%s' %s%n", store.name(), store.location());
 		}
 		table.print(this.out, format, "(no backups" + (database != null ? " of " + database : "") + ")");
+		if (format == OutputFormat.TEXT && !new BaseBackupCatalog(store).list(database).isEmpty()) {
+			this.out.println();
+			baseBackups(database, targetName, format);
+		}
 		return ExitCode.OK;
 	}
 
@@ -219,6 +256,42 @@ class Listings {
 		}
 		table.print(this.out, format, null);
 		return ExitCode.OK;
+	}
+
+	/**
+	 * {@code drbatch wal verify}: each source's WAL chain on the primary, from its oldest
+	 * segment to its newest, the base backups on it, and every hole; exit 15 when a hole
+	 * lies after the newest base backup.
+	 */
+	ExitCode walVerify(String database, OutputFormat format) {
+		List<String> databases = database != null ? List.of(this.sources.checkName(database))
+				: this.sources.pitrNames();
+		Table table = new Table(Column.left("database", "DATABASE"), Column.left("system_identifier", "SYSTEM ID"),
+				Column.right("segments", "SEGMENTS"), Column.left("oldest", "OLDEST SEGMENT"),
+				Column.left("newest", "NEWEST SEGMENT"), Column.right("base_backups", "BASE BACKUPS"),
+				Column.left("chain", "CHAIN"), Column.left("holes", "HOLES"));
+		boolean broken = false;
+		List<String> notes = new ArrayList<>();
+		for (String name : databases) {
+			WalArchiveHealth health = WalArchiveHealth.read(this.targets.primary(), name);
+			List<String> holes = new ArrayList<>();
+			health.gapsAfterNewestBase().forEach(gap -> holes.add(gap.describe()));
+			health.olderGaps().forEach(gap -> holes.add(gap.describe() + " (before the newest base backup)"));
+			broken |= health.broken();
+			table.row(name, health.state().map(io.drbatch.wal.WalArchive.State::systemIdentifier).orElse(null),
+					health.segments(), health.oldest() != null ? health.oldest().name() : null,
+					health.newest() != null ? health.newest().name() : null, health.baseBackups().size(),
+					health.segments() == 0 ? "empty" : health.broken() ? "BROKEN" : "ok",
+					holes.isEmpty() ? null : String.join("; ", holes));
+			if (health.broken()) {
+				notes.add(name
+						+ ": recovery past the hole is impossible; take a new base backup (drbatch run base-backup database="
+						+ name + ")");
+			}
+		}
+		table.print(this.out, format, "(no source has point-in-time recovery; set drbatch.sources[N].pitr.enabled)",
+				notes);
+		return broken ? ExitCode.WAL_CHAIN_BROKEN : ExitCode.OK;
 	}
 
 	private static String manifestKey(BackupManifest backup) {

@@ -126,6 +126,7 @@ class RecoveryStatus {
 						+ human(Duration.between(drill.get().drillStarted(), now)) + " old");
 			}
 		}
+		printPitr(out, snapshot, now, risks);
 		printSchedule(out);
 		printAwaitingRelaunch(out);
 		out.println();
@@ -136,6 +137,33 @@ class RecoveryStatus {
 		out.println("AT RISK:");
 		risks.forEach(risk -> out.println("  - " + risk));
 		return ExitCode.AT_RISK;
+	}
+
+	/**
+	 * The WAL archive of every source with point-in-time recovery, and what puts it at
+	 * risk.
+	 */
+	private void printPitr(PrintStream out, RecoveryView.Snapshot snapshot, Instant now, List<String> risks) {
+		if (snapshot.pitr().isEmpty()) {
+			return;
+		}
+		out.println();
+		out.printf("Point-in-time recovery (WAL archive on target '%s'):%n", this.view.primaryName());
+		out.printf("%-18s %-20s %-16s %-6s %-16s %-12s %-18s %s%n", "DATABASE", "RESTORABLE TO (UTC)", "AGE / RPO", "",
+				"ARCHIVED THROUGH", "SLOT KEEPS", "NEWEST BASE BACKUP", "CHAIN");
+		for (RecoveryView.Pitr pitr : snapshot.pitr().values()) {
+			Duration age = pitr.age(now);
+			boolean current = age != null && age.compareTo(pitr.rpoTarget()) <= 0;
+			var health = pitr.health();
+			out.printf("%-18s %-20s %-16s %-6s %-16s %-12s %-18s %s%n", pitr.database(),
+					pitr.currentAt() != null ? time(pitr.currentAt()) : "never",
+					(age != null ? human(age) : "-") + " / " + human(pitr.rpoTarget()), current ? "ok" : "STALE",
+					health != null && health.newest() != null ? health.newest().end().toString() : "-",
+					health != null ? (pitr.slotRetainedBytes() / (1024 * 1024)) + " MB" : "-",
+					health != null ? health.newestBaseBackup().map(m -> m.backupId()).orElse("none") : "-",
+					health == null ? "UNREADABLE" : health.broken() ? "BROKEN" : "ok");
+			risks.addAll(pitr.risks(now));
+		}
 	}
 
 	private void printSchedule(PrintStream out) {

@@ -14,7 +14,8 @@ import io.drbatch.manifest.BackupManifest;
 /**
  * Health of drbatch's purpose rather than of its process: DOWN when any configured
  * database's newest backup on the primary target is older than the RPO target, or
- * missing. Details name each database with its newest backup and age. (In scheduler mode,
+ * missing, or when a source's WAL archive is older than its point-in-time recovery RPO
+ * target. Details name each database with its newest backup and age. (In scheduler mode,
  * {@code /actuator/health}.)
  */
 @Component("backups")
@@ -44,6 +45,13 @@ public class BackupFreshnessHealthIndicator implements HealthIndicator {
 			up &= fresh;
 			details.put(database,
 					Map.of("newestBackup", newest.get().backupId(), "ageSeconds", age.toSeconds(), "withinRpo", fresh));
+		}
+		for (RecoveryView.Pitr pitr : snapshot.pitr().values()) {
+			Duration age = pitr.age(this.view.now());
+			boolean current = age != null && age.compareTo(pitr.rpoTarget()) <= 0;
+			up &= current;
+			details.put(pitr.database() + ".walArchive", age == null ? "no WAL archived" : Map.of("ageSeconds",
+					age.toSeconds(), "withinRpo", current, "rpoTarget", pitr.rpoTarget().toString()));
 		}
 		return (up ? Health.up() : Health.down()).withDetails(details).build();
 	}

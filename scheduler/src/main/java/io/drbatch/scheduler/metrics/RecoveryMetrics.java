@@ -19,7 +19,9 @@ import io.drbatch.manifest.BackupManifest;
  * the end of the run). Per database and target: the newest backup's time, age, stored and
  * dumped size, compression ratio and dump duration, and the replication lag of each
  * secondary behind the primary; per database: the RPO and RTO targets and the last
- * drill's result, time and measured RTO. A value that does not exist (no backup yet,
+ * drill's result, time and measured RTO; per source with point-in-time recovery: the WAL
+ * archive's age and the moment it was last current, the slot's retained WAL, whether the
+ * chain is broken, the newest base backup. A value that does not exist (no backup yet,
  * never drilled) is NaN, which Prometheus shows as absent data rather than as zero.
  */
 @Component
@@ -76,6 +78,50 @@ public class RecoveryMetrics implements MeterBinder {
 			gauge(registry, "drbatch.drill.last.rto", "seconds", "RTO measured by the last restore drill", database,
 					null, v -> lastDrill(database).map(d -> d.rtoMillis() / 1000.0).orElse(Double.NaN));
 		}
+		bindPitr(registry);
+	}
+
+	/** The WAL archive's gauges of the sources with point-in-time recovery. */
+	private void bindPitr(MeterRegistry registry) {
+		for (String database : this.view.pitrDatabases()) {
+			gauge(registry, "drbatch.pitr.rpo.target", "seconds", "the point-in-time recovery RPO target of the source",
+					database, null,
+					v -> pitr(database).map(p -> (double) p.rpoTarget().toSeconds()).orElse(Double.NaN));
+			gauge(registry, "drbatch.wal.archive.age", "seconds",
+					"age of the newest point the WAL archive holds everything up to (compare with the PITR RPO target)",
+					database, this.view.primaryName(),
+					v -> pitr(database).map(p -> p.age(this.view.now()))
+						.filter(java.util.Objects::nonNull)
+						.map(age -> (double) age.toSeconds())
+						.orElse(Double.NaN));
+			gauge(registry, "drbatch.wal.archive.current.timestamp", "seconds",
+					"when the WAL archive last held everything the server had written", database,
+					this.view.primaryName(),
+					v -> pitr(database).filter(p -> p.currentAt() != null)
+						.map(p -> (double) p.currentAt().getEpochSecond())
+						.orElse(Double.NaN));
+			gauge(registry, "drbatch.wal.slot.retained", "bytes", "WAL the replication slot keeps on the server",
+					database, null,
+					v -> pitr(database).filter(p -> p.health() != null)
+						.map(p -> (double) p.slotRetainedBytes())
+						.orElse(Double.NaN));
+			gauge(registry, "drbatch.wal.chain.broken", null,
+					"1 when the WAL chain has a hole after the newest base backup (a new base backup is needed)",
+					database, this.view.primaryName(),
+					v -> pitr(database).filter(p -> p.health() != null)
+						.map(p -> p.health().broken() ? 1.0 : 0.0)
+						.orElse(Double.NaN));
+			gauge(registry, "drbatch.base.backup.newest.timestamp", "seconds", "start of the newest base backup",
+					database, this.view.primaryName(),
+					v -> pitr(database).filter(p -> p.health() != null)
+						.flatMap(p -> p.health().newestBaseBackup())
+						.map(m -> (double) m.startTime().getEpochSecond())
+						.orElse(Double.NaN));
+		}
+	}
+
+	private Optional<RecoveryView.Pitr> pitr(String database) {
+		return Optional.ofNullable(this.view.snapshot().pitr().get(database));
 	}
 
 	private Optional<BackupManifest> newest(String database, String target) {

@@ -10,11 +10,18 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
+import org.springframework.batch.core.BatchStatus;
+import org.springframework.batch.core.job.JobExecution;
+import org.springframework.batch.core.job.JobInstance;
+import org.springframework.batch.core.repository.JobRepository;
+
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
+import io.drbatch.jobs.backup.WalArchiveHealth;
 import io.drbatch.jobs.config.DrbatchProperties;
+import io.drbatch.jobs.walarchive.WalArchiveContext;
 import io.drbatch.jobs.restore.DrillReport;
 import io.drbatch.jobs.wiring.SourceDatabases;
 import io.drbatch.jobs.wiring.StoreTargets;
@@ -44,8 +51,69 @@ public class RecoveryView {
 	public record Newest(String database, String target, Optional<BackupManifest> manifest, String problem) {
 	}
 
+	/**
+	 * Point-in-time recovery of one source with {@code pitr.enabled}: its WAL archive on
+	 * the primary, and the moment up to which the archive was last known to hold
+	 * everything the server had written (the switch of the last successful wal-archive
+	 * run, from the archive's own record or the job repository: a run on a quiet database
+	 * stores nothing, yet proves the archive current).
+	 *
+	 * @param problem why the archive could not be read, or {@code null}
+	 */
+	public record Pitr(String database, WalArchiveHealth health, Instant currentAt, Duration rpoTarget,
+			long slotRetainedLimit, String problem) {
+
+		/**
+		 * How old the newest restorable point is at {@code now}; {@code null} when there
+		 * is none.
+		 */
+		public Duration age(Instant now) {
+			return this.currentAt == null ? null : Duration.between(this.currentAt, now);
+		}
+
+		public long slotRetainedBytes() {
+			return this.health == null ? 0
+					: this.health.state().map(io.drbatch.wal.WalArchive.State::slotRetainedBytes).orElse(0L);
+		}
+
+		/**
+		 * What puts this source's point-in-time recovery at risk, in words; empty when
+		 * nothing does.
+		 */
+		public List<String> risks(Instant now) {
+			List<String> risks = new ArrayList<>();
+			if (this.problem != null) {
+				risks.add(this.database + ": the WAL archive cannot be read (" + this.problem + ")");
+				return risks;
+			}
+			Duration age = age(now);
+			if (age == null) {
+				risks.add(this.database + ": no WAL archived yet (is wal-archive running?)");
+			}
+			else if (age.compareTo(this.rpoTarget) > 0) {
+				risks.add(this.database + ": the newest point-in-time recovery point is " + age.toMinutes()
+						+ " min old, beyond its RPO target of " + this.rpoTarget.toMinutes() + " min");
+			}
+			if (this.health.baseBackups().isEmpty()) {
+				risks.add(this.database
+						+ ": no base backup on the WAL archive's chain; point-in-time recovery has nowhere to start");
+			}
+			if (this.health.broken()) {
+				risks.add(this.database + ": WAL chain broken after the newest base backup ("
+						+ this.health.gapsAfterNewestBase().get(0).describe() + "); take a new base backup");
+			}
+			if (slotRetainedBytes() > this.slotRetainedLimit) {
+				risks.add(this.database + ": the replication slot keeps " + slotRetainedBytes() / (1024 * 1024)
+						+ " MB of WAL on the server, beyond " + this.slotRetainedLimit / (1024 * 1024) + " MB");
+			}
+			return risks;
+		}
+
+	}
+
 	/** One reading. */
-	public record Snapshot(Instant readAt, List<Newest> backups, Map<String, Optional<DrillReport>> lastDrills) {
+	public record Snapshot(Instant readAt, List<Newest> backups, Map<String, Optional<DrillReport>> lastDrills,
+			Map<String, Pitr> pitr) {
 
 		public Optional<BackupManifest> newest(String database, String target) {
 			return find(database, target).flatMap(Newest::manifest);
@@ -69,11 +137,20 @@ public class RecoveryView {
 
 	private volatile Snapshot last;
 
-	public RecoveryView(SourceDatabases sources, StoreTargets targets, DrbatchProperties properties, Clock clock) {
+	private final JobRepository jobRepository;
+
+	public RecoveryView(SourceDatabases sources, StoreTargets targets, DrbatchProperties properties, Clock clock,
+			JobRepository jobRepository) {
 		this.sources = sources;
 		this.targets = targets;
 		this.properties = properties;
 		this.clock = clock;
+		this.jobRepository = jobRepository;
+	}
+
+	/** The sources with point-in-time recovery enabled. */
+	public List<String> pitrDatabases() {
+		return this.sources.pitrNames();
 	}
 
 	public List<String> databases() {
@@ -134,7 +211,49 @@ public class RecoveryView {
 				drills.put(database, Optional.empty());
 			}
 		}
-		return new Snapshot(now, List.copyOf(backups), drills);
+		Map<String, Pitr> pitr = new LinkedHashMap<>();
+		for (String database : this.sources.pitrNames()) {
+			DrbatchProperties.Pitr settings = this.sources.settings(database).pitr();
+			try {
+				WalArchiveHealth health = WalArchiveHealth.read(this.targets.primary(), database);
+				Instant currentAt = health.state().map(io.drbatch.wal.WalArchive.State::runAt).orElse(null);
+				Instant lastRun = lastArchiveRun(database);
+				if (lastRun != null && (currentAt == null || lastRun.isAfter(currentAt))) {
+					currentAt = lastRun;
+				}
+				pitr.put(database, new Pitr(database, health, currentAt, settings.rpoTarget(),
+						settings.slotRetainedLimit().toBytes(), null));
+			}
+			catch (RuntimeException ex) {
+				log.warn("Cannot read the WAL archive of '{}': {}", database, ex.getMessage());
+				pitr.put(database, new Pitr(database, null, null, settings.rpoTarget(),
+						settings.slotRetainedLimit().toBytes(), ex.getMessage()));
+			}
+		}
+		return new Snapshot(now, List.copyOf(backups), drills, pitr);
+	}
+
+	/**
+	 * The switch time of the newest completed wal-archive run of {@code database} that
+	 * the job repository knows (it stored something or not): everything the server wrote
+	 * before it is in the archive.
+	 */
+	private Instant lastArchiveRun(String database) {
+		Instant newest = null;
+		for (JobInstance instance : this.jobRepository.getJobInstances("wal-archive", 0, 50)) {
+			for (JobExecution execution : this.jobRepository.getJobExecutions(instance)) {
+				if (execution.getStatus() == BatchStatus.COMPLETED
+						&& database.equals(execution.getJobParameters().getString("database"))
+						&& execution.getExecutionContext().containsKey(WalArchiveContext.CURRENT_AT_MILLIS)) {
+					Instant at = Instant
+						.ofEpochMilli(execution.getExecutionContext().getLong(WalArchiveContext.CURRENT_AT_MILLIS));
+					if (newest == null || at.isAfter(newest)) {
+						newest = at;
+					}
+				}
+			}
+		}
+		return newest;
 	}
 
 	private Optional<DrillReport> lastDrill(String database) {
