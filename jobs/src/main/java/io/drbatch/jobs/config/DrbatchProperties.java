@@ -236,12 +236,14 @@ public record DrbatchProperties(
 	 * tier, and never the newest one. Defaults: daily 30 days / 7, weekly 90 days / 4,
 	 * monthly 2555 days (7 years) / 12.
 	 */
-	public record Retention(@Valid Keep daily, @Valid Keep weekly, @Valid Keep monthly) {
+	public record Retention(@Valid Keep daily, @Valid Keep weekly, @Valid Keep monthly,
+			@Min(value = 1, message = "must be at least 1") Integer pitrDays) {
 
 		public Retention {
 			daily = Keep.orDefault(daily, 30, 7);
 			weekly = Keep.orDefault(weekly, 90, 4);
 			monthly = Keep.orDefault(monthly, 2555, 12);
+			pitrDays = pitrDays != null ? pitrDays : 7;
 		}
 
 		public Keep of(Tier tier) {

@@ -17,16 +17,18 @@ import org.springframework.context.annotation.Configuration;
 import io.drbatch.jobs.config.DrbatchProperties;
 import io.drbatch.jobs.runcontrol.ExecutionHeartbeat;
 import io.drbatch.jobs.runcontrol.JobDescriptor;
+import io.drbatch.jobs.wiring.SourceDatabases;
 import io.drbatch.jobs.wiring.StoreTargets;
 
 /**
  * replication: copies every backup of the primary that a secondary target lacks (or holds
  * differing) to it, one chunk per backup and target (objects streamed and verified,
- * manifest last), then measures each target's lag and fails while any is behind. Safe to
- * run every few minutes: {@code replication.date} (a time, default now) identifies the
- * run, and a run finds its work afresh from the targets, so it copies only what is
- * missing. The copy step runs again on a restart (it skips what is verified and resumes
- * open multipart copies).
+ * manifest last), then the base backups and WAL of point-in-time recovery
+ * ({@link PitrReplicationTasklet}), then measures each target's lag and fails while any
+ * is behind. Safe to run every few minutes: {@code replication.date} (a time, default
+ * now) identifies the run, and a run finds its work afresh from the targets, so it copies
+ * only what is missing. The copy step runs again on a restart (it skips what is verified
+ * and resumes open multipart copies).
  */
 @Configuration(proxyBeanMethods = false)
 class ReplicationJobConfiguration {
@@ -56,7 +58,7 @@ class ReplicationJobConfiguration {
 
 	@Bean
 	Job replicationJob(JobRepository jobRepository, DrbatchProperties properties, StoreTargets targets, Clock clock,
-			ExecutionHeartbeat heartbeat) {
+			ExecutionHeartbeat heartbeat, SourceDatabases sources) {
 		ReplicationPlanReader reader = new ReplicationPlanReader(targets);
 		Step copy = new StepBuilder(JOB_NAME + ".copy", jobRepository).<Replica, Replica>chunk(1)
 			.transactionManager(new ResourcelessTransactionManager())
@@ -66,11 +68,16 @@ class ReplicationJobConfiguration {
 			.listener((StepExecutionListener) reader)
 			.allowStartIfComplete(true)
 			.build();
+		Step pitr = new StepBuilder(JOB_NAME + ".pitr", jobRepository)
+			.tasklet(new PitrReplicationTasklet(sources, targets, properties, clock),
+					new ResourcelessTransactionManager())
+			.allowStartIfComplete(true)
+			.build();
 		Step status = new StepBuilder(JOB_NAME + ".status", jobRepository)
 			.tasklet(new ReplicationStatusTasklet(targets), new ResourcelessTransactionManager())
 			.allowStartIfComplete(true)
 			.build();
-		return new JobBuilder(JOB_NAME, jobRepository).listener(heartbeat).start(copy).next(status).build();
+		return new JobBuilder(JOB_NAME, jobRepository).listener(heartbeat).start(copy).next(pitr).next(status).build();
 	}
 
 }

@@ -54,7 +54,7 @@ class ReplicationStatusTasklet implements Tasklet {
 			log.info("replication: target '{}' {}; this run copied {} backup(s), sent {} bytes, resumed {} part(s)",
 					name, lag.describe(), ledger.count(name, "backups.copied"), ledger.count(name, "bytes.sent"),
 					ledger.count(name, "parts.resumed"));
-			if (!ReplicationLag.UP_TO_DATE.equals(lag.status())) {
+			if (!ReplicationLag.UP_TO_DATE.equals(lag.status()) || ledger.targetFailure(name) != null) {
 				String cause = ledger.targetFailure(name) != null ? ledger.targetFailure(name)
 						: ledger.firstBackupFailure(name) != null ? ledger.firstBackupFailure(name) : null;
 				behind.add("'" + name + "' " + lag.describe()

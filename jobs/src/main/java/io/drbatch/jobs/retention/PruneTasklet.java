@@ -31,12 +31,15 @@ class PruneTasklet implements Tasklet {
 
 	private final Pruner pruner;
 
+	private final PitrPruner pitrPruner;
+
 	private final SourceDatabases sources;
 
 	private final StoreTargets targets;
 
 	PruneTasklet(DrbatchProperties.Retention retention, SourceDatabases sources, StoreTargets targets, Clock clock) {
 		this.pruner = new Pruner(retention, clock);
+		this.pitrPruner = new PitrPruner(retention.pitrDays(), clock);
 		this.sources = sources;
 		this.targets = targets;
 	}
@@ -50,6 +53,9 @@ class PruneTasklet implements Tasklet {
 		for (String targetName : this.targets.names()) {
 			report.addAll(this.pruner.prune(this.targets.get(targetName), this.sources.names(), date, dryRun,
 					() -> contribution.incrementWriteCount(1)));
+			for (String database : this.sources.pitrNames()) {
+				report.addAll(this.pitrPruner.prune(this.targets.get(targetName), database, date, dryRun));
+			}
 		}
 		if (report.isEmpty()) {
 			report.add("nothing expired");

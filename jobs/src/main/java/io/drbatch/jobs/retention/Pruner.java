@@ -9,16 +9,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.Optional;
 
-import io.drbatch.failure.DrbatchException;
-import io.drbatch.failure.FailureKind;
 import io.drbatch.jobs.config.DrbatchProperties;
 import io.drbatch.manifest.BackupCatalog;
 import io.drbatch.manifest.BackupLayout;
 import io.drbatch.manifest.BackupManifest;
 import io.drbatch.manifest.Tier;
-import io.drbatch.store.BucketProtection;
 import io.drbatch.store.ObjectInfo;
 import io.drbatch.store.ObjectStore;
 
@@ -45,9 +41,12 @@ final class Pruner {
 
 	private final Clock clock;
 
+	private final LockAwareDeletion deletion;
+
 	Pruner(DrbatchProperties.Retention retention, Clock clock) {
 		this.retention = retention;
 		this.clock = clock;
+		this.deletion = new LockAwareDeletion(clock);
 	}
 
 	/**
@@ -148,69 +147,7 @@ final class Pruner {
 	}
 
 	private List<String> deleteKeys(ObjectStore store, List<String> keys, String where) {
-		List<String> lines = new ArrayList<>();
-		List<String> retained = new ArrayList<>();
-		if (store.protection().isEmpty()) {
-			keys.forEach(store::delete);
-			lines.add("deleted " + where);
-			return lines;
-		}
-		BucketProtection protection = store.protection().get();
-		Instant lockedUntil = null;
-		for (String key : keys) {
-			for (BucketProtection.Version version : protection.versions(key)) {
-				if (version.deleteMarker()) {
-					continue;
-				}
-				Optional<BucketProtection.Retention> lock = protection.retention(key, version.versionId());
-				if (lock.isPresent() && lock.get().retainUntil() != null
-						&& lock.get().retainUntil().isAfter(this.clock.instant())
-						&& (lockedUntil == null || lock.get().retainUntil().isAfter(lockedUntil))) {
-					lockedUntil = lock.get().retainUntil();
-				}
-			}
-		}
-		if (lockedUntil != null) {
-			lines.add("kept " + where + ": retained by lock until " + lockedUntil);
-			return lines;
-		}
-		int deleted = 0;
-		for (String key : keys) {
-			List<BucketProtection.Version> versions = protection.versions(key);
-			if (versions.isEmpty()) {
-				continue;
-			}
-			for (BucketProtection.Version version : versions) {
-				try {
-					protection.deleteVersion(key, version.versionId());
-					deleted++;
-				}
-				catch (DrbatchException ex) {
-					if (ex.kind() != FailureKind.STORE_ACCESS_DENIED) {
-						throw ex;
-					}
-					Optional<BucketProtection.Retention> lock = Optional.empty();
-					try {
-						lock = protection.retention(key, version.versionId());
-					}
-					catch (RuntimeException unreadable) {
-						// the refusal itself is what matters; its date is a courtesy
-					}
-					retained.add(key + " version " + version.versionId() + " retained by lock"
-							+ lock.map(r -> " until " + r.retainUntil()).orElse(" (the store refused the delete)"));
-				}
-			}
-		}
-		if (retained.isEmpty()) {
-			lines.add("deleted " + where + " (manifest first, then every version)");
-		}
-		else if (deleted == 0) {
-			lines.add("kept " + where + ": " + String.join("; ", retained));
-		}
-		else {
-			lines.add("deleted what the lock allows of " + where + "; " + String.join("; ", retained));
-		}
-		return lines;
+		return this.deletion.delete(store, keys, where);
 	}
 
 }

@@ -38,9 +38,8 @@ class PrunerTests {
 	private final InMemoryObjectStore store = new InMemoryObjectStore("primary", Clock.fixed(NOW, ZoneOffset.UTC),
 			null);
 
-	private final Pruner pruner = new Pruner(
-			new DrbatchProperties.Retention(new DrbatchProperties.Keep(30, 2), new DrbatchProperties.Keep(90, 1), null),
-			Clock.fixed(NOW, ZoneOffset.UTC));
+	private final Pruner pruner = new Pruner(new DrbatchProperties.Retention(new DrbatchProperties.Keep(30, 2),
+			new DrbatchProperties.Keep(90, 1), null, null), Clock.fixed(NOW, ZoneOffset.UTC));
 
 	{
 		this.store.enableVersioning();

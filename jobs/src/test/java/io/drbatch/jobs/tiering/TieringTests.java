@@ -85,7 +85,7 @@ class TieringTests {
 		this.store.startMultipart(folder + "dump.pgdump.zst", "application/octet-stream");
 		StoreTargets targets = StoreTargets.of(this.store);
 		DrbatchProperties.Retention retention = new DrbatchProperties.Retention(null, new DrbatchProperties.Keep(90, 4),
-				null);
+				null, null);
 		DrbatchProperties.Lock lock = new DrbatchProperties.Lock(true, LockMode.COMPLIANCE, 30, 7, null);
 
 		Promotion promotion = due().get(0);
