@@ -120,9 +120,11 @@ public final class WalSource implements AutoCloseable {
 					return Optional.empty();
 				}
 				String restart = rs.getString(1);
+				String walStatus = rs.getString(2);
 				long safe = rs.getLong(3);
-				return Optional.of(new Slot(name, restart == null ? null : Lsn.parse(restart), rs.getString(2),
-						rs.wasNull() ? null : safe, rs.getBoolean(4)));
+				Long safeWalSize = rs.wasNull() ? null : safe;
+				return Optional.of(new Slot(name, restart == null ? null : Lsn.parse(restart), walStatus, safeWalSize,
+						rs.getBoolean(4)));
 			}
 		}
 		catch (SQLException ex) {

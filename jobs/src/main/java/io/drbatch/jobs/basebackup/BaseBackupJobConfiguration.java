@@ -73,7 +73,8 @@ class BaseBackupJobConfiguration {
 				(int) dump.partSize().toBytes(), dump.partsInFlight(), keys.forWriting().orElse(null)));
 		ResourcelessTransactionManager noTransaction = new ResourcelessTransactionManager();
 		Step backup = new StepBuilder(JOB_NAME + ".backup", jobRepository)
-			.tasklet(stopSignal.stoppable(new BaseBackupTasklet(sources, targets, streamer, keys, clock)),
+			.tasklet(
+					stopSignal.stoppable(new BaseBackupTasklet(sources, targets, streamer, keys, clock, jobRepository)),
 					noTransaction)
 			.build();
 		Step publish = new StepBuilder(JOB_NAME + ".publish", jobRepository)

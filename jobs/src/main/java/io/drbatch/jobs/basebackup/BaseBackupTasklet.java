@@ -6,6 +6,7 @@ import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.batch.core.job.JobExecution;
+import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.batch.core.scope.context.ChunkContext;
 import org.springframework.batch.core.step.StepContribution;
 import org.springframework.batch.core.step.tasklet.Tasklet;
@@ -29,9 +30,10 @@ import io.drbatch.wal.WalSource;
 
 /**
  * The backup step of base-backup: checks the source as the WAL archive does, chooses the
- * backup id (kept on relaunch), removes what an interrupted attempt left in its folder
- * (an open upload, an object without manifest), streams the base backup
- * ({@link BaseBackupStreamer}) and leaves the manifest's draft for the publish step.
+ * backup id (saved in the job repository before anything is uploaded, and kept on
+ * relaunch), removes what an interrupted attempt left in its folder (an open upload, an
+ * object without manifest), streams the base backup ({@link BaseBackupStreamer}) and
+ * leaves the manifest's draft for the publish step.
  */
 class BaseBackupTasklet implements Tasklet {
 
@@ -47,8 +49,11 @@ class BaseBackupTasklet implements Tasklet {
 
 	private final Clock clock;
 
+	private final JobRepository jobRepository;
+
 	BaseBackupTasklet(SourceDatabases sources, StoreTargets targets, BaseBackupStreamer streamer, EncryptionKeys keys,
-			Clock clock) {
+			Clock clock, JobRepository jobRepository) {
+		this.jobRepository = jobRepository;
 		this.sources = sources;
 		this.targets = targets;
 		this.streamer = streamer;
@@ -69,6 +74,9 @@ class BaseBackupTasklet implements Tasklet {
 		WalSource.check(facts, database);
 		if (!context.containsKey(BaseBackupContext.BACKUP_ID)) {
 			context.putString(BaseBackupContext.BACKUP_ID, BackupLayout.newBackupId(this.clock.instant()));
+			// saved before the first byte is uploaded: a relaunch after a kill mid-upload
+			// finds the same folder and removes what the killed attempt left in it
+			this.jobRepository.updateExecutionContext(job);
 		}
 		String backupId = context.getString(BaseBackupContext.BACKUP_ID);
 		ObjectStore store = this.targets.primary();

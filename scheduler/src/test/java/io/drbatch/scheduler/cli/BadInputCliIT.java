@@ -35,6 +35,9 @@ class BadInputCliIT {
 
 	private static final String SOURCE = TestPostgres.newDatabase("cli_bad");
 
+	/** A login role without REPLICATION, for the WAL archive's preflight. */
+	private static final String NO_REPLICATION = "drbatch_norepl";
+
 	private static final String BUCKET = TestS3.newBucket("cli-bad");
 
 	private static final Path WORK;
@@ -140,6 +143,11 @@ class BadInputCliIT {
 				Map.of("SPRING_DATASOURCE_USERNAME", scram, "SPRING_DATASOURCE_PASSWORD", "not-the-password"),
 				List.of("run", "daily-dump", "backup.date=1999-01-09"), 4,
 				"the job repository database (" + scram + " at jdbc:postgresql://"));
+		cases.add(new Case("WAL archive of a source without point-in-time recovery", Map.of(),
+				List.of("run", "wal-archive", "database=" + SOURCE), 2, "has no point-in-time recovery"));
+		cases.add(new Case("WAL archive with a role that lacks REPLICATION",
+				Map.of("DRBATCH_SOURCES_0_PITR_ENABLED", "true", "DRBATCH_SOURCES_0_USERNAME", NO_REPLICATION),
+				List.of("run", "wal-archive"), 3, "the login role lacks REPLICATION"));
 		cases.add(new Case("missing bucket", Map.of("DRBATCH_TARGETS_0_BUCKET", "no-such-bucket-" + unusedPort),
 				List.of("run", "daily-dump", "backup.date=1999-01-05"), 6, "does not exist"));
 		return cases;
@@ -147,6 +155,8 @@ class BadInputCliIT {
 
 	@BeforeAll
 	void prepare() throws IOException {
+		TestPostgres.execute("postgres", "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '"
+				+ NO_REPLICATION + "') THEN CREATE ROLE " + NO_REPLICATION + " LOGIN; END IF; END $$");
 		Files.deleteIfExists(Path.of("target", "bad-inputs.tsv"));
 		TestPostgres.execute(SOURCE, "CREATE TABLE t (id int); INSERT INTO t VALUES (1), (2)");
 		Path oldPgDump = WORK.resolve("old-pg_dump");

@@ -29,12 +29,19 @@ import software.amazon.awssdk.services.s3.S3Client;
 import io.drbatch.manifest.BackupCatalog;
 import io.drbatch.manifest.BackupLayout;
 import io.drbatch.manifest.BackupManifest;
+import io.drbatch.manifest.BaseBackupCatalog;
+import io.drbatch.manifest.BaseBackupManifest;
 import io.drbatch.manifest.Tier;
 import io.drbatch.store.ObjectInfo;
 import io.drbatch.store.S3ObjectStore;
+import io.drbatch.testing.TestCluster;
 import io.drbatch.testing.TestPostgres;
+import io.drbatch.wal.Lsn;
+import io.drbatch.wal.WalArchive;
+import io.drbatch.wal.WalSegment;
 import io.drbatch.testing.TestBackups;
 import io.drbatch.testing.TestS3;
+import io.drbatch.testing.TestWal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -58,7 +65,13 @@ import static org.assertj.core.api.Assertions.assertThat;
  * <li>retention: every expired backup is gone whole (manifest and objects), every other
  * one intact;</li>
  * <li>object-lock-setup: the bucket exists with Object Lock, versioning and the
- * configured default retention.</li>
+ * configured default retention;</li>
+ * <li>wal-archive (on a cluster of its own, written to before every run): no hole in the
+ * chain, every segment decodes to the WAL of its own position, everything written before
+ * the killed run began is archived, and the slot stays within the archive;</li>
+ * <li>base-backup: one base backup per date, each read back with its manifest's SHA-256
+ * and its WAL in the archive, no object of a base backup without a manifest, no upload
+ * open.</li>
  * </ul>
  * A run that had already finished when the kill came does not count: each job is run
  * until it was killed mid-run {@code -Ddrbatch.crash.kills=N} times (CI: 2; the figures
@@ -80,6 +93,14 @@ class CrashSuiteIT {
 	private static final String SOURCE = TestPostgres.newDatabase("crash");
 
 	private static final String BUCKET = TestS3.newBucket("crash");
+
+	/**
+	 * Point-in-time recovery's jobs back up a cluster of their own: a base backup copies
+	 * a whole cluster.
+	 */
+	private static final TestCluster PITR_CLUSTER = TestCluster.create("crashpitr");
+
+	private static final String PITR_SOURCE = TestPostgres.newDatabase("crashpitr");
 
 	private static final URI SECOND_SERVER = TestS3.SECONDARY_ENDPOINTS.get(0);
 
@@ -139,6 +160,7 @@ class CrashSuiteIT {
 		Files.writeString(Path.of("target", "crash-suite.tsv"), tsv);
 		log.info("Crash suite (seed {}, {} kills per job):\n{}", SEED, KILLS, tsv);
 		TestPostgres.dropDatabase(SOURCE);
+		PITR_CLUSTER.close();
 		TestS3.deleteBucket(BUCKET);
 		TestS3.deleteBucket(SECOND_SERVER, SECOND_BUCKET);
 		TestS3.deleteBucket(THIRD_SERVER, THIRD_BUCKET);
@@ -304,6 +326,100 @@ class CrashSuiteIT {
 			count("object-lock-setup", kill);
 		}
 		assertKilledMidRun("object-lock-setup");
+	}
+
+	@Test
+	@Order(7)
+	void walArchiveSurvivesKillsAtRandomMoments() throws Exception {
+		PITR_CLUSTER.execute("postgres", "CREATE DATABASE " + PITR_SOURCE);
+		PITR_CLUSTER.execute(PITR_SOURCE, "CREATE TABLE events (id bigserial PRIMARY KEY, body text)");
+		CliProcess cli = pitrCli();
+		assertThat(cli.run("run", "wal-archive").exitCode()).as("a first run creates the slot").isZero();
+		writeWal();
+		long window = baseline(cli, "wal-archive", "archive.date=" + Instant.now());
+		Random random = new Random(SEED + 6);
+		for (int i = 0; midRunKills("wal-archive") < KILLS && i < 4 * KILLS; i++) {
+			writeWal();
+			Lsn written = Lsn.parse(PITR_CLUSTER.queryString("postgres", "SELECT pg_current_wal_lsn()::text"));
+			Kill kill = killAndRelaunch(cli, "wal-archive", random, window, "archive.date=" + Instant.now());
+			List<WalSegment> segments = TestWal.assertChainHoldsItsOwnWal(pitrArchive());
+			WalSegment newest = segments.get(segments.size() - 1);
+			assertThat(newest.end())
+				.as("everything written before the killed run began is archived after " + kill.executionId())
+				.isGreaterThan(written);
+			assertThat(
+					Lsn.parse(PITR_CLUSTER.queryString("postgres",
+							"SELECT restart_lsn::text FROM pg_replication_slots WHERE slot_name = 'drbatch_"
+									+ PITR_SOURCE + "'")))
+				.as("the slot stays within the archive")
+				.isLessThanOrEqualTo(newest.end());
+			count("wal-archive", kill);
+		}
+		assertKilledMidRun("wal-archive");
+	}
+
+	@Test
+	@Order(8)
+	void baseBackupSurvivesKillsAtRandomMoments() throws Exception {
+		PITR_CLUSTER.execute(PITR_SOURCE,
+				"CREATE TABLE IF NOT EXISTS payload AS SELECT g, md5(random()::text) || md5(random()::text) AS body"
+						+ " FROM generate_series(1, 300000) g");
+		CliProcess cli = pitrCli();
+		List<String> dates = new ArrayList<>(List.of(nextDate()));
+		long window = baseline(cli, "base-backup", "backup.date=" + dates.get(0));
+		Random random = new Random(SEED + 7);
+		for (int i = 0; midRunKills("base-backup") < KILLS && i < 4 * KILLS; i++) {
+			dates.add(nextDate());
+			Kill kill = killAndRelaunch(cli, "base-backup", random, window,
+					"backup.date=" + dates.get(dates.size() - 1));
+			List<BaseBackupManifest> bases;
+			try (S3ObjectStore store = store(TestS3.ENDPOINT, BUCKET)) {
+				bases = new BaseBackupCatalog(store).list(PITR_SOURCE);
+			}
+			assertThat(bases).as("one base backup per date after " + kill.executionId()).hasSize(dates.size());
+			List<String> archived = pitrArchive().segments().stream().map(WalSegment::name).toList();
+			Set<String> folders = new java.util.HashSet<>();
+			try (S3ObjectStore store = store(TestS3.ENDPOINT, BUCKET)) {
+				for (BaseBackupManifest base : bases) {
+					assertThat(archived).as("the archive holds the WAL of " + base.backupId())
+						.contains(base.startSegment(), base.stopSegment());
+					for (BackupManifest.StoredObject object : base.objects()) {
+						assertThat(TestS3.sha256(store, object.key())).as(object.key()).isEqualTo(object.sha256());
+						folders.add(object.key().substring(0, object.key().lastIndexOf('/') + 1));
+					}
+				}
+			}
+			String baseFolder = "cli/" + BaseBackupCatalog.BASE + "/" + PITR_SOURCE + "/";
+			assertThat(TestS3.keys(BUCKET).stream().filter(key -> key.startsWith(baseFolder)))
+				.as("every object of a base backup belongs to one with a manifest")
+				.allMatch(key -> folders.contains(key.substring("cli/".length(), key.lastIndexOf('/') + 1)));
+			assertThat(TestS3.openUploads(BUCKET)).as("open multipart uploads").isZero();
+			count("base-backup", kill);
+		}
+		assertKilledMidRun("base-backup");
+	}
+
+	/** The CLI on the cluster of point-in-time recovery's jobs. */
+	private CliProcess pitrCli() {
+		return new CliProcess(this.workDir).source(PITR_SOURCE, PITR_SOURCE)
+			.bucket(BUCKET)
+			.env("DRBATCH_SOURCES_0_PORT", String.valueOf(PITR_CLUSTER.port()))
+			.env("DRBATCH_SOURCES_0_USERNAME", TestPostgres.SCRAM_USER)
+			.env("DRBATCH_SOURCES_0_PASSWORD", TestPostgres.SCRAM_PASSWORD)
+			.env("DRBATCH_SOURCES_0_PITR_ENABLED", "true");
+	}
+
+	private static WalArchive pitrArchive() {
+		String systemIdentifier = PITR_CLUSTER.queryString("postgres",
+				"SELECT system_identifier::text FROM pg_control_system()");
+		return new WalArchive(store(TestS3.ENDPOINT, BUCKET), PITR_SOURCE, systemIdentifier, 16L * 1024 * 1024, 1,
+				null);
+	}
+
+	/** About four segments of WAL for the next run to archive. */
+	private static void writeWal() {
+		PITR_CLUSTER.execute(PITR_SOURCE,
+				"INSERT INTO events (body) SELECT md5(random()::text) || md5(random()::text) FROM generate_series(1, 300000)");
 	}
 
 	/**

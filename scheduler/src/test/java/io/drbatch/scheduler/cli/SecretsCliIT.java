@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.services.s3.S3Client;
 
+import io.drbatch.testing.TestCluster;
 import io.drbatch.testing.TestPostgres;
 import io.drbatch.testing.TestS3;
 import io.drbatch.testing.WebhookReceiver;
@@ -24,13 +25,13 @@ import static org.assertj.core.api.Assertions.assertThat;
  * distinctive secret values, and looks for them everywhere they must not be: the process
  * output and log, the job parameters and every other row of the job repository and the
  * Quartz tables, every manifest and drill report in every bucket, the webhook payloads,
- * the argv and environment of every pg_dump and pg_restore child process (seen through
- * spies that wrap the real tools), and the command line of every process on the machine
- * while the jobs run ({@code /proc/<pid>/cmdline}, polled). The source, the drill server
- * and the job repository log in with a real password, as the local login that must
- * authenticate with scram-sha-256 ({@link TestPostgres#SCRAM_USER}). The one place a
- * password may be is the 0600 pgpass file handed to a child process, which is gone after
- * the run, and after a drbatch killed by SIGKILL, at the next run.
+ * the argv and environment of every pg_dump, pg_restore and pg_basebackup child process
+ * (seen through spies that wrap the real tools), and the command line of every process on
+ * the machine while the jobs run ({@code /proc/<pid>/cmdline}, polled). The source, the
+ * drill server and the job repository log in with a real password, as the local login
+ * that must authenticate with scram-sha-256 ({@link TestPostgres#SCRAM_USER}). The one
+ * place a password may be is the 0600 pgpass file handed to a child process, which is
+ * gone after the run, and after a drbatch killed by SIGKILL, at the next run.
  */
 class SecretsCliIT {
 
