@@ -2,6 +2,7 @@ package io.drbatch.store;
 
 import java.io.InputStream;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 import io.drbatch.failure.DrbatchException;
@@ -50,7 +51,15 @@ public interface ObjectStore extends AutoCloseable {
 	Optional<ObjectInfo> head(String key);
 
 	/** Stores a small object whole (manifests, reports). */
-	ObjectInfo put(String key, byte[] content, String contentType);
+	default ObjectInfo put(String key, byte[] content, String contentType) {
+		return put(key, content, contentType, Map.of());
+	}
+
+	/**
+	 * Stores a small object whole with user metadata (lower-case names), which
+	 * {@link #head} reports back; a server-side {@link #copy} does not carry it.
+	 */
+	ObjectInfo put(String key, byte[] content, String contentType, Map<String, String> metadata);
 
 	/** Streams an object; the caller closes the stream. */
 	InputStream get(String key);

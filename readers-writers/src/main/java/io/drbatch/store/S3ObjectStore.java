@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 import software.amazon.awssdk.core.ResponseInputStream;
@@ -94,7 +95,7 @@ public final class S3ObjectStore implements ObjectStore {
 			HeadObjectResponse head = this.calls.s3.headObject(
 					r -> r.bucket(this.calls.bucket()).key(this.calls.key(key)).checksumMode(ChecksumMode.ENABLED));
 			return Optional.of(new ObjectInfo(key, head.contentLength(), head.eTag(), head.checksumSHA256(),
-					head.storageClassAsString(), head.lastModified()));
+					head.storageClassAsString(), head.lastModified(), head.metadata()));
 		}
 		catch (NoSuchKeyException ex) {
 			return Optional.empty();
@@ -111,12 +112,13 @@ public final class S3ObjectStore implements ObjectStore {
 	}
 
 	@Override
-	public ObjectInfo put(String key, byte[] content, String contentType) {
+	public ObjectInfo put(String key, byte[] content, String contentType, Map<String, String> metadata) {
 		byte[] digest = Sha256.of(content, 0, content.length);
 		PutObjectRequest.Builder request = PutObjectRequest.builder()
 			.bucket(this.calls.bucket())
 			.key(this.calls.key(key))
 			.contentType(contentType)
+			.metadata(metadata)
 			.contentLength((long) content.length)
 			.checksumAlgorithm(ChecksumAlgorithm.SHA256)
 			.checksumSHA256(Sha256.base64(digest));
@@ -125,7 +127,7 @@ public final class S3ObjectStore implements ObjectStore {
 				RequestBody.fromContentProvider(() -> new ByteArrayInputStream(content), content.length, contentType)));
 		StorageClass storageClass = this.options.storageClass();
 		return new ObjectInfo(key, content.length, response.eTag(), response.checksumSHA256(),
-				storageClass != null ? storageClass.name() : null, null);
+				storageClass != null ? storageClass.name() : null, null, metadata);
 	}
 
 	@Override

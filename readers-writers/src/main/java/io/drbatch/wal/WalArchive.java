@@ -46,6 +46,12 @@ public final class WalArchive {
 	public static final String STATE = "archive.json";
 
 	/**
+	 * User metadata of a stored segment: the SHA-256 (hex) of its raw 16 MiB, so that a
+	 * restore verifies what it decoded before PostgreSQL reads it.
+	 */
+	public static final String RAW_SHA256 = "drbatch-raw-sha256";
+
+	/**
 	 * What the last run archived.
 	 *
 	 * @param newestSegment the newest segment in the archive
@@ -205,7 +211,8 @@ public final class WalArchive {
 					+ "): the archive mixes WAL of two clusters or was altered; a new base backup and a new chain are needed");
 		}
 		byte[] stored = encoded.stored();
-		ObjectInfo info = this.store.put(key, stored, "application/octet-stream");
+		ObjectInfo info = this.store.put(key, stored, "application/octet-stream",
+				Map.of(RAW_SHA256, encoded.rawSha256()));
 		ObjectInfo check = this.store.head(key)
 			.orElseThrow(() -> new DrbatchException(FailureKind.INTEGRITY,
 					"segment " + key + " is missing on target '" + this.store.name() + "' right after its upload"));

@@ -60,6 +60,17 @@ public abstract class ObjectStoreContractTests {
 	}
 
 	@Test
+	void userMetadataPutWithAnObjectIsReportedByHead() {
+		this.store.put("w/000000010000000000000003.zst", new byte[] { 1, 2, 3 }, "application/octet-stream",
+				java.util.Map.of("drbatch-raw-sha256", "abc123"));
+		this.store.put("w/plain", new byte[] { 4 }, "application/octet-stream");
+
+		assertThat(this.store.head("w/000000010000000000000003.zst").orElseThrow().metadata())
+			.containsEntry("drbatch-raw-sha256", "abc123");
+		assertThat(this.store.head("w/plain").orElseThrow().metadata()).doesNotContainKey("drbatch-raw-sha256");
+	}
+
+	@Test
 	void missingObjectIsEmptyOnHeadAndAnIntegrityFailureOnGet() {
 		assertThat(this.store.head("nope/manifest.json")).isEmpty();
 		assertThatThrownBy(() -> this.store.get("nope/manifest.json")).isInstanceOf(DrbatchException.class)

@@ -74,6 +74,9 @@ public final class InMemoryObjectStore implements ObjectStore, BucketProtection,
 
 	private final Map<String, Upload> uploads = new TreeMap<>();
 
+	/** User metadata by version id. */
+	private final Map<String, Map<String, String>> metadata = new java.util.HashMap<>();
+
 	private final List<String> restoresRequested = new ArrayList<>();
 
 	private final AtomicLong versions = new AtomicLong();
@@ -133,9 +136,10 @@ public final class InMemoryObjectStore implements ObjectStore, BucketProtection,
 	}
 
 	@Override
-	public synchronized ObjectInfo put(String key, byte[] content, String contentType) {
+	public synchronized ObjectInfo put(String key, byte[] content, String contentType, Map<String, String> metadata) {
 		byte[] copy = content.clone();
 		Version version = store(key, copy, Sha256.base64(Sha256.of(copy, 0, copy.length)), this.defaultStorageClass);
+		this.metadata.put(version.versionId(), Map.copyOf(metadata));
 		return info(key, version);
 	}
 
@@ -394,7 +398,8 @@ public final class InMemoryObjectStore implements ObjectStore, BucketProtection,
 
 	private ObjectInfo info(String key, Version version) {
 		return new ObjectInfo(key, version.bytes().length, version.versionId(), version.checksum(),
-				version.storageClass() != null ? version.storageClass().name() : null, version.lastModified());
+				version.storageClass() != null ? version.storageClass().name() : null, version.lastModified(),
+				this.metadata.getOrDefault(version.versionId(), Map.of()));
 	}
 
 	private Upload open(String uploadId) {

@@ -181,6 +181,9 @@ class PitrReplicationTasklet implements Tasklet {
 	 * file), verified.
 	 */
 	private static void copySmall(ObjectStore from, ObjectStore to, String key) {
+		ObjectInfo original = from.head(key)
+			.orElseThrow(() -> new DrbatchException(io.drbatch.failure.FailureKind.INTEGRITY,
+					key + " vanished from target '" + from.name() + "' while it was being replicated"));
 		byte[] bytes;
 		try (InputStream in = from.get(key)) {
 			bytes = in.readAllBytes();
@@ -188,11 +191,16 @@ class PitrReplicationTasklet implements Tasklet {
 		catch (IOException ex) {
 			throw new UncheckedIOException("cannot read " + key + " from target '" + from.name() + "'", ex);
 		}
-		to.put(key, bytes, "application/octet-stream");
+		String expected = Sha256.base64(Sha256.of(bytes, 0, bytes.length));
+		if (original.checksumSha256() != null && !original.checksumSha256().equals(expected)) {
+			throw new DrbatchException(io.drbatch.failure.FailureKind.INTEGRITY,
+					key + " read from target '" + from.name() + "' has checksum " + expected + ", the store records "
+							+ original.checksumSha256() + "; nothing was copied");
+		}
+		to.put(key, bytes, "application/octet-stream", original.metadata());
 		ObjectInfo copy = to.head(key)
 			.orElseThrow(() -> new DrbatchException(io.drbatch.failure.FailureKind.INTEGRITY,
 					key + " is missing on target '" + to.name() + "' right after its upload"));
-		String expected = Sha256.base64(Sha256.of(bytes, 0, bytes.length));
 		if (copy.size() != bytes.length || (copy.checksumSha256() != null && !copy.checksumSha256().equals(expected))) {
 			throw new DrbatchException(io.drbatch.failure.FailureKind.INTEGRITY, "the copy of " + key + " on target '"
 					+ to.name() + "' has " + copy.size() + " bytes and checksum " + copy.checksumSha256());

@@ -97,6 +97,9 @@ class PitrReplicationTests {
 		WalArchive copy = new WalArchive(this.second, "shop", "7300000000000000001", SEGMENT, 1, null);
 		assertThat(copy.segments()).extracting(WalSegment::number).containsExactly(3L, 4L, 5L);
 		assertThat(copy.readSegment(new WalSegment(1, 4, SEGMENT))).hasSize((int) SEGMENT);
+		assertThat(this.second.head(copy.segmentKey(new WalSegment(1, 4, SEGMENT))).orElseThrow().metadata())
+			.as("the raw checksum a restore verifies travels with the copy")
+			.containsEntry(WalArchive.RAW_SHA256, Sha256.hex(Sha256.of(new byte[(int) SEGMENT], 0, (int) SEGMENT)));
 		assertThat(this.second.retention(copy.segmentKey(new WalSegment(1, 4, SEGMENT)))).get()
 			.satisfies(
 					retention -> assertThat(retention.retainUntil()).isEqualTo(NOW.plus(java.time.Duration.ofDays(5))));

@@ -77,8 +77,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * until it was killed mid-run {@code -Ddrbatch.crash.kills=N} times (CI: 2; the figures
  * in docs/RELIABILITY.md: 20), or four times as many runs; a job none of whose kills
  * landed mid-run fails the suite. {@code -Ddrbatch.crash.kills=N} sets that number,
- * {@code -Ddrbatch.crash.seed=S} the seed, {@code -Ddrbatch.crash.keep=true} keeps every
- * run's output. The figures of a run go to {@code target/crash-suite.tsv}.
+ * {@code -Ddrbatch.crash.seed=S} the seed, {@code -Ddrbatch.crash.jobs=a,b} runs only
+ * those jobs, {@code -Ddrbatch.crash.keep=true} keeps every run's output. The figures of
+ * a run go to {@code target/crash-suite.tsv}.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -89,6 +90,16 @@ class CrashSuiteIT {
 	private static final int KILLS = Integer.getInteger("drbatch.crash.kills", 2);
 
 	private static final long SEED = Long.getLong("drbatch.crash.seed", 20261127L);
+
+	/**
+	 * The jobs to run ({@code -Ddrbatch.crash.jobs=wal-archive,base-backup}), all if
+	 * unset.
+	 */
+	private static final Set<String> JOBS = Set.of(System.getProperty("drbatch.crash.jobs", "").split(","))
+		.stream()
+		.map(String::trim)
+		.filter(job -> !job.isEmpty())
+		.collect(Collectors.toSet());
 
 	private static final String SOURCE = TestPostgres.newDatabase("crash");
 
@@ -189,6 +200,7 @@ class CrashSuiteIT {
 	@Test
 	@Order(1)
 	void dailyDumpSurvivesKillsAtRandomMoments() throws Exception {
+		assumeSelected("daily-dump");
 		CliProcess cli = cli();
 		long window = baseline(cli, "daily-dump", "backup.date=" + nextDate());
 		Random random = new Random(SEED);
@@ -207,6 +219,7 @@ class CrashSuiteIT {
 	@Test
 	@Order(2)
 	void restoreDrillSurvivesKillsAtRandomMoments() throws Exception {
+		assumeSelected("restore-drill");
 		CliProcess cli = cli();
 		long window = baseline(cli, "restore-drill", "drill.date=" + nextDate());
 		Random random = new Random(SEED + 1);
@@ -227,6 +240,7 @@ class CrashSuiteIT {
 	@Test
 	@Order(3)
 	void replicationSurvivesKillsAtRandomMoments() throws Exception {
+		assumeSelected("replication");
 		CliProcess cli = cli();
 		long window = baseline(cli, "replication", "replication.date=" + Instant.now());
 		Random random = new Random(SEED + 2);
@@ -258,6 +272,7 @@ class CrashSuiteIT {
 	@Test
 	@Order(4)
 	void archiveTieringSurvivesKillsAtRandomMoments() throws Exception {
+		assumeSelected("archive-tiering");
 		CliProcess cli = cli();
 		long window = baseline(cli, "archive-tiering", "tier.date=" + seedPromotion(0));
 		Random random = new Random(SEED + 3);
@@ -282,6 +297,7 @@ class CrashSuiteIT {
 	@Test
 	@Order(5)
 	void retentionSurvivesKillsAtRandomMoments() throws Exception {
+		assumeSelected("retention");
 		// the newest daily is never deleted: one recent backup, and a minimum of one,
 		// make every seeded one expired
 		seedDaily(Instant.now().minusSeconds(60), 1);
@@ -307,6 +323,7 @@ class CrashSuiteIT {
 	@Test
 	@Order(6)
 	void objectLockSetupSurvivesKillsAtRandomMoments() throws Exception {
+		assumeSelected("object-lock-setup");
 		long window = baseline(lockedCli(TestS3.unusedBucketName("crash-lock")), "object-lock-setup");
 		Random random = new Random(SEED + 5);
 		for (int i = 0; midRunKills("object-lock-setup") < KILLS && i < 4 * KILLS; i++) {
@@ -331,8 +348,8 @@ class CrashSuiteIT {
 	@Test
 	@Order(7)
 	void walArchiveSurvivesKillsAtRandomMoments() throws Exception {
-		PITR_CLUSTER.execute("postgres", "CREATE DATABASE " + PITR_SOURCE);
-		PITR_CLUSTER.execute(PITR_SOURCE, "CREATE TABLE events (id bigserial PRIMARY KEY, body text)");
+		assumeSelected("wal-archive");
+		createPitrSource();
 		CliProcess cli = pitrCli();
 		assertThat(cli.run("run", "wal-archive").exitCode()).as("a first run creates the slot").isZero();
 		writeWal();
@@ -361,6 +378,8 @@ class CrashSuiteIT {
 	@Test
 	@Order(8)
 	void baseBackupSurvivesKillsAtRandomMoments() throws Exception {
+		assumeSelected("base-backup");
+		createPitrSource();
 		PITR_CLUSTER.execute(PITR_SOURCE,
 				"CREATE TABLE IF NOT EXISTS payload AS SELECT g, md5(random()::text) || md5(random()::text) AS body"
 						+ " FROM generate_series(1, 300000) g");
@@ -399,6 +418,11 @@ class CrashSuiteIT {
 		assertKilledMidRun("base-backup");
 	}
 
+	private static void assumeSelected(String job) {
+		org.junit.jupiter.api.Assumptions.assumeTrue(JOBS.isEmpty() || JOBS.contains(job),
+				job + " is not among -Ddrbatch.crash.jobs");
+	}
+
 	/** The CLI on the cluster of point-in-time recovery's jobs. */
 	private CliProcess pitrCli() {
 		return new CliProcess(this.workDir).source(PITR_SOURCE, PITR_SOURCE)
@@ -407,6 +431,15 @@ class CrashSuiteIT {
 			.env("DRBATCH_SOURCES_0_USERNAME", TestPostgres.SCRAM_USER)
 			.env("DRBATCH_SOURCES_0_PASSWORD", TestPostgres.SCRAM_PASSWORD)
 			.env("DRBATCH_SOURCES_0_PITR_ENABLED", "true");
+	}
+
+	private static void createPitrSource() {
+		if (PITR_CLUSTER
+			.queryString("postgres", "SELECT count(*) FROM pg_database WHERE datname = '" + PITR_SOURCE + "'")
+			.equals("0")) {
+			PITR_CLUSTER.execute("postgres", "CREATE DATABASE " + PITR_SOURCE);
+			PITR_CLUSTER.execute(PITR_SOURCE, "CREATE TABLE events (id bigserial PRIMARY KEY, body text)");
+		}
 	}
 
 	private static WalArchive pitrArchive() {

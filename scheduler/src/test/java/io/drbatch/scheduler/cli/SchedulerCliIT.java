@@ -65,7 +65,11 @@ class SchedulerCliIT {
 		CliProcess.Running second = scheduler("0/2 * * * * ?");
 		awaitLogLine(first, "Scheduler instance");
 		awaitLogLine(second, "Scheduler instance");
-		Thread.sleep(12_000);
+		Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
+		while (fireTimes(log(first) + log(second)).size() < 4) {
+			assertThat(Instant.now()).as("four fires within 60 s").isBefore(deadline);
+			Thread.sleep(200);
+		}
 		first.process().destroy();
 		second.process().destroy();
 		CliProcess.Result one = first.await();
@@ -108,6 +112,10 @@ class SchedulerCliIT {
 			times.add(matcher.group(1));
 		}
 		return times;
+	}
+
+	private static String log(CliProcess.Running running) throws java.io.IOException {
+		return Files.readString(running.stdout()) + Files.readString(running.stderr());
 	}
 
 	private static void awaitLogLine(CliProcess.Running running, String text) throws Exception {
