@@ -7,7 +7,8 @@
 #  2. Base backup, alternating, ROUNDS times: pg_basebackup -Ft -D - -X fetch -c fast > /dev/null (the floor: the
 #     server's own work), drbatch base-backup (zstd, SHA-256, multipart to the local S3 server, WAL archived before
 #     the manifest), pgBackRest full backup (zst level 1, process-max 2, to the same local S3 server over its HTTPS
-#     connector: pgBackRest speaks S3 over TLS only). Goals: base-backup no slower than the fastest
+#     connector: pgBackRest speaks S3 over TLS only; repo1-bundle=y, its setting for object stores, which packs the
+#     cluster's thousands of small files into few objects; a fresh bucket each round). Goals: base-backup no slower than the fastest
 #     peer, and within 1.3 x the floor plus one JVM start-up (drbatch history).
 # Usage: bench/wal.sh [rounds]  (default 3); LOAD_SECONDS (default 240), CADENCE (default 60).
 # Needs the scram login of scripts/local-env.sh (replication) and Debian's pgbackrest (installed when missing).
@@ -77,9 +78,7 @@ data_dir=$(psql -d postgres -XAtc "show data_directory")
 # beside its HTTP port 9090, so both tools write to the same server
 s3_pid=$(cat .local/s3mock-9090.pid)
 tls_port=$(ss -ltnpH | grep "pid=$s3_pid," | awk '{print $4}' | sed 's/.*://' | grep -vx 9090 | head -1)
-pgbr_bucket=drbatch-bench-pgbackrest
-curl -s -o /dev/null -X DELETE "http://127.0.0.1:9090/$pgbr_bucket" || true
-curl -s -o /dev/null -X PUT "http://127.0.0.1:9090/$pgbr_bucket"
+pgbr_bucket=drbatch-bench-pgbr-$(date +%s)
 cat > "$pgbr/pgbackrest.conf" <<EOF
 [bench]
 pg1-path=$data_dir
@@ -102,12 +101,12 @@ lock-path=$pgbr/spool
 compress-type=zst
 compress-level=1
 process-max=2
+repo1-bundle=y
 start-fast=y
 archive-check=n
 EOF
 chown postgres:postgres "$pgbr/pgbackrest.conf"
 pgbr_cmd() { runuser -u postgres -- pgbackrest --config="$pgbr/pgbackrest.conf" --stanza=bench "$@"; }
-pgbr_cmd stanza-create >/dev/null
 : > "$work/floor.t"; : > "$work/base.t"; : > "$work/pgbr.t"; : > "$work/jvm.t"
 for i in $(seq 1 "$rounds"); do
   t0=$(now); pg_basebackup -h "$PGHOST" -p "$PGPORT" -U "$PGUSER" -Ft -D - -X fetch -c fast > /dev/null; t1=$(now)
@@ -115,6 +114,12 @@ for i in $(seq 1 "$rounds"); do
   t0=$(now); bin/drbatch run base-backup database=bench "backup.date=$(date -u -d "2001-01-01 + $i days" +%F)" \
     > "$work/base.log" 2>&1 || { cat "$work/base.log"; exit 1; }
   t1=$(now); echo "$t1 - $t0" | bc >> "$work/base.t"
+  # a fresh bucket each round: the S3 test server slows down with every object it holds, and drbatch's bucket
+  # holds a few objects per backup where pgBackRest's holds thousands
+  round_bucket="$pgbr_bucket-$i"
+  curl -s -o /dev/null -X PUT "http://127.0.0.1:9090/$round_bucket"
+  sed -i "s/^repo1-s3-bucket=.*/repo1-s3-bucket=$round_bucket/" "$pgbr/pgbackrest.conf"
+  pgbr_cmd stanza-create >/dev/null
   t0=$(now); pgbr_cmd backup --type=full >/dev/null; t1=$(now); echo "$t1 - $t0" | bc >> "$work/pgbr.t"
   t0=$(now); bin/drbatch history --limit 1 >/dev/null 2>&1; t1=$(now); echo "$t1 - $t0" | bc >> "$work/jvm.t"
   printf 'round %d: pg_basebackup %.1fs, base-backup %.1fs, pgBackRest %.1fs, JVM start-up %.1fs\n' "$i" \

@@ -10,6 +10,7 @@ import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -64,6 +65,36 @@ public final class WalArchive {
 	public record State(String database, String systemIdentifier, int timeline, long segmentSize, String newestSegment,
 			String archivedThrough, Instant archivedAt, String serverFlushed, Instant runAt, String slot,
 			long slotRetainedBytes) {
+	}
+
+	/**
+	 * One wal-archive run that completed: everything the server wrote before
+	 * {@code switchedAt} lies before {@code switchedTo} and is in the archive. The runs,
+	 * one empty object each under {@code runs/} (the key holds both values, so one
+	 * listing reads them all), map a recovery time to the WAL a restore needs.
+	 */
+	public record Run(Instant switchedAt, Lsn switchedTo) implements Comparable<Run> {
+
+		static final String FOLDER = "runs/";
+
+		String key() {
+			return FOLDER + String.format(Locale.ROOT, "%013d_%016X", this.switchedAt.toEpochMilli(),
+					this.switchedTo.value());
+		}
+
+		static Optional<Run> parse(String name) {
+			if (!name.matches("\\d{13}_[0-9A-F]{16}")) {
+				return Optional.empty();
+			}
+			return Optional.of(new Run(Instant.ofEpochMilli(Long.parseLong(name.substring(0, 13))),
+					new Lsn(Long.parseUnsignedLong(name.substring(14), 16))));
+		}
+
+		@Override
+		public int compareTo(Run other) {
+			return this.switchedAt.compareTo(other.switchedAt);
+		}
+
 	}
 
 	private final ObjectStore store;
@@ -327,6 +358,27 @@ public final class WalArchive {
 		}
 		segments.sort(null);
 		return segments;
+	}
+
+	/** Records a completed run (see {@link Run}). */
+	public void recordRun(Run run) {
+		this.store.put(this.folder + run.key(), new byte[0], "application/octet-stream");
+	}
+
+	/** The completed runs recorded, oldest first. */
+	public List<Run> runs() {
+		List<Run> runs = new ArrayList<>();
+		String prefix = this.folder + Run.FOLDER;
+		for (ObjectInfo object : this.store.list(prefix)) {
+			Run.parse(object.key().substring(prefix.length())).ifPresent(runs::add);
+		}
+		runs.sort(null);
+		return runs;
+	}
+
+	/** The key of a recorded run, for retention. */
+	public String runKey(Run run) {
+		return this.folder + run.key();
 	}
 
 	public void writeState(State state) {

@@ -169,8 +169,12 @@ public final class TestCluster implements AutoCloseable {
 		}
 	}
 
+	/** Stops the server at once (no shutdown checkpoint); nothing when it is stopped. */
 	@Override
 	public void close() {
+		if (!Files.exists(this.dataDirectory.resolve("postmaster.pid"))) {
+			return;
+		}
 		run(asPostgres(
 				List.of(binary("pg_ctl"), "-D", this.dataDirectory.toString(), "-m", "immediate", "-w", "stop")));
 	}

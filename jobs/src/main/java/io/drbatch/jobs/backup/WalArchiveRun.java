@@ -179,6 +179,7 @@ public final class WalArchiveRun {
 						retained, created, List.copyOf(warnings));
 				checkChain(source.name(), archive, segments, newestBaseBackupStart.apply(facts.systemIdentifier()),
 						segmentSize);
+				archive.recordRun(new WalArchive.Run(switchedAt, target));
 				return report;
 			}
 		}

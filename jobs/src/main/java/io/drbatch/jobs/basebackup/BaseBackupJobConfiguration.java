@@ -37,30 +37,11 @@ class BaseBackupJobConfiguration {
 
 	@Bean
 	JobDescriptor baseBackupDescriptor(SourceDatabases sources) {
-		return new JobDescriptor(JOB_NAME, "physical base backup of a source, for point-in-time recovery",
-				List.of(new JobDescriptor.Parameter(
-						"database", "configured source with pitr.enabled (default: the first such source)",
-						name -> pitrSource(sources, name), clock -> firstPitrSource(sources)),
-						JobDescriptor.runDate("backup.date",
-								"the day this base backup stands for (default: today, UTC)")));
-	}
-
-	static String firstPitrSource(SourceDatabases sources) {
-		if (sources.pitrNames().isEmpty()) {
-			throw new DrbatchException(FailureKind.BAD_ARGUMENT,
-					"no source has point-in-time recovery; set drbatch.sources[N].pitr.enabled=true");
-		}
-		return sources.pitrNames().get(0);
-	}
-
-	static String pitrSource(SourceDatabases sources, String name) {
-		String checked = sources.checkName(name);
-		if (!sources.settings(checked).pitr().enabled()) {
-			throw new DrbatchException(FailureKind.BAD_ARGUMENT, "source '" + checked
-					+ "' has no point-in-time recovery; set drbatch.sources[N].pitr.enabled=true (sources with it: "
-					+ (sources.pitrNames().isEmpty() ? "none" : String.join(", ", sources.pitrNames())) + ")");
-		}
-		return checked;
+		return new JobDescriptor(JOB_NAME, "physical base backup of a source, for point-in-time recovery", List.of(
+				new JobDescriptor.Parameter("database",
+						"configured source with pitr.enabled (default: the first such source)", sources::checkPitrName,
+						clock -> sources.firstPitrName()),
+				JobDescriptor.runDate("backup.date", "the day this base backup stands for (default: today, UTC)")));
 	}
 
 	@Bean

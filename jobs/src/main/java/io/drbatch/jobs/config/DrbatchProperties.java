@@ -51,7 +51,7 @@ public record DrbatchProperties(
 		@NotEmpty(message = "at least one storage target must be configured") List<@Valid Target> targets,
 		@Valid @DefaultValue Dump dump, @Valid @DefaultValue Drill drill, @Valid @DefaultValue Retention retention,
 		@Valid @DefaultValue Tiering tiering, @Valid @DefaultValue Repository repository,
-		@Valid @DefaultValue BaseBackup baseBackup) {
+		@Valid @DefaultValue BaseBackup baseBackup, @Valid @DefaultValue Recovery recovery) {
 
 	/**
 	 * Names of sources, targets and checks: they appear in bucket keys, job parameters
@@ -170,6 +170,26 @@ public record DrbatchProperties(
 	 */
 	public record BaseBackup(@NotBlank @DefaultValue("pg_basebackup") String pgBasebackupPath,
 			@Range(min = 1, max = 19) @DefaultValue("1") int level) {
+	}
+
+	/**
+	 * How point-in-time recoveries run
+	 * ({@code drbatch restore --to-time/--to-lsn/--latest}).
+	 *
+	 * @param binDir the folder of the server binaries (pg_ctl) of the backup's major
+	 * version; empty for {@code /usr/lib/postgresql/<major>/bin}, else
+	 * {@code pg_config --bindir}
+	 * @param osUser the operating-system user the recovered server runs as when drbatch
+	 * runs as root (PostgreSQL refuses to run as root)
+	 * @param fetchParallel WAL segments downloaded at once
+	 * @param lookahead WAL segments fetched ahead of the server's replay (16 MiB each on
+	 * local disk)
+	 * @param timeout how long a recovery may replay before it is given up
+	 */
+	public record Recovery(Path binDir, @NotBlank @DefaultValue("postgres") String osUser,
+			@Range(min = 1, max = 64) @DefaultValue("4") int fetchParallel,
+			@Range(min = 1, max = 4096) @DefaultValue("64") int lookahead,
+			@PositiveDuration @DefaultValue("6h") Duration timeout) {
 	}
 
 	/**

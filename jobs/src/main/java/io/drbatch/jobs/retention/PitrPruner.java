@@ -23,11 +23,11 @@ import io.drbatch.wal.WalSegment;
  * is kept, and so is the newest one that started before them (the anchor: recovery to the
  * window's oldest minute starts from it). Older base backups go (manifest first), then
  * every WAL segment of the anchor's chain before the anchor's start segment; never a
- * segment a kept base backup needs. Without a base backup older than the window, the
- * oldest one is the anchor. A chain with no base backup keeps all its WAL (nothing says
- * which of it a future restore needs). Lock-aware like the dumps' retention: a locked
- * object is kept and reported. Idempotent; a relaunch continues where a killed run
- * stopped.
+ * segment a kept base backup needs (and the records of the wal-archive runs that ended
+ * before it). Without a base backup older than the window, the oldest one is the anchor.
+ * A chain with no base backup keeps all its WAL (nothing says which of it a future
+ * restore needs). Lock-aware like the dumps' retention: a locked object is kept and
+ * reported. Idempotent; a relaunch continues where a killed run stopped.
  */
 final class PitrPruner {
 
@@ -91,6 +91,16 @@ final class PitrPruner {
 		WalArchive archive = new WalArchive(store, database, anchor.systemIdentifier(), anchor.segmentSize(), 1, null);
 		long keepFrom = Lsn.parse(anchor.startLsn()).segmentNumber(anchor.segmentSize());
 		List<WalSegment> obsolete = archive.segments().stream().filter(segment -> segment.number() < keepFrom).toList();
+		if (!dryRun) {
+			// the record of a run that ended before the anchor's start maps times no
+			// recovery can reach any more
+			Lsn anchorStart = Lsn.parse(anchor.startLsn()).segmentStart(anchor.segmentSize());
+			for (WalArchive.Run run : archive.runs()) {
+				if (run.switchedTo().compareTo(anchorStart) <= 0) {
+					store.delete(archive.runKey(run));
+				}
+			}
+		}
 		if (obsolete.isEmpty()) {
 			return List.of();
 		}

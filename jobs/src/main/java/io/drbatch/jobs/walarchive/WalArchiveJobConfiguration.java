@@ -39,31 +39,12 @@ class WalArchiveJobConfiguration {
 		return new JobDescriptor(JOB_NAME,
 				"ship a source's WAL to the primary target up to now (point-in-time recovery)",
 				List.of(new JobDescriptor.Parameter("database",
-						"configured source with pitr.enabled (default: the first such source)",
-						name -> pitrSource(sources, name), clock -> firstPitrSource(sources)),
+						"configured source with pitr.enabled (default: the first such source)", sources::checkPitrName,
+						clock -> sources.firstPitrName()),
 						new JobDescriptor.Parameter("archive.date", "when the run was asked for, a time (default: now)",
 								value -> JobDescriptor.instant("archive.date", value).toString(),
 								clock -> clock.instant().toString())),
 				database -> sources.settings(database).pitr().enabled());
-	}
-
-	/** {@code name} when it is a source with point-in-time recovery enabled. */
-	static String firstPitrSource(SourceDatabases sources) {
-		if (sources.pitrNames().isEmpty()) {
-			throw new DrbatchException(FailureKind.BAD_ARGUMENT,
-					"no source has point-in-time recovery; set drbatch.sources[N].pitr.enabled=true");
-		}
-		return sources.pitrNames().get(0);
-	}
-
-	static String pitrSource(SourceDatabases sources, String name) {
-		String checked = sources.checkName(name);
-		if (!sources.settings(checked).pitr().enabled()) {
-			throw new DrbatchException(FailureKind.BAD_ARGUMENT, "source '" + checked
-					+ "' has no point-in-time recovery; set drbatch.sources[N].pitr.enabled=true (sources with it: "
-					+ (sources.pitrNames().isEmpty() ? "none" : String.join(", ", sources.pitrNames())) + ")");
-		}
-		return checked;
 	}
 
 	@Bean

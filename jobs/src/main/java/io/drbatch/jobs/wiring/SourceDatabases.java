@@ -50,6 +50,32 @@ public class SourceDatabases {
 	}
 
 	/**
+	 * The first source with point-in-time recovery (the default of the PITR jobs), else a
+	 * {@link FailureKind#BAD_ARGUMENT} saying how to enable it.
+	 */
+	public String firstPitrName() {
+		if (pitrNames().isEmpty()) {
+			throw new DrbatchException(FailureKind.BAD_ARGUMENT,
+					"no source has point-in-time recovery; set drbatch.sources[N].pitr.enabled=true");
+		}
+		return pitrNames().get(0);
+	}
+
+	/**
+	 * {@code name} when it is a configured source with point-in-time recovery, else a
+	 * {@link FailureKind#BAD_ARGUMENT} naming the sources that have it.
+	 */
+	public String checkPitrName(String name) {
+		String checked = checkName(name);
+		if (!settings(checked).pitr().enabled()) {
+			throw new DrbatchException(FailureKind.BAD_ARGUMENT, "source '" + checked
+					+ "' has no point-in-time recovery; set drbatch.sources[N].pitr.enabled=true (sources with it: "
+					+ (pitrNames().isEmpty() ? "none" : String.join(", ", pitrNames())) + ")");
+		}
+		return checked;
+	}
+
+	/**
 	 * {@code name} when it is a configured source, else a
 	 * {@link FailureKind#BAD_ARGUMENT} naming the sources.
 	 */

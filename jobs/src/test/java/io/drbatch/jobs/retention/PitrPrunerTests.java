@@ -75,6 +75,10 @@ class PitrPrunerTests {
 		BaseBackupManifest anchor = base(8, 10);
 		BaseBackupManifest recent = base(4, 20);
 		BaseBackupManifest newest = base(1, 30);
+		for (long n = 2; n <= 40; n += 4) {
+			this.archive.recordRun(
+					new WalArchive.Run(NOW.minus(Duration.ofHours(400 - n)), new WalSegment(1, n, SEGMENT).start()));
+		}
 
 		List<String> report = new PitrPruner(7, Clock.fixed(NOW, ZoneOffset.UTC)).prune(this.store, "shop", DATE,
 				false);
@@ -82,6 +86,9 @@ class PitrPrunerTests {
 		assertThat(ids()).containsExactly(newest.backupId(), recent.backupId(), anchor.backupId());
 		assertThat(this.archive.segments()).extracting(WalSegment::number).first().isEqualTo(10L);
 		assertThat(this.archive.segments()).hasSize(31);
+		assertThat(this.archive.runs()).as("records of runs that ended before the anchor's start go")
+			.extracting(run -> run.switchedTo().segmentNumber(SEGMENT))
+			.containsExactly(14L, 18L, 22L, 26L, 30L, 34L, 38L);
 		assertThat(report).anyMatch(line -> line.startsWith("deleted primary base/shop/" + oldest.backupId()))
 			.anyMatch(line -> line.startsWith("deleted 9 WAL segment(s) of shop") && line.contains(anchor.backupId()));
 	}

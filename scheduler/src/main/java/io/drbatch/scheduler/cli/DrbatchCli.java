@@ -252,7 +252,9 @@ public class DrbatchCli {
 
 	@Command(name = "restore", description = { "Restore a backup into a database for a real recovery.",
 			"Verifies checksums, row counts and checks, and prints the measured RTO. Runs the 'restore' job, so a failed",
-			"restore is relaunched with 'drbatch restart'." })
+			"restore is relaunched with 'drbatch restart'. With --to-time, --to-lsn or --latest: point-in-time recovery",
+			"of the source's cluster from its base backups and WAL archive into --data-dir, started on --port (the",
+			"'pitr-restore' job); the recovered server is left running." })
 	static class Restore implements Operation {
 
 		@Parameters(index = "0", paramLabel = "DATABASE",
@@ -270,15 +272,65 @@ public class DrbatchCli {
 				description = "database to restore into, on the source's server (default: the source's own database)")
 		String targetDatabase;
 
-		@Option(names = "--force", description = "drop and replace the target database when it is not empty")
+		@Option(names = "--force",
+				description = "drop and replace the target database (or, with point-in-time recovery, the data directory) when it is not empty")
 		boolean force;
 
 		@Option(names = "--from-target", paramLabel = "TARGET",
 				description = "storage target to read the backup from (default: the primary), e.g. a secondary when the primary is lost")
 		String fromTarget;
 
+		@Option(names = "--to-time", paramLabel = "TIME",
+				description = "point-in-time recovery: every transaction committed at or before TIME (ISO-8601), none after")
+		String toTime;
+
+		@Option(names = "--to-lsn", paramLabel = "LSN",
+				description = "point-in-time recovery up to the WAL position LSN (e.g. 0/3000060)")
+		String toLsn;
+
+		@Option(names = "--latest", description = "point-in-time recovery of everything the WAL archive holds")
+		boolean latest;
+
+		@Option(names = "--data-dir", paramLabel = "DIR",
+				description = "point-in-time recovery: the data directory to recover into (new or empty)")
+		String dataDir;
+
+		@Option(names = "--port", paramLabel = "PORT",
+				description = "point-in-time recovery: the port the recovered server listens on, on 127.0.0.1 (default 5433)")
+		String port;
+
+		@Option(names = "--keep-failed",
+				description = "point-in-time recovery: leave a failed recovery's directories for forensics")
+		boolean keepFailed;
+
 		@Override
 		public ExitCode execute(Commands commands) {
+			int pitrModes = (this.toTime != null ? 1 : 0) + (this.toLsn != null ? 1 : 0) + (this.latest ? 1 : 0);
+			if (pitrModes > 1) {
+				throw new CliFailure(ExitCode.BAD_ARGUMENT,
+						"--to-time, --to-lsn and --latest choose a target each; give one of them");
+			}
+			if (pitrModes == 1) {
+				if (this.backup != null || this.before != null || this.targetDatabase != null) {
+					throw new CliFailure(ExitCode.BAD_ARGUMENT,
+							"--backup, --before and --target-database choose a dump to restore; point-in-time recovery"
+									+ " (--to-time, --to-lsn, --latest) takes --data-dir and --port instead");
+				}
+				Map<String, String> given = new LinkedHashMap<>();
+				given.put("database", this.database);
+				given.put("recovery.target", this.toTime != null ? "time:" + this.toTime
+						: this.toLsn != null ? "lsn:" + this.toLsn : "latest");
+				given.put("data.dir", this.dataDir);
+				given.put("port", this.port);
+				given.put("target", this.fromTarget);
+				given.put("force", String.valueOf(this.force));
+				given.put("keep.failed", String.valueOf(this.keepFailed));
+				return commands.control().run("pitr-restore", given);
+			}
+			if (this.dataDir != null || this.port != null || this.keepFailed) {
+				throw new CliFailure(ExitCode.BAD_ARGUMENT,
+						"--data-dir, --port and --keep-failed belong to point-in-time recovery; add --to-time, --to-lsn or --latest");
+			}
 			if (this.backup != null && this.before != null && !"latest".equals(this.backup)) {
 				throw new CliFailure(ExitCode.BAD_ARGUMENT,
 						"--backup and --before choose a backup each; give one of them");

@@ -294,6 +294,9 @@ class JobControl {
 		this.out.printf("%s execution %d %s in %s (%s)%n", name, execution.getId(), execution.getStatus(),
 				Formats.duration(execution), Formats.parameters(execution.getJobParameters()));
 		printRestoreOutcome(execution);
+		if (execution.getExecutionContext().containsKey(io.drbatch.jobs.runcontrol.JobOutcome.KEY)) {
+			this.out.println(execution.getExecutionContext().getString(io.drbatch.jobs.runcontrol.JobOutcome.KEY));
+		}
 		if (execution.getStatus() == BatchStatus.COMPLETED) {
 			return ExitCode.OK;
 		}

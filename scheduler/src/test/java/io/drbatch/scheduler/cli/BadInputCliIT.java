@@ -148,6 +148,21 @@ class BadInputCliIT {
 		cases.add(new Case("WAL archive with a role that lacks REPLICATION",
 				Map.of("DRBATCH_SOURCES_0_PITR_ENABLED", "true", "DRBATCH_SOURCES_0_USERNAME", NO_REPLICATION),
 				List.of("run", "wal-archive"), 3, "the login role lacks REPLICATION"));
+		cases.add(new Case("point-in-time restore with two targets", Map.of(),
+				List.of("restore", SOURCE, "--to-time", "2026-12-01T10:00:00Z", "--latest"), 2, "give one of them"));
+		cases.add(new Case("point-in-time restore to a time that is not a time",
+				Map.of("DRBATCH_SOURCES_0_PITR_ENABLED", "true"), List.of("restore", SOURCE, "--to-time", "yesterday"),
+				2, "'yesterday' is not a time"));
+		cases.add(new Case("point-in-time restore options without a target", Map.of(),
+				List.of("restore", SOURCE, "--data-dir", WORK.resolve("recovered").toString()), 2,
+				"add --to-time, --to-lsn or --latest"));
+		cases.add(new Case("point-in-time restore of a source without point-in-time recovery", Map.of(),
+				List.of("restore", SOURCE, "--latest", "--data-dir", WORK.resolve("recovered").toString()), 2,
+				"has no point-in-time recovery"));
+		cases
+			.add(new Case("point-in-time restore with no base backup", Map.of("DRBATCH_SOURCES_0_PITR_ENABLED", "true"),
+					List.of("restore", SOURCE, "--latest", "--data-dir", WORK.resolve("recovered").toString()), 2,
+					"no base backup of '" + SOURCE + "'"));
 		cases.add(new Case("missing bucket", Map.of("DRBATCH_TARGETS_0_BUCKET", "no-such-bucket-" + unusedPort),
 				List.of("run", "daily-dump", "backup.date=1999-01-05"), 6, "does not exist"));
 		return cases;
