@@ -14,6 +14,7 @@ import org.slf4j.LoggerFactory;
 
 import io.drbatch.codec.StreamEncryption;
 import io.drbatch.failure.DrbatchException;
+import io.drbatch.failure.FailureKind;
 import io.drbatch.pg.PgConnectionSpec;
 import io.drbatch.wal.WalArchive;
 import io.drbatch.wal.WalSegment;
@@ -54,6 +55,27 @@ public final class PointInTimeRecovery {
 	private PointInTimeRecovery() {
 	}
 
+	/**
+	 * The server replayed every segment it was given and found no record past its target:
+	 * nothing was committed between the target and the end of the archive (the plan gave
+	 * it all the WAL written before the target, and more up to the archive's end or a
+	 * hole), so the end of that WAL is the target's state. PostgreSQL refuses to promote
+	 * there ("recovery ended before configured recovery target was reached"); the same
+	 * recovery without a target, resumed from its last restartpoint on the WAL it kept in
+	 * {@code pg_wal}, does.
+	 */
+	private static RecoveryServer.Recovered recoverToTheEnd(Request request, RecoveryServer server, Path script,
+			PgConnectionSpec login, WalPrefetcher prefetcher) throws IOException {
+		log.info("recovery: no transaction was committed between {} and the end of the archived WAL; recovering"
+				+ " to that end, which is the target's state", request.plan().target().describe());
+		RecoveryFiles.configure(request.data(), new RecoveryTarget.Latest(), script, request.port(),
+				request.plan().base().serverVersionNum(), request.login().username(),
+				request.login().password() != null && !request.login().password().isEmpty());
+		server.handOver(request.data());
+		server.start();
+		return server.awaitPromotion(login, request.timeout(), prefetcher::failure);
+	}
+
 	public static Outcome run(Request request) {
 		RecoveryPlanner.Plan plan = request.plan();
 		int major = plan.base().serverVersionNum() / 10000;
@@ -78,15 +100,26 @@ public final class PointInTimeRecovery {
 			RecoveryFiles.configure(request.data(), plan.target(), script, request.port(),
 					plan.base().serverVersionNum(), request.login().username(),
 					request.login().password() != null && !request.login().password().isEmpty());
-			Files.writeString(request.data().resolve(RecoveryFiles.MARKER), plan.base().backupId() + "\n");
 			server.handOver(request.data(), request.spool());
 			long replayStart = System.nanoTime();
 			server.start();
 			try {
 				PgConnectionSpec login = new PgConnectionSpec(request.login().name(), "127.0.0.1", request.port(),
 						"postgres", request.login().username(), request.login().password(), "disable");
-				RecoveryServer.Recovered recovered = server.awaitPromotion(login, request.timeout(),
-						prefetcher::failure);
+				RecoveryServer.Recovered recovered;
+				try {
+					recovered = server.awaitPromotion(login, request.timeout(), prefetcher::failure);
+				}
+				catch (DrbatchException ex) {
+					if (!(plan.target() instanceof RecoveryTarget.Latest) && ex.kind() == FailureKind.WAL_CHAIN_BROKEN
+							&& ex.getMessage().contains(RecoveryServer.ENDED_BEFORE_TARGET)
+							&& prefetcher.failure().isEmpty() && prefetcher.finished()) {
+						recovered = recoverToTheEnd(request, server, script, login, prefetcher);
+					}
+					else {
+						throw ex;
+					}
+				}
 				long replayMillis = (System.nanoTime() - replayStart) / 1_000_000;
 				log.info("recovery: promoted at {} (last replayed commit {}, timeline {}) after {} ms of replay",
 						recovered.position(), recovered.lastReplayedCommit(), recovered.timeline(), replayMillis);

@@ -110,7 +110,10 @@ public final class RecoveryPlanner {
 				throw outside(target, where, new Window(window.from(), window.fromLsn(), window.to(), newest.end()));
 			}
 			base = newestWhere(oldestFirst, b -> Lsn.parse(b.stopLsn()).compareTo(at.lsn()) <= 0);
-			lastNumber = Math.min(at.lsn().segmentNumber(newest.segmentSize()), newest.number());
+			// everything before the target position: it ends in the segment holding the
+			// byte
+			// before it
+			lastNumber = Math.min(at.lsn().plus(-1).segmentNumber(newest.segmentSize()), newest.number());
 		}
 		else {
 			base = oldestFirst.get(oldestFirst.size() - 1);

@@ -40,11 +40,13 @@ public final class RecoveryServer {
 
 	/**
 	 * Where the server binaries are and whom the server runs as.
-	 *
 	 * @param binDir the folder of pg_ctl, or {@code null} for
 	 * {@code /usr/lib/postgresql/<major>/bin} or else {@code pg_config --bindir}
 	 * @param osUser the user the server runs as when drbatch runs as root
 	 */
+	/** PostgreSQL's words when replay ran out of WAL before the recovery target. */
+	static final String ENDED_BEFORE_TARGET = "recovery ended before configured recovery target was reached";
+
 	public record Settings(Path binDir, String osUser) {
 	}
 
@@ -212,7 +214,7 @@ public final class RecoveryServer {
 			why.add("(its log " + this.logFile + " cannot be read: " + ex.getMessage() + ")");
 		}
 		String reasons = why.isEmpty() ? "no FATAL line in " + this.logFile : String.join("; ", why);
-		if (reasons.contains("recovery ended before configured recovery target was reached")) {
+		if (reasons.contains(ENDED_BEFORE_TARGET)) {
 			return new DrbatchException(FailureKind.WAL_CHAIN_BROKEN,
 					"recovery ran out of WAL before its target: " + reasons + " (log: " + this.logFile + ")");
 		}

@@ -254,6 +254,28 @@ public final class WalPrefetcher implements AutoCloseable {
 		return bytes;
 	}
 
+	/**
+	 * Whether every segment was fetched and verified; waits a few seconds for the last
+	 * fetches to settle, since the server may ask past the last segment the moment it
+	 * took it.
+	 */
+	public boolean finished() {
+		long deadline = System.nanoTime() + 5_000_000_000L;
+		while (!Files.exists(this.spool.resolve(RecoveryFiles.DONE))) {
+			if (this.failure.get() != null || System.nanoTime() > deadline) {
+				return false;
+			}
+			try {
+				Thread.sleep(50);
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				return false;
+			}
+		}
+		return true;
+	}
+
 	/** The index in {@code segments} of the newest segment the server took, or -1. */
 	private long newestTaken(List<WalSegment> segments) {
 		for (int i = segments.size() - 1; i >= 0; i--) {

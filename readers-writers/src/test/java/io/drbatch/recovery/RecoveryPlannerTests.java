@@ -114,6 +114,11 @@ class RecoveryPlannerTests {
 			.hasMessageContaining("the largest recoverable target is --to-lsn 0/9000000 (everything committed before "
 					+ "2026-12-01T01:30:00Z: --to-time 2026-12-01T01:30:00Z)");
 
+		// the suggested position needs nothing from the missing segment
+		RecoveryPlanner.Plan suggested = RecoveryPlanner.plan(new RecoveryTarget.AtLsn(new Lsn(9 * MB16)), bases,
+				segments, Map.of(), runs(3, 13), WHERE);
+		assertThat(suggested.lastNeeded().number()).isEqualTo(8L);
+
 		// a target before the hole does not need it
 		RecoveryPlanner.Plan before = RecoveryPlanner.plan(new RecoveryTarget.AtTime(T0.plusSeconds(75 * 60)), bases,
 				segments, Map.of(), runs(3, 13), WHERE);

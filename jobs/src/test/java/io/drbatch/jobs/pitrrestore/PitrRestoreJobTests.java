@@ -239,6 +239,25 @@ class PitrRestoreJobTests {
 
 	@Test
 	@Order(3)
+	void aTimeAfterTheLastCommitRecoversToTheEndOfTheArchiveWhichIsItsState() throws Exception {
+		Gap afterLastCommit = this.gaps.get(this.gaps.size() - 1);
+		Path data = TestCluster.newDataDirectory("pitr-quiet-end");
+		int port = freePort();
+
+		JobExecution execution = restore("time:" + afterLastCommit.at(), data, port);
+
+		assertCompleted(execution);
+		try (Connection connection = recovered(port).open("test");
+				Statement statement = connection.createStatement();
+				ResultSet counted = statement.executeQuery("SELECT count(*) FROM ticks")) {
+			counted.next();
+			assertThat(counted.getInt(1)).isEqualTo(afterLastCommit.rowsBefore()).isEqualTo(this.rows);
+		}
+		stop(data);
+	}
+
+	@Test
+	@Order(4)
 	void aCorruptedSegmentIsCaughtByItsChecksumBeforePostgresqlReadsIt() throws Exception {
 		WalArchive archive = archive();
 		WalSegment corrupted = archive.segments().get(archive.segments().size() - 2);
@@ -270,7 +289,7 @@ class PitrRestoreJobTests {
 	}
 
 	@Test
-	@Order(4)
+	@Order(5)
 	void aDeletedSegmentIsRefusedBeforeDownloadingNamingItAndTheLargestReachableTarget() throws Exception {
 		WalArchive archive = archive();
 		List<WalSegment> segments = archive.segments();
@@ -293,6 +312,14 @@ class PitrRestoreJobTests {
 		try (var left = Files.list(data)) {
 			assertThat(left.toList()).isEmpty();
 		}
+
+		// the target the refusal suggests is reachable
+		int port = freePort();
+		JobExecution suggested = restore("lsn:" + deleted.start(), data, port);
+		assertCompleted(suggested);
+		assertThat(suggested.getExecutionContext().getString(PitrRestoreContext.LAST_NEEDED_SEGMENT))
+			.isEqualTo(segments.get(segments.size() - 4).name());
+		stop(data);
 	}
 
 	private static WalArchive archive() {
