@@ -30,9 +30,22 @@ public record BackupManifest(int formatVersion, String backupId, String database
 	/**
 	 * @param snapshotTime start of the exported snapshot's transaction: the instant the
 	 * backup shows
+	 * @param snapshotWalPosition the server's WAL position read just after the snapshot
+	 * was taken (a point-in-time recovery to it shows what the dump shows, but for
+	 * transactions that committed in between); {@code null} in manifests written before
+	 * drbatch recorded it
+	 * @param snapshotTransactions the snapshot's {@code txid_current_snapshot()}: which
+	 * transactions it sees; {@code null} in older manifests
 	 */
 	public record Source(String databaseName, String host, int port, String serverVersion, int serverVersionNum,
-			Instant snapshotTime, String snapshotId) {
+			Instant snapshotTime, String snapshotId, String snapshotWalPosition, String snapshotTransactions) {
+
+		/** A source without the snapshot's WAL position. */
+		public Source(String databaseName, String host, int port, String serverVersion, int serverVersionNum,
+				Instant snapshotTime, String snapshotId) {
+			this(databaseName, host, port, serverVersion, serverVersionNum, snapshotTime, snapshotId, null, null);
+		}
+
 	}
 
 	/**

@@ -35,14 +35,20 @@ public final class ExportedSnapshot implements AutoCloseable {
 
 	private final int serverVersionNum;
 
+	private final String walPosition;
+
+	private final String transactions;
+
 	private ExportedSnapshot(PgConnectionSpec spec, Connection connection, String snapshotId, Instant snapshotTime,
-			String serverVersion, int serverVersionNum) {
+			String serverVersion, int serverVersionNum, String walPosition, String transactions) {
 		this.spec = spec;
 		this.connection = connection;
 		this.snapshotId = snapshotId;
 		this.snapshotTime = snapshotTime;
 		this.serverVersion = serverVersion;
 		this.serverVersionNum = serverVersionNum;
+		this.walPosition = walPosition;
+		this.transactions = transactions;
 	}
 
 	public static ExportedSnapshot export(PgConnectionSpec spec) {
@@ -53,10 +59,13 @@ public final class ExportedSnapshot implements AutoCloseable {
 			connection.setReadOnly(true);
 			try (Statement statement = connection.createStatement();
 					ResultSet rs = statement.executeQuery("SELECT pg_export_snapshot(), transaction_timestamp(), "
-							+ "current_setting('server_version'), current_setting('server_version_num')::int")) {
+							+ "current_setting('server_version'), current_setting('server_version_num')::int, "
+							+ "(CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() "
+							+ "ELSE pg_current_wal_insert_lsn() END)::text, txid_current_snapshot()::text")) {
 				rs.next();
 				return new ExportedSnapshot(spec, connection, rs.getString(1),
-						rs.getObject(2, java.time.OffsetDateTime.class).toInstant(), rs.getString(3), rs.getInt(4));
+						rs.getObject(2, java.time.OffsetDateTime.class).toInstant(), rs.getString(3), rs.getInt(4),
+						rs.getString(5), rs.getString(6));
 			}
 		}
 		catch (SQLException ex) {
@@ -73,6 +82,25 @@ public final class ExportedSnapshot implements AutoCloseable {
 	/** Start time of the exporting transaction: the point in time the backup shows. */
 	public Instant snapshotTime() {
 		return this.snapshotTime;
+	}
+
+	/**
+	 * The server's WAL position read in the statement that exported the snapshot, just
+	 * after the snapshot was taken: every transaction the snapshot sees committed before
+	 * it; a transaction that committed in the few microseconds between the two may lie
+	 * before it too, though the snapshot does not see it ({@link #transactions} tells
+	 * which ones it does not see). On a standby, the position replayed.
+	 */
+	public String walPosition() {
+		return this.walPosition;
+	}
+
+	/**
+	 * The snapshot's view of transactions, as {@code txid_current_snapshot()} spells it
+	 * ({@code xmin:xmax:xip,...}): which transaction ids it sees as committed.
+	 */
+	public String transactions() {
+		return this.transactions;
 	}
 
 	public String serverVersion() {

@@ -95,8 +95,13 @@ public final class RecoveryPlanner {
 				throw new DrbatchException(FailureKind.BAD_ARGUMENT, "the WAL archive of " + where
 						+ " records no wal-archive run, so no time can be mapped to its WAL; recover with --to-lsn or --latest");
 			}
-			if (at.time().isBefore(window.from()) || at.time().isAfter(window.to())) {
+			if (at.time().isBefore(window.from())) {
 				throw outside(target, where, window);
+			}
+			if (at.time().isAfter(window.to())) {
+				throw new DrbatchException(FailureKind.BAD_ARGUMENT, outside(target, where, window).getMessage()
+						+ "; no wal-archive run after " + window.to()
+						+ " archived WAL (a quiet database, or archiving stopped): --latest recovers everything the archive holds");
 			}
 			base = newestWhere(oldestFirst, b -> !b.stopTime().isAfter(at.time()));
 			WalArchive.Run covering = runs.stream()

@@ -70,9 +70,10 @@ public final class DumpStreamer {
 	}
 
 	/** What one dump produced. */
-	public record Outcome(String snapshotId, Instant snapshotTime, String serverVersion, int serverVersionNum,
-			String pgDumpVersion, List<TableRowCount> tables, long uncompressedBytes,
-			MultipartUploadStream.Result upload, Duration duration) {
+	public record Outcome(String snapshotId, Instant snapshotTime, String snapshotWalPosition,
+			String snapshotTransactions, String serverVersion, int serverVersionNum, String pgDumpVersion,
+			List<TableRowCount> tables, long uncompressedBytes, MultipartUploadStream.Result upload,
+			Duration duration) {
 	}
 
 	/**
@@ -156,8 +157,9 @@ public final class DumpStreamer {
 						source.name(), seconds(dumpEnded - started), seconds(readNanos),
 						seconds(upload.backpressure().toNanos()), seconds(Math.max(0, countsEnded - dumpEnded)),
 						seconds(System.nanoTime() - countsEnded));
-				return new Outcome(snapshot.snapshotId(), snapshot.snapshotTime(), snapshot.serverVersion(),
-						snapshot.serverVersionNum(), pgDumpVersion, tables, counted.count(), upload.result(), duration);
+				return new Outcome(snapshot.snapshotId(), snapshot.snapshotTime(), snapshot.walPosition(),
+						snapshot.transactions(), snapshot.serverVersion(), snapshot.serverVersionNum(), pgDumpVersion,
+						tables, counted.count(), upload.result(), duration);
 			}
 			catch (IOException ex) {
 				upload.abort();

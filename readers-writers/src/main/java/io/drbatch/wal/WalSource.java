@@ -5,6 +5,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -163,11 +164,21 @@ public final class WalSource implements AutoCloseable {
 	 * nothing happens), and returns the segment boundary up to which the archive must
 	 * hold WAL for everything written before this moment.
 	 */
-	public Lsn switchSegment(long segmentSize) {
+	/**
+	 * A segment switch: the server's clock just before it, and the segment boundary it
+	 * switched to. Everything committed before {@code serverTime} lies before
+	 * {@code boundary}; the server's clock, not drbatch's, so that a recovery target in
+	 * the server's commit times maps to WAL whatever the skew between the two hosts.
+	 */
+	public record Switch(Instant serverTime, Lsn boundary) {
+	}
+
+	public Switch switchSegment(long segmentSize) {
 		try (Statement statement = this.connection.createStatement();
-				ResultSet rs = statement.executeQuery("SELECT pg_switch_wal()::text")) {
+				ResultSet rs = statement.executeQuery("SELECT clock_timestamp(), pg_switch_wal()::text")) {
 			rs.next();
-			return Lsn.parse(rs.getString(1)).nextSegmentBoundary(segmentSize);
+			return new Switch(rs.getObject(1, java.time.OffsetDateTime.class).toInstant(),
+					Lsn.parse(rs.getString(2)).nextSegmentBoundary(segmentSize));
 		}
 		catch (SQLException ex) {
 			throw failure(

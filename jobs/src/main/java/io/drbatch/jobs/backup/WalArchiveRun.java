@@ -119,8 +119,9 @@ public final class WalArchiveRun {
 				if (history != null) {
 					archive.storeHistory(history);
 				}
-				Instant switchedAt = this.clock.instant();
-				Lsn target = server.switchSegment(segmentSize);
+				WalSource.Switch switched = server.switchSegment(segmentSize);
+				Instant switchedAt = switched.serverTime();
+				Lsn target = switched.boundary();
 				Lsn start = slot.restartLsn().segmentStart(segmentSize);
 				AtomicInteger uploaded = new AtomicInteger();
 				AtomicInteger alreadyThere = new AtomicInteger();
@@ -179,7 +180,11 @@ public final class WalArchiveRun {
 						retained, created, List.copyOf(warnings));
 				checkChain(source.name(), archive, segments, newestBaseBackupStart.apply(facts.systemIdentifier()),
 						segmentSize);
-				archive.recordRun(new WalArchive.Run(switchedAt, target));
+				if (start.isBefore(target)) {
+					// a run with nothing new writes nothing: the newest recorded run
+					// already maps every commit up to the archive's end
+					archive.recordRun(new WalArchive.Run(switchedAt, target));
+				}
 				return report;
 			}
 		}

@@ -213,6 +213,9 @@ class DailyDumpJobTests {
 		assertThat(object.key()).endsWith("/dump.pgdump.zst");
 		assertThat(this.manifest.dump().compression()).isEqualTo("zstd");
 		assertThat(this.manifest.source().snapshotId()).isNotBlank();
+		// the snapshot's WAL position and transactions, for a point-in-time drill to it
+		assertThat(io.drbatch.wal.Lsn.parse(this.manifest.source().snapshotWalPosition()).value()).isPositive();
+		assertThat(this.manifest.source().snapshotTransactions()).matches("\\d+:\\d+:[\\d,]*");
 		assertThat(this.manifest.job().executionId()).isEqualTo(this.execution.getId());
 	}
 
