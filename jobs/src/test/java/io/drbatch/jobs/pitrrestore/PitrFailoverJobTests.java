@@ -1,19 +1,15 @@
 package io.drbatch.jobs.pitrrestore;
 
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Instant;
-import java.util.List;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
-import org.springframework.batch.core.BatchStatus;
 import org.springframework.batch.core.job.Job;
 import org.springframework.batch.core.job.JobExecution;
-import org.springframework.batch.core.job.parameters.JobParametersBuilder;
 import org.springframework.batch.core.launch.JobOperator;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Qualifier;
@@ -23,9 +19,6 @@ import org.springframework.test.context.DynamicPropertySource;
 
 import io.drbatch.jobs.JobTestSupport;
 import io.drbatch.jobs.JobsTestApplication;
-import io.drbatch.manifest.BaseBackupCatalog;
-import io.drbatch.manifest.BaseBackupManifest;
-import io.drbatch.pg.PgConnectionSpec;
 import io.drbatch.testing.TcpForwarder;
 import io.drbatch.testing.TestCluster;
 import io.drbatch.testing.TestPostgres;
@@ -33,6 +26,9 @@ import io.drbatch.testing.TestS3;
 import io.drbatch.wal.WalArchive;
 import io.drbatch.wal.WalSegment;
 
+import static io.drbatch.jobs.pitrrestore.PitrJobRuns.assertCompleted;
+import static io.drbatch.jobs.pitrrestore.PitrJobRuns.freePort;
+import static io.drbatch.jobs.pitrrestore.PitrJobRuns.stop;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -83,6 +79,10 @@ class PitrFailoverJobTests {
 	@Qualifier("pitrRestoreJob")
 	Job pitrRestore;
 
+	private PitrJobRuns runs() {
+		return new PitrJobRuns(this.jobOperator, this.walArchive, this.baseBackup, this.pitrRestore, SOURCE, BUCKET);
+	}
+
 	private int rows;
 
 	@AfterAll
@@ -94,19 +94,16 @@ class PitrFailoverJobTests {
 
 	@Test
 	void afterAPromotionArchivingGoesOnOnTheNewTimelineAndARecoveryPastThePromotionFollowsIt() throws Exception {
-		assertCompleted(archiveRun());
-		assertCompleted(this.jobOperator.start(this.baseBackup,
-				new JobParametersBuilder().addString("database", SOURCE)
-					.addString("backup.date", "2026-12-01")
-					.toJobParameters()));
+		assertCompleted(runs().archive());
+		assertCompleted(runs().baseBackup("2026-12-01"));
 		writeRows(10, "old primary");
-		assertCompleted(archiveRun());
+		assertCompleted(runs().archive());
 
 		// failover: a copy recovered from the archive is promoted, the old primary stops,
 		// the address moves to the copy
 		Path newPrimaryData = TestCluster.newDataDirectory("pitrfo-new");
 		int newPrimaryPort = freePort();
-		JobExecution promotion = restore("latest", newPrimaryData, newPrimaryPort);
+		JobExecution promotion = runs().restore("latest", newPrimaryData, newPrimaryPort);
 		assertCompleted(promotion);
 		assertThat(promotion.getExecutionContext().getInt(PitrRestoreContext.TIMELINE)).isEqualTo(2);
 		try {
@@ -117,18 +114,18 @@ class PitrFailoverJobTests {
 			Instant target = Instant.now();
 			Thread.sleep(100);
 			writeRows(5, "new primary");
-			assertCompleted(archiveRun());
+			assertCompleted(runs().archive());
 
-			WalArchive archive = archive();
+			WalArchive archive = runs().walArchiveOfBucket();
 			assertThat(archive.histories()).containsKey(2);
 			assertThat(archive.segments()).extracting(WalSegment::timeline).contains(1, 2);
 
 			Path recoveredData = TestCluster.newDataDirectory("pitrfo-recovered");
 			int recoveredPort = freePort();
-			JobExecution recovery = restore("time:" + target, recoveredData, recoveredPort);
+			JobExecution recovery = runs().restore("time:" + target, recoveredData, recoveredPort);
 
 			assertCompleted(recovery);
-			try (Connection connection = login(recoveredPort).open("test");
+			try (Connection connection = runs().login(recoveredPort).open("test");
 					Statement statement = connection.createStatement();
 					ResultSet counted = statement
 						.executeQuery("SELECT count(*) FILTER (WHERE written_on = 'old primary'),"
@@ -152,57 +149,12 @@ class PitrFailoverJobTests {
 	}
 
 	private void writeRows(int count, String where) throws Exception {
-		try (Connection connection = login(ADDRESS.port()).open("test");
+		try (Connection connection = runs().login(ADDRESS.port()).open("test");
 				Statement statement = connection.createStatement()) {
 			for (int i = 0; i < count; i++) {
 				statement.execute("INSERT INTO ticks VALUES (" + (++this.rows) + ", '" + where + "')");
 			}
 		}
-	}
-
-	private JobExecution archiveRun() throws Exception {
-		return this.jobOperator.start(this.walArchive,
-				new JobParametersBuilder().addString("database", SOURCE)
-					.addString("archive.date", Instant.now() + "-" + System.nanoTime())
-					.toJobParameters());
-	}
-
-	private JobExecution restore(String target, Path data, int port) throws Exception {
-		return this.jobOperator.start(this.pitrRestore,
-				new JobParametersBuilder().addString("database", SOURCE)
-					.addString("recovery.target", target)
-					.addString("data.dir", data.toString())
-					.addString("port", String.valueOf(port))
-					.addString("force", "false")
-					.addString("keep.failed", "false")
-					.addString("restore.requested", Instant.now() + "-" + System.nanoTime())
-					.toJobParameters());
-	}
-
-	private static void assertCompleted(JobExecution execution) {
-		assertThat(execution.getStatus()).as(String.valueOf(execution.getAllFailureExceptions()))
-			.isEqualTo(BatchStatus.COMPLETED);
-	}
-
-	private static int freePort() throws Exception {
-		try (ServerSocket socket = new ServerSocket(0)) {
-			return socket.getLocalPort();
-		}
-	}
-
-	private static PgConnectionSpec login(int port) {
-		return new PgConnectionSpec("test", "127.0.0.1", port, SOURCE, TestPostgres.SCRAM_USER,
-				TestPostgres.SCRAM_PASSWORD, "disable");
-	}
-
-	private static void stop(Path data) {
-		JobTestSupport.run(List.of("runuser", "-u", "postgres", "--", TestCluster.binary("pg_ctl"), "-D",
-				data.toString(), "-m", "fast", "-w", "stop"), null);
-	}
-
-	private static WalArchive archive() {
-		BaseBackupManifest base = new BaseBackupCatalog(TestS3.store(BUCKET, "it")).list(SOURCE).get(0);
-		return new WalArchive(TestS3.store(BUCKET, "it"), SOURCE, base.systemIdentifier(), base.segmentSize(), 1, null);
 	}
 
 }

@@ -1,6 +1,5 @@
 package io.drbatch.jobs.pitrrestore;
 
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -20,7 +19,6 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.springframework.batch.core.BatchStatus;
 import org.springframework.batch.core.job.Job;
 import org.springframework.batch.core.job.JobExecution;
-import org.springframework.batch.core.job.parameters.JobParametersBuilder;
 import org.springframework.batch.core.launch.JobOperator;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Qualifier;
@@ -33,9 +31,6 @@ import io.drbatch.failure.DrbatchException;
 import io.drbatch.failure.FailureKind;
 import io.drbatch.jobs.JobTestSupport;
 import io.drbatch.jobs.JobsTestApplication;
-import io.drbatch.manifest.BaseBackupCatalog;
-import io.drbatch.manifest.BaseBackupManifest;
-import io.drbatch.pg.PgConnectionSpec;
 import io.drbatch.store.ObjectInfo;
 import io.drbatch.store.S3ObjectStore;
 import io.drbatch.testing.TestCluster;
@@ -44,6 +39,9 @@ import io.drbatch.testing.TestS3;
 import io.drbatch.wal.WalArchive;
 import io.drbatch.wal.WalSegment;
 
+import static io.drbatch.jobs.pitrrestore.PitrJobRuns.assertCompleted;
+import static io.drbatch.jobs.pitrrestore.PitrJobRuns.freePort;
+import static io.drbatch.jobs.pitrrestore.PitrJobRuns.stop;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -96,6 +94,10 @@ class PitrRestoreJobTests {
 	@Qualifier("pitrRestoreJob")
 	Job pitrRestore;
 
+	private PitrJobRuns runs() {
+		return new PitrJobRuns(this.jobOperator, this.walArchive, this.baseBackup, this.pitrRestore, SOURCE, BUCKET);
+	}
+
 	/** Moments between two commits, and how many rows were committed before each. */
 	private record Gap(Instant at, int rowsBefore) {
 	}
@@ -106,17 +108,14 @@ class PitrRestoreJobTests {
 
 	@BeforeAll
 	void writeArchiveAndBackUp() throws Exception {
-		assertCompleted(archiveRun());
-		assertCompleted(this.jobOperator.start(this.baseBackup,
-				new JobParametersBuilder().addString("database", SOURCE)
-					.addString("backup.date", "2026-12-01")
-					.toJobParameters()));
+		assertCompleted(runs().archive());
+		assertCompleted(runs().baseBackup("2026-12-01"));
 		for (int phase = 0; phase < 3; phase++) {
 			writeRows(15);
-			assertCompleted(archiveRun());
+			assertCompleted(runs().archive());
 		}
 		writeRows(5);
-		assertCompleted(archiveRun());
+		assertCompleted(runs().archive());
 	}
 
 	@AfterAll
@@ -140,46 +139,6 @@ class PitrRestoreJobTests {
 		}
 	}
 
-	private JobExecution archiveRun() throws Exception {
-		return this.jobOperator.start(this.walArchive,
-				new JobParametersBuilder().addString("database", SOURCE)
-					.addString("archive.date", Instant.now() + "-" + System.nanoTime())
-					.toJobParameters());
-	}
-
-	private JobExecution restore(String target, Path data, int port) throws Exception {
-		return this.jobOperator.start(this.pitrRestore,
-				new JobParametersBuilder().addString("database", SOURCE)
-					.addString("recovery.target", target)
-					.addString("data.dir", data.toString())
-					.addString("port", String.valueOf(port))
-					.addString("force", "false")
-					.addString("keep.failed", "false")
-					.addString("restore.requested", Instant.now() + "-" + System.nanoTime())
-					.toJobParameters());
-	}
-
-	private static void assertCompleted(JobExecution execution) {
-		assertThat(execution.getStatus()).as(String.valueOf(execution.getAllFailureExceptions()))
-			.isEqualTo(BatchStatus.COMPLETED);
-	}
-
-	private static int freePort() throws Exception {
-		try (ServerSocket socket = new ServerSocket(0)) {
-			return socket.getLocalPort();
-		}
-	}
-
-	private static PgConnectionSpec recovered(int port) {
-		return new PgConnectionSpec("recovered", "127.0.0.1", port, SOURCE, TestPostgres.SCRAM_USER,
-				TestPostgres.SCRAM_PASSWORD, "disable");
-	}
-
-	private static void stop(Path data) {
-		JobTestSupport.run(List.of("runuser", "-u", "postgres", "--", TestCluster.binary("pg_ctl"), "-D",
-				data.toString(), "-m", "fast", "-w", "stop"), null);
-	}
-
 	@Test
 	@Order(1)
 	void eachOfThreeTimesInsideTheWindowRecoversExactlyTheRowsCommittedBeforeIt() throws Exception {
@@ -188,10 +147,10 @@ class PitrRestoreJobTests {
 			Path data = TestCluster.newDataDirectory("pitr-time");
 			int port = freePort();
 
-			JobExecution execution = restore("time:" + target.at(), data, port);
+			JobExecution execution = runs().restore("time:" + target.at(), data, port);
 
 			assertCompleted(execution);
-			try (Connection connection = recovered(port).open("test");
+			try (Connection connection = runs().login(port).open("test");
 					Statement statement = connection.createStatement()) {
 				ResultSet counted = statement.executeQuery("SELECT count(*), coalesce(max(id), 0) FROM ticks");
 				counted.next();
@@ -225,10 +184,10 @@ class PitrRestoreJobTests {
 		Path data = TestCluster.newDataDirectory("pitr-latest");
 		int port = freePort();
 
-		JobExecution execution = restore("latest", data, port);
+		JobExecution execution = runs().restore("latest", data, port);
 
 		assertCompleted(execution);
-		try (Connection connection = recovered(port).open("test");
+		try (Connection connection = runs().login(port).open("test");
 				Statement statement = connection.createStatement();
 				ResultSet counted = statement.executeQuery("SELECT count(*) FROM ticks")) {
 			counted.next();
@@ -244,10 +203,10 @@ class PitrRestoreJobTests {
 		Path data = TestCluster.newDataDirectory("pitr-quiet-end");
 		int port = freePort();
 
-		JobExecution execution = restore("time:" + afterLastCommit.at(), data, port);
+		JobExecution execution = runs().restore("time:" + afterLastCommit.at(), data, port);
 
 		assertCompleted(execution);
-		try (Connection connection = recovered(port).open("test");
+		try (Connection connection = runs().login(port).open("test");
 				Statement statement = connection.createStatement();
 				ResultSet counted = statement.executeQuery("SELECT count(*) FROM ticks")) {
 			counted.next();
@@ -259,7 +218,7 @@ class PitrRestoreJobTests {
 	@Test
 	@Order(4)
 	void aCorruptedSegmentIsCaughtByItsChecksumBeforePostgresqlReadsIt() throws Exception {
-		WalArchive archive = archive();
+		WalArchive archive = runs().walArchiveOfBucket();
 		WalSegment corrupted = archive.segments().get(archive.segments().size() - 2);
 		String key = archive.segmentKey(corrupted);
 		byte[] raw = archive.readSegment(corrupted);
@@ -275,7 +234,7 @@ class PitrRestoreJobTests {
 		}
 		Path data = TestCluster.newDataDirectory("pitr-corrupt");
 
-		JobExecution execution = restore("latest", data, freePort());
+		JobExecution execution = runs().restore("latest", data, freePort());
 
 		assertThat(execution.getStatus()).isEqualTo(BatchStatus.FAILED);
 		DrbatchException failure = DrbatchException.find(execution.getAllFailureExceptions().get(0)).orElseThrow();
@@ -291,7 +250,7 @@ class PitrRestoreJobTests {
 	@Test
 	@Order(5)
 	void aDeletedSegmentIsRefusedBeforeDownloadingNamingItAndTheLargestReachableTarget() throws Exception {
-		WalArchive archive = archive();
+		WalArchive archive = runs().walArchiveOfBucket();
 		List<WalSegment> segments = archive.segments();
 		WalSegment deleted = segments.get(segments.size() - 3);
 		try (S3ObjectStore store = TestS3.store(BUCKET, "it")) {
@@ -299,7 +258,7 @@ class PitrRestoreJobTests {
 		}
 		Path data = TestCluster.newDataDirectory("pitr-hole");
 
-		JobExecution execution = restore("latest", data, freePort());
+		JobExecution execution = runs().restore("latest", data, freePort());
 
 		assertThat(execution.getStatus()).isEqualTo(BatchStatus.FAILED);
 		DrbatchException failure = DrbatchException.find(execution.getAllFailureExceptions().get(0)).orElseThrow();
@@ -315,16 +274,11 @@ class PitrRestoreJobTests {
 
 		// the target the refusal suggests is reachable
 		int port = freePort();
-		JobExecution suggested = restore("lsn:" + deleted.start(), data, port);
+		JobExecution suggested = runs().restore("lsn:" + deleted.start(), data, port);
 		assertCompleted(suggested);
 		assertThat(suggested.getExecutionContext().getString(PitrRestoreContext.LAST_NEEDED_SEGMENT))
 			.isEqualTo(segments.get(segments.size() - 4).name());
 		stop(data);
-	}
-
-	private static WalArchive archive() {
-		BaseBackupManifest base = new BaseBackupCatalog(TestS3.store(BUCKET, "it")).list(SOURCE).get(0);
-		return new WalArchive(TestS3.store(BUCKET, "it"), SOURCE, base.systemIdentifier(), base.segmentSize(), 1, null);
 	}
 
 }
