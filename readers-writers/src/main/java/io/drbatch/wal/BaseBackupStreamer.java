@@ -32,7 +32,10 @@ import io.drbatch.store.ObjectStore;
  * Takes a physical base backup of a source cluster into one object: {@code pg_basebackup}
  * writes a tar to its standard output ({@code -Ft -D -}) with the WAL needed for
  * consistency inside ({@code -X fetch}), after a fast checkpoint, with a
- * {@code backup_manifest} of SHA-256 checksums; the tar is read as it streams by
+ * {@code backup_manifest} of the server's default CRC-32C file checksums (for
+ * {@code pg_verifybackup}; SHA-256 there doubled the server's work, 12.8 s against 6.3 s
+ * for the 3.1 GB benchmark cluster, while drbatch's own SHA-256 of the stored object
+ * already covers every byte end to end); the tar is read as it streams by
  * (commons-compress) to capture {@code backup_label} and {@code backup_manifest}, and
  * every byte goes on, zstd-compressed (and encrypted, with a key), into a multipart
  * upload with several parts in flight. Memory is bounded by
@@ -81,10 +84,9 @@ public final class BaseBackupStreamer {
 	 * pgpass file).
 	 */
 	public List<String> command(PgConnectionSpec source) {
-		List<String> command = new ArrayList<>(
-				List.of(this.settings.pgBaseBackup(), "--host=" + source.host(), "--port=" + source.port(),
-						"--username=" + source.username(), "--no-password", "--pgdata=-", "--format=tar",
-						"--wal-method=fetch", "--checkpoint=fast", "--manifest-checksums=SHA256", "--label=drbatch"));
+		List<String> command = new ArrayList<>(List.of(this.settings.pgBaseBackup(), "--host=" + source.host(),
+				"--port=" + source.port(), "--username=" + source.username(), "--no-password", "--pgdata=-",
+				"--format=tar", "--wal-method=fetch", "--checkpoint=fast", "--label=drbatch"));
 		return command;
 	}
 
@@ -204,9 +206,12 @@ public final class BaseBackupStreamer {
 			return n;
 		}
 
+		/** Reused by every skip: one is called per tar entry, thousands per backup. */
+		private final byte[] skipBuffer = new byte[BUFFER];
+
 		@Override
 		public long skip(long n) throws IOException {
-			byte[] buffer = new byte[(int) Math.min(BUFFER, Math.max(n, 1))];
+			byte[] buffer = this.skipBuffer;
 			long skipped = 0;
 			while (skipped < n) {
 				int read = read(buffer, 0, (int) Math.min(buffer.length, n - skipped));

@@ -26,19 +26,24 @@ import io.drbatch.store.ObjectStore;
 
 /**
  * One source's WAL archive in a bucket: {@code wal/<database>/<system identifier>/}, so
- * that a restored or promoted copy of the cluster (a new system identifier) never writes
- * into the chain it came from. Holds
+ * that another cluster (initdb gives each its own system identifier) never writes into
+ * this chain; a promoted standby or a recovered copy keeps the identifier and continues
+ * the chain on a new timeline, with its history file. Holds
  * <ul>
  * <li>{@code <segment name>.zst}: a segment, zstd-compressed (then encrypted, with a
  * key), put whole and verified (size and the store's checksum) before the caller may let
  * the server recycle it;</li>
  * <li>{@code <timeline>.history}: a timeline's history file, as the server sent it;</li>
  * <li>{@code archive.json}: what the last run archived ({@link State}), for status and
- * metrics without a listing.</li>
+ * metrics without a listing;</li>
+ * <li>{@code runs/<millis>_<lsn>}: one empty object per run that archived WAL
+ * ({@link Run}): when it switched segments and to where, so that a recovery time maps to
+ * the WAL holding every commit before it.</li>
  * </ul>
  * A segment already there with the same content (after a crash between upload and the
  * slot's advance) is kept; one with other content is an {@link FailureKind#INTEGRITY}
- * failure naming it. Thread-safe as far as the store is.
+ * failure naming it. Thread-safe as far as the store is. One class by design: it is the
+ * layout of that folder, and every reader and writer of it goes through here.
  */
 public final class WalArchive {
 

@@ -38,7 +38,8 @@ import io.drbatch.store.StorageClass;
  * temp folder). An accessor returns {@code null} only for a key that is optional and
  * unset (a password, an endpoint, a storage class). Checked at startup: one-key rules by
  * Bean Validation annotations, rules that span keys by
- * {@link DrbatchPropertiesValidator}; every error names its key.
+ * {@link DrbatchPropertiesValidator}; every error names its key. One class by design: its
+ * nested records are the tree of keys, bound and validated as one.
  *
  * @param sources the databases drbatch backs up; the job parameter {@code database} picks
  * one by name, the first is the default
