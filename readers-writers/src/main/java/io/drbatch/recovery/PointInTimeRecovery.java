@@ -68,12 +68,17 @@ public final class PointInTimeRecovery {
 			PgConnectionSpec login, WalPrefetcher prefetcher) throws IOException {
 		log.info("recovery: no transaction was committed between {} and the end of the archived WAL; recovering"
 				+ " to that end, which is the target's state", request.plan().target().describe());
-		RecoveryFiles.configure(request.data(), new RecoveryTarget.Latest(), script, request.port(),
-				request.plan().base().serverVersionNum(), request.login().username(),
-				request.login().password() != null && !request.login().password().isEmpty());
+		configure(request, new RecoveryTarget.Latest(), script);
 		server.handOver(request.data());
 		server.start();
 		return server.awaitPromotion(login, request.timeout(), prefetcher::failure);
+	}
+
+	private static void configure(Request request, RecoveryTarget target, Path script) throws IOException {
+		String password = request.login().password();
+		RecoveryFiles.configure(request.data(), target, script, request.port(),
+				request.plan().base().serverVersionNum(), request.login().username(),
+				password != null && !password.isEmpty());
 	}
 
 	public static Outcome run(Request request) {
@@ -97,9 +102,7 @@ public final class PointInTimeRecovery {
 			prefetcher.failure().ifPresent(failure -> {
 				throw failure;
 			});
-			RecoveryFiles.configure(request.data(), plan.target(), script, request.port(),
-					plan.base().serverVersionNum(), request.login().username(),
-					request.login().password() != null && !request.login().password().isEmpty());
+			configure(request, plan.target(), script);
 			server.handOver(request.data(), request.spool());
 			long replayStart = System.nanoTime();
 			server.start();
@@ -133,9 +136,6 @@ public final class PointInTimeRecovery {
 		}
 		catch (IOException ex) {
 			throw new UncheckedIOException("cannot prepare the recovery in " + request.data(), ex);
-		}
-		catch (DrbatchException ex) {
-			throw ex;
 		}
 	}
 
