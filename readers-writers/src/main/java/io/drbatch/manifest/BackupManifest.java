@@ -34,16 +34,29 @@ public record BackupManifest(int formatVersion, String backupId, String database
 	 * was taken (a point-in-time recovery to it shows what the dump shows, but for
 	 * transactions that committed in between); {@code null} in manifests written before
 	 * drbatch recorded it
+	 * @param snapshotWalPositionExact {@code true} when the position is the consistent
+	 * point of the temporary logical slot that exported the snapshot (a recovery that
+	 * stops just before it shows exactly what the dump shows); {@code null} in older
+	 * manifests
 	 * @param snapshotTransactions the snapshot's {@code txid_current_snapshot()}: which
 	 * transactions it sees; {@code null} in older manifests
 	 */
 	public record Source(String databaseName, String host, int port, String serverVersion, int serverVersionNum,
-			Instant snapshotTime, String snapshotId, String snapshotWalPosition, String snapshotTransactions) {
+			Instant snapshotTime, String snapshotId, String snapshotWalPosition, Boolean snapshotWalPositionExact,
+			String snapshotTransactions) {
 
 		/** A source without the snapshot's WAL position. */
 		public Source(String databaseName, String host, int port, String serverVersion, int serverVersionNum,
 				Instant snapshotTime, String snapshotId) {
-			this(databaseName, host, port, serverVersion, serverVersionNum, snapshotTime, snapshotId, null, null);
+			this(databaseName, host, port, serverVersion, serverVersionNum, snapshotTime, snapshotId, null, null, null);
+		}
+
+		/**
+		 * Whether {@link #snapshotWalPosition()} is a logical slot's consistent point,
+		 * which separates exactly the transactions the snapshot saw from the rest.
+		 */
+		public boolean walPositionExact() {
+			return Boolean.TRUE.equals(this.snapshotWalPositionExact);
 		}
 
 	}

@@ -18,6 +18,16 @@ import io.drbatch.failure.FailureKind;
  * importable, until {@link #close()}; keep it open until pg_dump has finished.
  *
  * <p>
+ * The snapshot's WAL position lets a point-in-time recovery reach the same data. On a
+ * primary with {@code wal_level=logical} and a role that may replicate, the snapshot is
+ * the one a temporary logical replication slot exports when it is created, and the
+ * position is the slot's consistent point: a recovery that stops just before it shows
+ * exactly the transactions the snapshot sees ({@link #walPositionExact()}). The slot
+ * lives only until the transaction has imported its snapshot; it retains no WAL.
+ * Elsewhere (or when the slot cannot be created, which is logged) the position is the one
+ * read just after the snapshot was taken.
+ *
+ * <p>
  * Counts cover every table whose data pg_dump writes, as {@link PgTables#withData} lists
  * them. Not thread-safe.
  */
@@ -39,8 +49,12 @@ public final class ExportedSnapshot implements AutoCloseable {
 
 	private final String transactions;
 
+	private final boolean walPositionExact;
+
 	private ExportedSnapshot(PgConnectionSpec spec, Connection connection, String snapshotId, Instant snapshotTime,
-			String serverVersion, int serverVersionNum, String walPosition, String transactions) {
+			String serverVersion, int serverVersionNum, String walPosition, String transactions,
+			boolean walPositionExact) {
+		this.walPositionExact = walPositionExact;
 		this.spec = spec;
 		this.connection = connection;
 		this.snapshotId = snapshotId;
@@ -54,18 +68,31 @@ public final class ExportedSnapshot implements AutoCloseable {
 	public static ExportedSnapshot export(PgConnectionSpec spec) {
 		Connection connection = spec.open("drbatch-snapshot");
 		try {
-			connection.setAutoCommit(false);
-			connection.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
-			connection.setReadOnly(true);
-			try (Statement statement = connection.createStatement();
-					ResultSet rs = statement.executeQuery("SELECT pg_export_snapshot(), transaction_timestamp(), "
-							+ "current_setting('server_version'), current_setting('server_version_num')::int, "
-							+ "(CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() "
-							+ "ELSE pg_current_wal_insert_lsn() END)::text, txid_current_snapshot()::text")) {
-				rs.next();
-				return new ExportedSnapshot(spec, connection, rs.getString(1),
-						rs.getObject(2, java.time.OffsetDateTime.class).toInstant(), rs.getString(3), rs.getInt(4),
-						rs.getString(5), rs.getString(6));
+			LogicalSlotSnapshot slot = canUseLogicalSlot(connection) ? LogicalSlotSnapshot.create(spec) : null;
+			try {
+				connection.setAutoCommit(false);
+				connection.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+				connection.setReadOnly(true);
+				if (slot != null) {
+					try (Statement statement = connection.createStatement()) {
+						statement.execute("SET TRANSACTION SNAPSHOT '" + slot.snapshotName() + "'");
+					}
+				}
+				try (Statement statement = connection.createStatement();
+						ResultSet rs = statement.executeQuery("SELECT pg_export_snapshot(), transaction_timestamp(), "
+								+ "current_setting('server_version'), current_setting('server_version_num')::int, "
+								+ "(CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() "
+								+ "ELSE pg_current_wal_insert_lsn() END)::text, txid_current_snapshot()::text")) {
+					rs.next();
+					return new ExportedSnapshot(spec, connection, rs.getString(1),
+							rs.getObject(2, java.time.OffsetDateTime.class).toInstant(), rs.getString(3), rs.getInt(4),
+							slot != null ? slot.consistentPoint() : rs.getString(5), rs.getString(6), slot != null);
+				}
+			}
+			finally {
+				if (slot != null) {
+					slot.close();
+				}
 			}
 		}
 		catch (SQLException ex) {
@@ -93,6 +120,14 @@ public final class ExportedSnapshot implements AutoCloseable {
 	 */
 	public String walPosition() {
 		return this.walPosition;
+	}
+
+	/**
+	 * Whether {@link #walPosition()} is a logical slot's consistent point: the snapshot
+	 * sees exactly the transactions that committed before it.
+	 */
+	public boolean walPositionExact() {
+		return this.walPositionExact;
 	}
 
 	/**
@@ -164,6 +199,20 @@ public final class ExportedSnapshot implements AutoCloseable {
 			// way
 		}
 		closeQuietly(this.connection);
+	}
+
+	/**
+	 * Whether a temporary logical slot can give the snapshot an exact WAL position: a
+	 * primary at {@code wal_level=logical}, and a role that may open a replication
+	 * connection.
+	 */
+	private static boolean canUseLogicalSlot(Connection connection) throws SQLException {
+		try (Statement statement = connection.createStatement();
+				ResultSet rs = statement.executeQuery("SELECT current_setting('wal_level') = 'logical'"
+						+ " AND NOT pg_is_in_recovery() AND (SELECT rolreplication OR rolsuper FROM pg_roles"
+						+ " WHERE rolname = current_user)")) {
+			return rs.next() && rs.getBoolean(1);
+		}
 	}
 
 	private static void closeQuietly(Connection connection) {

@@ -100,7 +100,8 @@ public final class RecoveryFiles {
 		lines.add("restore_command = '\"" + quote(script.toAbsolutePath().toString()) + "\" \"%f\" \"%p\"'");
 		lines.add("recovery_target_timeline = 'latest'");
 		lines.add("recovery_target_action = 'promote'");
-		lines.add("recovery_target_inclusive = on");
+		lines.add("recovery_target_inclusive = "
+				+ (target instanceof RecoveryTarget.AtLsn at && !at.inclusive() ? "off" : "on"));
 		if (target instanceof RecoveryTarget.AtTime at) {
 			lines.add("recovery_target_time = '" + SERVER_TIME.format(at.time()) + "'");
 		}
@@ -161,6 +162,26 @@ public final class RecoveryFiles {
 
 	private static String quote(String value) {
 		return value.replace("'", "''");
+	}
+
+	/**
+	 * Removes what is in {@code dir} (not {@code dir} itself), when it exists.
+	 * @throws java.io.UncheckedIOException when something cannot be removed
+	 */
+	public static void empty(Path dir) {
+		if (!Files.exists(dir)) {
+			return;
+		}
+		try (java.util.stream.Stream<Path> walk = Files.walk(dir)) {
+			for (Path path : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+				if (!path.equals(dir)) {
+					Files.delete(path);
+				}
+			}
+		}
+		catch (IOException ex) {
+			throw new java.io.UncheckedIOException("cannot empty " + dir, ex);
+		}
 	}
 
 }

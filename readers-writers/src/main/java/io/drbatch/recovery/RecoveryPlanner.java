@@ -61,6 +61,31 @@ public final class RecoveryPlanner {
 	}
 
 	/**
+	 * The plan for {@code target} from what {@code store} holds of {@code database}: the
+	 * base backups of the system the newest one was taken from, and that system's WAL
+	 * archive.
+	 */
+	public static Plan plan(io.drbatch.store.ObjectStore store, String database, RecoveryTarget target) {
+		String where = "'" + database + "' on target '" + store.name() + "'";
+		List<BaseBackupManifest> all = new io.drbatch.manifest.BaseBackupCatalog(store).list(database);
+		if (all.isEmpty()) {
+			throw new DrbatchException(FailureKind.BAD_ARGUMENT,
+					"no base backup of " + where + "; run base-backup first (point-in-time recovery starts from one)");
+		}
+		BaseBackupManifest newest = all.stream().max(Comparator.comparing(BaseBackupManifest::stopTime)).orElseThrow();
+		List<BaseBackupManifest> bases = all.stream()
+			.filter(base -> base.systemIdentifier().equals(newest.systemIdentifier()))
+			.toList();
+		WalArchive archive = archive(store, database, newest);
+		return plan(target, bases, archive.segments(), archive.histories(), archive.runs(), where);
+	}
+
+	/** The WAL archive {@code base} belongs to, for reading. */
+	public static WalArchive archive(io.drbatch.store.ObjectStore store, String database, BaseBackupManifest base) {
+		return new WalArchive(store, database, base.systemIdentifier(), base.segmentSize(), 1, null);
+	}
+
+	/**
 	 * @param bases the source's base backups on one system identifier, any order
 	 * @param segments that system's archived segments, in order
 	 * @param histories its history files by timeline

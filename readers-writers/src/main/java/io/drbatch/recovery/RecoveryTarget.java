@@ -23,12 +23,21 @@ public sealed interface RecoveryTarget {
 
 	}
 
-	/** Replay up to the first record at or after {@code lsn}. */
-	record AtLsn(Lsn lsn) implements RecoveryTarget {
+	/**
+	 * Replay up to the first record that starts at or after {@code lsn}: that record
+	 * included when {@code inclusive} (PostgreSQL's default, and {@code --to-lsn}'s), or
+	 * not: then exactly the records that start before {@code lsn} are replayed, which is
+	 * what a logical slot's consistent point asks for.
+	 */
+	record AtLsn(Lsn lsn, boolean inclusive) implements RecoveryTarget {
+
+		public AtLsn(Lsn lsn) {
+			this(lsn, true);
+		}
 
 		@Override
 		public String describe() {
-			return "--to-lsn " + this.lsn;
+			return this.inclusive ? "--to-lsn " + this.lsn : "up to WAL position " + this.lsn + " (exclusive)";
 		}
 
 	}
@@ -44,15 +53,18 @@ public sealed interface RecoveryTarget {
 	}
 
 	/**
-	 * Parses the job parameter form: {@code latest}, {@code lsn:0/3000060} or
-	 * {@code time:2026-12-02T10:00:00Z}.
+	 * Parses the job parameter form: {@code latest}, {@code lsn:0/3000060},
+	 * {@code before-lsn:0/3000060} (exclusive) or {@code time:2026-12-02T10:00:00Z}.
 	 */
-	static RecoveryTarget parse(String text) {
+	public static RecoveryTarget parse(String text) {
 		if (text == null || text.isBlank() || text.equals("latest")) {
 			return new Latest();
 		}
 		if (text.startsWith("lsn:")) {
 			return new AtLsn(Lsn.parse(text.substring(4)));
+		}
+		if (text.startsWith("before-lsn:")) {
+			return new AtLsn(Lsn.parse(text.substring(11)), false);
 		}
 		if (text.startsWith("time:")) {
 			return new AtTime(Instant.parse(text.substring(5)));
@@ -61,12 +73,12 @@ public sealed interface RecoveryTarget {
 	}
 
 	/** The job parameter form {@link #parse} reads. */
-	static String format(RecoveryTarget target) {
+	public static String format(RecoveryTarget target) {
 		if (target instanceof AtTime time) {
 			return "time:" + time.time();
 		}
 		if (target instanceof AtLsn lsn) {
-			return "lsn:" + lsn.lsn();
+			return (lsn.inclusive() ? "lsn:" : "before-lsn:") + lsn.lsn();
 		}
 		return "latest";
 	}

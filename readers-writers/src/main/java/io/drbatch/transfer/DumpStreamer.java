@@ -71,9 +71,9 @@ public final class DumpStreamer {
 
 	/** What one dump produced. */
 	public record Outcome(String snapshotId, Instant snapshotTime, String snapshotWalPosition,
-			String snapshotTransactions, String serverVersion, int serverVersionNum, String pgDumpVersion,
-			List<TableRowCount> tables, long uncompressedBytes, MultipartUploadStream.Result upload,
-			Duration duration) {
+			boolean snapshotWalPositionExact, String snapshotTransactions, String serverVersion, int serverVersionNum,
+			String pgDumpVersion, List<TableRowCount> tables, long uncompressedBytes,
+			MultipartUploadStream.Result upload, Duration duration) {
 	}
 
 	/**
@@ -158,8 +158,8 @@ public final class DumpStreamer {
 						seconds(upload.backpressure().toNanos()), seconds(Math.max(0, countsEnded - dumpEnded)),
 						seconds(System.nanoTime() - countsEnded));
 				return new Outcome(snapshot.snapshotId(), snapshot.snapshotTime(), snapshot.walPosition(),
-						snapshot.transactions(), snapshot.serverVersion(), snapshot.serverVersionNum(), pgDumpVersion,
-						tables, counted.count(), upload.result(), duration);
+						snapshot.walPositionExact(), snapshot.transactions(), snapshot.serverVersion(),
+						snapshot.serverVersionNum(), pgDumpVersion, tables, counted.count(), upload.result(), duration);
 			}
 			catch (IOException ex) {
 				upload.abort();

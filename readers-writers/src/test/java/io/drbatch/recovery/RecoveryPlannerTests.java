@@ -160,10 +160,13 @@ class RecoveryPlannerTests {
 	@Test
 	void theJobParameterFormRoundTrips() {
 		for (RecoveryTarget target : List.of(new RecoveryTarget.Latest(), new RecoveryTarget.AtLsn(new Lsn(0x3000060)),
+				new RecoveryTarget.AtLsn(new Lsn(0x3000060), false),
 				new RecoveryTarget.AtTime(Instant.parse("2026-12-02T10:00:00.123456789Z")))) {
 			assertThat(RecoveryTarget.parse(RecoveryTarget.format(target))).isEqualTo(target);
 		}
 		assertThat(RecoveryTarget.format(new RecoveryTarget.AtLsn(new Lsn(0x3000060)))).isEqualTo("lsn:0/3000060");
+		assertThat(RecoveryTarget.format(new RecoveryTarget.AtLsn(new Lsn(0x3000060), false)))
+			.isEqualTo("before-lsn:0/3000060");
 		assertThatThrownBy(() -> RecoveryTarget.parse("yesterday")).isInstanceOf(IllegalArgumentException.class)
 			.hasMessageContaining("'yesterday' is not latest, lsn:<lsn> or time:<ISO-8601 time>");
 	}
@@ -179,6 +182,13 @@ class RecoveryPlannerTests {
 		assertThat(RecoveryFiles.settings(new RecoveryTarget.Latest(), java.nio.file.Path.of("/s/r.sh"), 5433, 140010))
 			.doesNotContain("archive_library = ''")
 			.noneMatch(line -> line.startsWith("recovery_target_time =") || line.startsWith("recovery_target_lsn"));
+		assertThat(RecoveryFiles.settings(new RecoveryTarget.AtLsn(new Lsn(0x3000060)),
+				java.nio.file.Path.of("/s/r.sh"), 5433, 150008))
+			.contains("recovery_target_lsn = '0/3000060'", "recovery_target_inclusive = on");
+		assertThat(RecoveryFiles.settings(new RecoveryTarget.AtLsn(new Lsn(0x3000060), false),
+				java.nio.file.Path.of("/s/r.sh"), 5433, 150008))
+			.as("a slot's consistent point: only the records before it are replayed")
+			.contains("recovery_target_lsn = '0/3000060'", "recovery_target_inclusive = off");
 	}
 
 	@Test

@@ -62,6 +62,11 @@ public final class TestCluster implements AutoCloseable {
 	 * server.
 	 */
 	public static TestCluster create(String name) {
+		return create(name, "replica");
+	}
+
+	/** {@link #create(String)} with {@code wal_level} set to {@code walLevel}. */
+	public static TestCluster create(String name, String walLevel) {
 		Path data = newDataDirectory(name);
 		if (isRoot()) {
 			run(List.of("chown", "postgres:postgres", data.toString()));
@@ -70,14 +75,14 @@ public final class TestCluster implements AutoCloseable {
 				"-E", "UTF8", "--locale=C")));
 		try {
 			Files.writeString(data.resolve("postgresql.conf"), """
-					wal_level = replica
+					wal_level = %s
 					max_wal_senders = 10
 					max_replication_slots = 10
 					fsync = off
 					synchronous_commit = off
 					full_page_writes = on
 					password_encryption = 'scram-sha-256'
-					""", java.nio.file.StandardOpenOption.APPEND);
+					""".formatted(walLevel), java.nio.file.StandardOpenOption.APPEND);
 		}
 		catch (IOException ex) {
 			throw new UncheckedIOException(ex);

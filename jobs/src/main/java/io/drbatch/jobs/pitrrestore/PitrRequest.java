@@ -6,7 +6,6 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.stream.Stream;
 
 import org.springframework.batch.core.job.JobExecution;
@@ -16,7 +15,6 @@ import io.drbatch.failure.DrbatchException;
 import io.drbatch.failure.FailureKind;
 import io.drbatch.jobs.wiring.SourceDatabases;
 import io.drbatch.jobs.wiring.StoreTargets;
-import io.drbatch.manifest.BaseBackupCatalog;
 import io.drbatch.manifest.BaseBackupManifest;
 import io.drbatch.recovery.RecoveryFiles;
 import io.drbatch.recovery.RecoveryPlanner;
@@ -56,30 +54,13 @@ record PitrRequest(String database, RecoveryTarget target, Path dataDir, int por
 		return this.dataDir.resolveSibling(this.dataDir.getFileName() + ".wal");
 	}
 
-	String where() {
-		return "'" + this.database + "' on target '" + this.store.name() + "'";
-	}
-
 	/** The plan, from the base backups of the newest base backup's system. */
 	RecoveryPlanner.Plan plan() {
-		List<BaseBackupManifest> all = new BaseBackupCatalog(this.store).list(this.database);
-		if (all.isEmpty()) {
-			throw new DrbatchException(FailureKind.BAD_ARGUMENT, "no base backup of " + where()
-					+ "; run base-backup first (point-in-time recovery starts from one)");
-		}
-		BaseBackupManifest newest = all.stream()
-			.max(java.util.Comparator.comparing(BaseBackupManifest::stopTime))
-			.orElseThrow();
-		List<BaseBackupManifest> bases = all.stream()
-			.filter(base -> base.systemIdentifier().equals(newest.systemIdentifier()))
-			.toList();
-		WalArchive archive = archive(newest);
-		return RecoveryPlanner.plan(this.target, bases, archive.segments(), archive.histories(), archive.runs(),
-				where());
+		return RecoveryPlanner.plan(this.store, this.database, this.target);
 	}
 
 	WalArchive archive(BaseBackupManifest base) {
-		return new WalArchive(this.store, this.database, base.systemIdentifier(), base.segmentSize(), 1, null);
+		return RecoveryPlanner.archive(this.store, this.database, base);
 	}
 
 	/** Whether the data directory is one this job instance recovered into before. */
@@ -135,19 +116,7 @@ record PitrRequest(String database, RecoveryTarget target, Path dataDir, int por
 
 	/** Removes what is in {@code dir} (not {@code dir} itself). */
 	static void empty(Path dir) {
-		if (!Files.exists(dir)) {
-			return;
-		}
-		try (Stream<Path> walk = Files.walk(dir)) {
-			for (Path path : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
-				if (!path.equals(dir)) {
-					Files.delete(path);
-				}
-			}
-		}
-		catch (IOException ex) {
-			throw new UncheckedIOException("cannot empty " + dir, ex);
-		}
+		RecoveryFiles.empty(dir);
 	}
 
 }

@@ -1,10 +1,7 @@
 package io.drbatch.jobs.restore;
 
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
-import java.util.ArrayList;
 import java.util.List;
 
 import org.slf4j.Logger;
@@ -51,15 +48,9 @@ class ChecksTasklet implements Tasklet {
 		String database = job.getJobParameters().getString("database");
 		BackupManifest manifest = new BackupCatalog(DrillContext.backupStore(this.targets, context))
 			.read(context.getString(DrillContext.MANIFEST_KEY));
-		String snapshotLiteral = "'" + manifest.source().snapshotTime() + "'::timestamptz";
-		List<CheckResult> results = new ArrayList<>();
+		List<CheckResult> results;
 		try (Connection connection = this.destination.database(job).open("drbatch-drill-checks")) {
-			connection.setReadOnly(true);
-			for (DrbatchProperties.Check check : this.checks) {
-				if (check.appliesTo(database)) {
-					results.add(run(connection, check, check.sql().replace("${snapshot_time}", snapshotLiteral)));
-				}
-			}
+			results = CustomChecks.run(connection, this.checks, database, manifest.source().snapshotTime());
 		}
 		catch (SQLException ex) {
 			throw new IllegalStateException("cannot close the checks connection", ex);
@@ -68,19 +59,6 @@ class ChecksTasklet implements Tasklet {
 			.forEach(result -> log.info("Check {}: {}", result.name(), result.passed() ? "passed" : result.describe()));
 		context.putString(DrillContext.CHECKS, ManifestJson.writeString(results));
 		return RepeatStatus.FINISHED;
-	}
-
-	private static CheckResult run(Connection connection, DrbatchProperties.Check check, String sql) {
-		try (Statement statement = connection.createStatement(); ResultSet rs = statement.executeQuery(sql)) {
-			String actual = rs.next() ? rs.getString(1) : null;
-			if ("t".equals(actual) || "f".equals(actual)) {
-				actual = "t".equals(actual) ? "true" : "false";
-			}
-			return new CheckResult(check.name(), check.expect(), actual, null);
-		}
-		catch (SQLException ex) {
-			return new CheckResult(check.name(), check.expect(), null, ex.getMessage().lines().findFirst().orElse(""));
-		}
 	}
 
 	static List<CheckResult> read(String json) {

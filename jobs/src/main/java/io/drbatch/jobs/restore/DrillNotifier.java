@@ -26,7 +26,7 @@ import io.drbatch.manifest.ManifestJson;
  * logged. Retries with doubling back-off; a notification that cannot be delivered is
  * logged and does not change the drill's outcome. Thread-safe.
  */
-class DrillNotifier implements JobExecutionListener {
+public class DrillNotifier implements JobExecutionListener {
 
 	private static final Logger log = LoggerFactory.getLogger(DrillNotifier.class);
 
@@ -36,7 +36,7 @@ class DrillNotifier implements JobExecutionListener {
 
 	private final String noun;
 
-	DrillNotifier(DrbatchProperties.Webhook webhook, String noun) {
+	public DrillNotifier(DrbatchProperties.Webhook webhook, String noun) {
 		this.webhook = webhook;
 		this.noun = noun;
 		this.http = HttpClient.newBuilder().connectTimeout(webhook.timeout()).build();

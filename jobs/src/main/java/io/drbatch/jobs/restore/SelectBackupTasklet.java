@@ -124,7 +124,7 @@ class SelectBackupTasklet implements Tasklet {
 		}
 		Map<String, Instant> lastDrill = new HashMap<>();
 		for (DrillReport report : DrillReport.readDrills(this.targets.primary(), database)) {
-			if (report.describesDrill() && report.target() != null) {
+			if (report.describesDumpDrill() && report.target() != null) {
 				lastDrill.merge(report.target(), report.drillStarted(), (a, b) -> a.isAfter(b) ? a : b);
 			}
 		}

@@ -330,7 +330,8 @@ class JobControl {
 	 */
 	private void printRestoreOutcome(JobExecution execution) {
 		ExecutionContext context = execution.getExecutionContext();
-		if (!context.containsKey(DrillContext.RTO_MILLIS) || !context.containsKey(DrillContext.REPORT_KEY)) {
+		if (!context.containsKey(DrillContext.RTO_MILLIS) || !context.containsKey(DrillContext.REPORT_KEY)
+				|| !context.containsKey(DrillContext.MANIFEST_KEY)) {
 			return;
 		}
 		this.out.printf("%s %s: backup %s restored into database %s; measured RTO %s; report %s%n",

@@ -213,7 +213,7 @@ class Listings {
 		reports.sort(Comparator.comparing(DrillReport::drillStarted).reversed());
 		boolean text = format == OutputFormat.TEXT;
 		Table table = new Table(Column.left("database", "DATABASE"), Column.left("drill", "DRILL (UTC)"),
-				Column.left("result", "RESULT"), Column.left("backup", "BACKUP"),
+				Column.left("kind", "KIND"), Column.left("result", "RESULT"), Column.left("backup", "BACKUP"),
 				Column.left(text ? "rto" : "rto_seconds", "RTO / TARGET"),
 				Column.left(text ? "rpo" : "rpo_seconds", "RPO / TARGET"), Column.right("tables", "TABLES"),
 				Column.left("first_failure", "FIRST FAILURE"));
@@ -225,8 +225,9 @@ class Listings {
 					? (report.rpoMillis() >= 0 ? DrillReport.human(report.rpoMillis()) : "-") + " / "
 							+ DrillReport.human(report.rpoTargetMillis())
 					: report.rpoMillis() >= 0 ? report.rpoMillis() / 1000.0 : null;
-			table.row(report.database(), Formats.time(report.drillStarted()), report.result(), report.backupId(), rto,
-					rpo, report.tables().size(), report.failures().isEmpty() ? null : report.failures().get(0));
+			table.row(report.database(), Formats.time(report.drillStarted()),
+					report.describesPitrDrill() ? "pitr" : "dump", report.result(), report.backupId(), rto, rpo,
+					report.tables().size(), report.failures().isEmpty() ? null : report.failures().get(0));
 		}
 		table.print(this.out, format, "(no drills" + (database != null ? " of " + database : "") + ")");
 		return ExitCode.OK;

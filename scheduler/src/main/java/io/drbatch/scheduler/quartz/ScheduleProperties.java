@@ -13,7 +13,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * When {@code drbatch scheduler} launches each job: Quartz cron expressions (seconds
  * first, UTC) by job name. The defaults ({@link #DEFAULT_CRON}) follow the plan:
  * daily-dump 02:00 every day, restore-drill 03:00 on Sundays, archive-tiering and
- * retention after the dump, replication every 15 minutes; a configured expression
+ * retention after the dump, replication every 15 minutes, wal-archive every 5 minutes,
+ * base-backup 02:15 every day, pitr-drill 03:30 on Sundays; a configured expression
  * replaces its job's default, and an empty one removes the job from the schedule. Checked
  * at startup: an expression Quartz cannot parse is refused with its key.
  *
@@ -33,7 +34,8 @@ public record ScheduleProperties(Map<String, String> cron, @DefaultValue("60s") 
 	/** The plan's schedule, under whatever is configured. */
 	public static final Map<String, String> DEFAULT_CRON = Map.of("daily-dump", "0 0 2 * * ?", "restore-drill",
 			"0 0 3 ? * SUN", "archive-tiering", "0 0 4 * * ?", "retention", "0 30 4 * * ?", "replication",
-			"0 */15 * * * ?", "wal-archive", "0 */5 * * * ?", "base-backup", "0 15 2 * * ?");
+			"0 */15 * * * ?", "wal-archive", "0 */5 * * * ?", "base-backup", "0 15 2 * * ?", "pitr-drill",
+			"0 30 3 ? * SUN");
 
 	public ScheduleProperties {
 		Map<String, String> merged = new TreeMap<>(DEFAULT_CRON);
