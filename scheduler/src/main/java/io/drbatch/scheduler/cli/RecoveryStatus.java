@@ -149,19 +149,30 @@ class RecoveryStatus {
 		}
 		out.println();
 		out.printf("Point-in-time recovery (WAL archive on target '%s'):%n", this.view.primaryName());
-		out.printf("%-18s %-20s %-16s %-6s %-16s %-12s %-18s %s%n", "DATABASE", "RESTORABLE TO (UTC)", "AGE / RPO", "",
-				"ARCHIVED THROUGH", "SLOT KEEPS", "NEWEST BASE BACKUP", "CHAIN");
+		out.printf("%-18s %-20s %-16s %-6s %-16s %-12s %-18s %-8s %-20s %s%n", "DATABASE", "RESTORABLE TO (UTC)",
+				"AGE / RPO", "", "ARCHIVED THROUGH", "SLOT KEEPS", "NEWEST BASE BACKUP", "CHAIN", "LAST PITR DRILL",
+				"RESULT, RTO / TARGET, RECOVERED TO");
 		for (RecoveryView.Pitr pitr : snapshot.pitr().values()) {
 			Duration age = pitr.age(now);
 			boolean current = age != null && age.compareTo(pitr.rpoTarget()) <= 0;
 			var health = pitr.health();
-			out.printf("%-18s %-20s %-16s %-6s %-16s %-12s %-18s %s%n", pitr.database(),
+			Optional<DrillReport> drill = pitr.lastDrill();
+			out.printf("%-18s %-20s %-16s %-6s %-16s %-12s %-18s %-8s %-20s %s%n", pitr.database(),
 					pitr.currentAt() != null ? time(pitr.currentAt()) : "never",
 					(age != null ? human(age) : "-") + " / " + human(pitr.rpoTarget()), current ? "ok" : "STALE",
 					health != null && health.newest() != null ? health.newest().end().toString() : "-",
 					health != null ? (pitr.slotRetainedBytes() / (1024 * 1024)) + " MB" : "-",
 					health != null ? health.newestBaseBackup().map(m -> m.backupId()).orElse("none") : "-",
-					health == null ? "UNREADABLE" : health.broken() ? "BROKEN" : "ok");
+					health == null ? "UNREADABLE" : health.broken() ? "BROKEN" : "ok",
+					drill.map(d -> time(d.drillStarted())).orElse("never"),
+					drill
+						.map(d -> d.result() + ", " + human(d.rtoMillis()) + " / " + human(d.rtoTargetMillis())
+								+ (d.pitr() != null && d.pitr().recoveredLsn() != null
+										? ", " + d.pitr().recoveredLsn() + " (" + d.pitr().comparison() + ")" : ""))
+						.orElse("-"));
+			if (pitr.window() != null) {
+				out.printf("%-18s recoverable window %s%n", "", pitr.window());
+			}
 			risks.addAll(pitr.risks(now));
 		}
 	}

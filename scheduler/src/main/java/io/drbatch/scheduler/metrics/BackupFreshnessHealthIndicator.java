@@ -9,6 +9,7 @@ import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.stereotype.Component;
 
+import io.drbatch.jobs.restore.DrillReport;
 import io.drbatch.manifest.BackupManifest;
 
 /**
@@ -52,6 +53,13 @@ public class BackupFreshnessHealthIndicator implements HealthIndicator {
 			up &= current;
 			details.put(pitr.database() + ".walArchive", age == null ? "no WAL archived" : Map.of("ageSeconds",
 					age.toSeconds(), "withinRpo", current, "rpoTarget", pitr.rpoTarget().toString()));
+			// a failed PITR drill is DOWN; a source never drilled yet is only reported
+			up &= pitr.lastDrill().map(DrillReport::passed).orElse(true);
+			details.put(pitr.database() + ".pitrDrill",
+					pitr.lastDrill()
+						.map(drill -> (Object) Map.of("result", drill.result(), "started",
+								drill.drillStarted().toString(), "rtoSeconds", drill.rtoMillis() / 1000))
+						.orElse("never drilled"));
 		}
 		return (up ? Health.up() : Health.down()).withDetails(details).build();
 	}

@@ -111,6 +111,38 @@ public class RecoveryMetrics implements MeterBinder {
 					v -> pitr(database).filter(p -> p.health() != null)
 						.map(p -> p.health().broken() ? 1.0 : 0.0)
 						.orElse(Double.NaN));
+			gauge(registry, "drbatch.pitr.drill.last.passed", null,
+					"1 when the last PITR drill passed, 0 when it failed", database, null,
+					v -> pitr(database).flatMap(RecoveryView.Pitr::lastDrill)
+						.map(d -> d.passed() ? 1.0 : 0.0)
+						.orElse(Double.NaN));
+			gauge(registry, "drbatch.pitr.drill.last.timestamp", "seconds", "start of the last PITR drill", database,
+					null,
+					v -> pitr(database).flatMap(RecoveryView.Pitr::lastDrill)
+						.map(d -> (double) d.drillStarted().getEpochSecond())
+						.orElse(Double.NaN));
+			gauge(registry, "drbatch.pitr.drill.last.rto", "seconds", "RTO measured by the last PITR drill", database,
+					null,
+					v -> pitr(database).flatMap(RecoveryView.Pitr::lastDrill)
+						.map(d -> d.rtoMillis() / 1000.0)
+						.orElse(Double.NaN));
+			gauge(registry, "drbatch.pitr.drill.last.recovered.timestamp", "seconds",
+					"commit time of the last transaction the last PITR drill recovered", database, null,
+					v -> pitr(database).flatMap(RecoveryView.Pitr::lastDrill)
+						.filter(d -> d.pitr() != null && d.pitr().lastReplayedCommit() != null)
+						.map(d -> (double) d.pitr().lastReplayedCommit().getEpochSecond())
+						.orElse(Double.NaN));
+			gauge(registry, "drbatch.pitr.window.start.timestamp", "seconds",
+					"the oldest point in time recovery can reach: the end of the oldest base backup", database,
+					this.view.primaryName(),
+					v -> pitr(database).filter(p -> p.health() != null)
+						.flatMap(p -> p.health()
+							.baseBackups()
+							.stream()
+							.map(io.drbatch.manifest.BaseBackupManifest::stopTime)
+							.min(java.util.Comparator.naturalOrder()))
+						.map(t -> (double) t.getEpochSecond())
+						.orElse(Double.NaN));
 			gauge(registry, "drbatch.base.backup.newest.timestamp", "seconds", "start of the newest base backup",
 					database, this.view.primaryName(),
 					v -> pitr(database).filter(p -> p.health() != null)

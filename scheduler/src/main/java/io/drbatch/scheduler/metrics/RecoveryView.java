@@ -59,9 +59,29 @@ public class RecoveryView {
 	 * stores nothing, yet proves the archive current).
 	 *
 	 * @param problem why the archive could not be read, or {@code null}
+	 * @param lastDrill the newest PITR drill's report, if there is one
 	 */
 	public record Pitr(String database, WalArchiveHealth health, Instant currentAt, Duration rpoTarget,
-			long slotRetainedLimit, String problem) {
+			long slotRetainedLimit, String problem, Optional<DrillReport> lastDrill) {
+
+		/** A PITR drill older than this no longer proves the archive recovers. */
+		public static final Duration DRILL_MAX_AGE = Duration.ofDays(8);
+
+		/**
+		 * The recoverable window: from the oldest base backup's end to the newest point
+		 * the archive holds everything up to; {@code null} when either end is unknown.
+		 */
+		public String window() {
+			if (this.health == null || this.currentAt == null) {
+				return null;
+			}
+			return this.health.baseBackups()
+				.stream()
+				.map(io.drbatch.manifest.BaseBackupManifest::stopTime)
+				.min(Comparator.naturalOrder())
+				.map(from -> from + " to " + this.currentAt)
+				.orElse(null);
+		}
 
 		/**
 		 * How old the newest restorable point is at {@code now}; {@code null} when there
@@ -101,6 +121,18 @@ public class RecoveryView {
 			if (this.health.broken()) {
 				risks.add(this.database + ": WAL chain broken after the newest base backup ("
 						+ this.health.gapsAfterNewestBase().get(0).describe() + "); take a new base backup");
+			}
+			if (this.lastDrill.isEmpty()) {
+				risks.add(this.database
+						+ ": never PITR-drilled; nothing proves its WAL archive recovers (run pitr-drill)");
+			}
+			else if (!this.lastDrill.get().passed()) {
+				risks.add(this.database + ": last PITR drill FAILED" + (this.lastDrill.get().failures().isEmpty() ? ""
+						: " (" + this.lastDrill.get().failures().get(0) + ")"));
+			}
+			else if (Duration.between(this.lastDrill.get().drillStarted(), now).compareTo(DRILL_MAX_AGE) > 0) {
+				risks.add(this.database + ": last passing PITR drill is "
+						+ Duration.between(this.lastDrill.get().drillStarted(), now).toDays() + " days old");
 			}
 			if (slotRetainedBytes() > this.slotRetainedLimit) {
 				risks.add(this.database + ": the replication slot keeps " + slotRetainedBytes() / (1024 * 1024)
@@ -204,7 +236,7 @@ public class RecoveryView {
 				backups.add(new Newest(database, target, newest, problem));
 			}
 			try {
-				drills.put(database, lastDrill(database));
+				drills.put(database, lastDrill(database, false));
 			}
 			catch (RuntimeException ex) {
 				log.warn("Cannot read the drill reports of '{}': {}", database, ex.getMessage());
@@ -222,12 +254,12 @@ public class RecoveryView {
 					currentAt = lastRun;
 				}
 				pitr.put(database, new Pitr(database, health, currentAt, settings.rpoTarget(),
-						settings.slotRetainedLimit().toBytes(), null));
+						settings.slotRetainedLimit().toBytes(), null, lastDrill(database, true)));
 			}
 			catch (RuntimeException ex) {
 				log.warn("Cannot read the WAL archive of '{}': {}", database, ex.getMessage());
 				pitr.put(database, new Pitr(database, null, null, settings.rpoTarget(),
-						settings.slotRetainedLimit().toBytes(), ex.getMessage()));
+						settings.slotRetainedLimit().toBytes(), ex.getMessage(), Optional.empty()));
 			}
 		}
 		return new Snapshot(now, List.copyOf(backups), drills, pitr);
@@ -256,9 +288,14 @@ public class RecoveryView {
 		return newest;
 	}
 
-	private Optional<DrillReport> lastDrill(String database) {
+	/**
+	 * The newest dump drill of {@code database}, or with {@code pitr} its newest PITR
+	 * drill.
+	 */
+	private Optional<DrillReport> lastDrill(String database, boolean pitr) {
 		return DrillReport.readDrills(this.targets.primary(), database)
 			.stream()
+			.filter(report -> pitr ? report.describesPitrDrill() : report.describesDumpDrill())
 			.max(Comparator.comparing(DrillReport::drillStarted));
 	}
 

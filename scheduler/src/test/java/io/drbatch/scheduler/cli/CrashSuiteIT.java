@@ -418,6 +418,39 @@ class CrashSuiteIT {
 		assertKilledMidRun("base-backup");
 	}
 
+	@Test
+	@Order(9)
+	void pitrDrillSurvivesKillsAtRandomMomentsAndLeavesNoServerBehind() throws Exception {
+		assumeSelected("pitr-drill");
+		createPitrSource();
+		Path scratch = TestCluster.newDataDirectory("crash-pitr-drill");
+		CliProcess cli = pitrCli().env("DRBATCH_DRILL_SPOOL_DIR", scratch.toString());
+		assertThat(cli.run("run", "wal-archive").exitCode()).as("a first run creates the slot").isZero();
+		CliProcess.Result base = cli.run("run", "base-backup", "backup.date=" + nextDate());
+		assertThat(base.exitCode()).as(base.stderr()).isZero();
+		writeWal();
+		CliProcess.Result dump = cli.run("run", "daily-dump", "backup.date=" + nextDate());
+		assertThat(dump.exitCode()).as(dump.stderr()).isZero();
+		assertThat(cli.run("run", "wal-archive", "archive.date=" + Instant.now()).exitCode()).isZero();
+		long window = baseline(cli, "pitr-drill", "drill.date=" + nextDate());
+		Random random = new Random(SEED + 8);
+		for (int i = 0; midRunKills("pitr-drill") < KILLS && i < 4 * KILLS; i++) {
+			Kill kill = killAndRelaunch(cli, "pitr-drill", random, window, "drill.date=" + nextDate());
+			if (kill.killedMidRun()) {
+				assertThat(kill.relaunch().stdout() + kill.relaunch().stderr()).contains("pitr-drill PASSED");
+			}
+			try (var left = Files.list(scratch)) {
+				assertThat(left.toList()).as("scratch directories left after drill " + kill.executionId()).isEmpty();
+			}
+			assertThat(ProcessHandle.allProcesses()
+				.map(process -> process.info().commandLine().orElse(""))
+				.filter(command -> command.contains(scratch.toString()))
+				.toList()).as("servers left running after drill " + kill.executionId()).isEmpty();
+			count("pitr-drill", kill);
+		}
+		assertKilledMidRun("pitr-drill");
+	}
+
 	private static void assumeSelected(String job) {
 		org.junit.jupiter.api.Assumptions.assumeTrue(JOBS.isEmpty() || JOBS.contains(job),
 				job + " is not among -Ddrbatch.crash.jobs");
