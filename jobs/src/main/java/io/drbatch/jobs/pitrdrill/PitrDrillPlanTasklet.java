@@ -2,11 +2,8 @@ package io.drbatch.jobs.pitrdrill;
 
 import java.nio.file.Path;
 import java.time.Clock;
-import java.time.Instant;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 import org.slf4j.Logger;
@@ -24,6 +21,7 @@ import io.drbatch.failure.DrbatchException;
 import io.drbatch.failure.FailureKind;
 import io.drbatch.jobs.config.DrbatchProperties;
 import io.drbatch.jobs.restore.DrillReport;
+import io.drbatch.jobs.restore.DrillRotation;
 import io.drbatch.jobs.runcontrol.ExecutionHeartbeat;
 import io.drbatch.jobs.wiring.SourceDatabases;
 import io.drbatch.jobs.wiring.StoreTargets;
@@ -173,35 +171,8 @@ class PitrDrillPlanTasklet implements Tasklet {
 		if (!wanted.equals("rotate")) {
 			return this.targets.get(wanted).name();
 		}
-		Map<String, Instant> lastDrill = new HashMap<>();
-		for (DrillReport report : DrillReport.readDrills(this.targets.primary(), database)) {
-			if (report.describesPitrDrill() && report.target() != null) {
-				lastDrill.merge(report.target(), report.drillStarted(), (a, b) -> a.isAfter(b) ? a : b);
-			}
-		}
-		String chosen = null;
-		for (String name : this.targets.names()) {
-			try {
-				if (new BaseBackupCatalog(this.targets.get(name)).list(database).isEmpty()) {
-					continue;
-				}
-			}
-			catch (DrbatchException ex) {
-				log.warn("PITR drill rotation: target '{}' cannot be read, not drilled this time: {}", name,
-						ex.getMessage());
-				continue;
-			}
-			if (chosen == null || lastDrill.getOrDefault(name, Instant.MIN)
-				.isBefore(lastDrill.getOrDefault(chosen, Instant.MIN))) {
-				chosen = name;
-			}
-		}
-		if (chosen == null) {
-			throw new DrbatchException(FailureKind.INTEGRITY, "no target holds a base backup of database '" + database
-					+ "' (targets: " + this.targets.names() + ")");
-		}
-		log.info("PITR drill rotation: recovering from target '{}'", chosen);
-		return chosen;
+		return DrillRotation.choose(this.targets, database, DrillReport::describesPitrDrill,
+				store -> !new BaseBackupCatalog(store).list(database).isEmpty(), "a base backup");
 	}
 
 	/**

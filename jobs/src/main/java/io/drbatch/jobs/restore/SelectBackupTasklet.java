@@ -7,9 +7,7 @@ import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
-import java.util.HashMap;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
 
 import org.slf4j.Logger;
@@ -122,36 +120,8 @@ class SelectBackupTasklet implements Tasklet {
 			throw new DrbatchException(FailureKind.BAD_ARGUMENT,
 					"target=rotate is for drills; a restore names its target (or reads from the primary)");
 		}
-		Map<String, Instant> lastDrill = new HashMap<>();
-		for (DrillReport report : DrillReport.readDrills(this.targets.primary(), database)) {
-			if (report.describesDumpDrill() && report.target() != null) {
-				lastDrill.merge(report.target(), report.drillStarted(), (a, b) -> a.isAfter(b) ? a : b);
-			}
-		}
-		String chosen = null;
-		for (String name : this.targets.names()) {
-			try {
-				if (new BackupCatalog(this.targets.get(name)).newest(database).isEmpty()) {
-					continue;
-				}
-			}
-			catch (DrbatchException ex) {
-				log.warn("Drill rotation: target '{}' cannot be read, not drilled this time: {}", name,
-						ex.getMessage());
-				continue;
-			}
-			if (chosen == null || lastDrill.getOrDefault(name, Instant.MIN)
-				.isBefore(lastDrill.getOrDefault(chosen, Instant.MIN))) {
-				chosen = name;
-			}
-		}
-		if (chosen == null) {
-			throw new DrbatchException(FailureKind.INTEGRITY,
-					"no target holds a backup of database '" + database + "' (targets: " + this.targets.names() + ")");
-		}
-		log.info("Drill rotation: target '{}' (last drilled {})", chosen,
-				lastDrill.containsKey(chosen) ? lastDrill.get(chosen) : "never");
-		return chosen;
+		return DrillRotation.choose(this.targets, database, DrillReport::describesDumpDrill,
+				store -> new BackupCatalog(store).newest(database).isPresent(), "a backup");
 	}
 
 	private BackupManifest chooseBackup(ObjectStore store, String database, JobParameters parameters) {
