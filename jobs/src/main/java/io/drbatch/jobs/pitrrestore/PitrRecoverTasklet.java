@@ -75,8 +75,8 @@ class PitrRecoverTasklet implements Tasklet {
 			Files.deleteIfExists(request.dataDir().resolve("postmaster.pid"));
 		}
 		request.checkDestination();
-		PitrRequest.empty(request.dataDir());
-		PitrRequest.empty(request.spool());
+		RecoveryFiles.empty(request.dataDir());
+		RecoveryFiles.empty(request.spool());
 		Files.createDirectories(request.dataDir());
 		Files.writeString(request.dataDir().resolve(RecoveryFiles.MARKER), request.jobInstanceId() + "\n");
 		PointInTimeRecovery.Request recovery = new PointInTimeRecovery.Request(plan, request.archive(plan.base()),
@@ -117,8 +117,8 @@ class PitrRecoverTasklet implements Tasklet {
 
 	private static void emptyQuietly(PitrRequest request) {
 		try {
-			PitrRequest.empty(request.dataDir());
-			PitrRequest.empty(request.spool());
+			RecoveryFiles.empty(request.dataDir());
+			RecoveryFiles.empty(request.spool());
 		}
 		catch (UncheckedIOException ex) {
 			log.warn("pitr-restore {}: cannot empty {}: {}", request.database(), request.dataDir(), ex.getMessage());

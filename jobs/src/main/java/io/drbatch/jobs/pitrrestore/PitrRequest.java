@@ -114,9 +114,4 @@ record PitrRequest(String database, RecoveryTarget target, Path dataDir, int por
 		}
 	}
 
-	/** Removes what is in {@code dir} (not {@code dir} itself). */
-	static void empty(Path dir) {
-		RecoveryFiles.empty(dir);
-	}
-
 }
