@@ -184,6 +184,16 @@ public final class TestCluster implements AutoCloseable {
 				List.of(binary("pg_ctl"), "-D", this.dataDirectory.toString(), "-m", "immediate", "-w", "stop")));
 	}
 
+	/**
+	 * Stops, with a shutdown checkpoint, a server that something else started on
+	 * {@code dataDirectory} (a recovery, say); nothing when none runs there.
+	 */
+	public static void stopServerOf(Path dataDirectory) {
+		if (Files.exists(dataDirectory.resolve("postmaster.pid"))) {
+			run(asPostgres(List.of(binary("pg_ctl"), "-D", dataDirectory.toString(), "-m", "fast", "-w", "stop")));
+		}
+	}
+
 	/** A server binary of the local installation, e.g. {@code pg_ctl}. */
 	public static String binary(String name) {
 		String bindir = run(List.of("pg_config", "--bindir")).strip();

@@ -3,7 +3,6 @@ package io.drbatch.jobs.pitrrestore;
 import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.List;
 
 import org.springframework.batch.core.BatchStatus;
 import org.springframework.batch.core.job.Job;
@@ -11,7 +10,6 @@ import org.springframework.batch.core.job.JobExecution;
 import org.springframework.batch.core.job.parameters.JobParametersBuilder;
 import org.springframework.batch.core.launch.JobOperator;
 
-import io.drbatch.jobs.JobTestSupport;
 import io.drbatch.manifest.BaseBackupCatalog;
 import io.drbatch.manifest.BaseBackupManifest;
 import io.drbatch.pg.PgConnectionSpec;
@@ -81,8 +79,7 @@ record PitrJobRuns(JobOperator operator, Job walArchive, Job baseBackup, Job pit
 
 	/** Stops a server pitr-restore left running. */
 	static void stop(Path data) {
-		JobTestSupport.run(List.of("runuser", "-u", "postgres", "--", TestCluster.binary("pg_ctl"), "-D",
-				data.toString(), "-m", "fast", "-w", "stop"), null);
+		TestCluster.stopServerOf(data);
 	}
 
 }

@@ -163,6 +163,16 @@ class BadInputCliIT {
 			.add(new Case("point-in-time restore with no base backup", Map.of("DRBATCH_SOURCES_0_PITR_ENABLED", "true"),
 					List.of("restore", SOURCE, "--latest", "--data-dir", WORK.resolve("recovered").toString()), 2,
 					"no base backup of '" + SOURCE + "'"));
+		cases.add(new Case("PITR drill to a target that is neither a dump nor a time",
+				Map.of("DRBATCH_SOURCES_0_PITR_ENABLED", "true"),
+				List.of("run", "pitr-drill", "drill.date=1999-01-11", "recovery.target=yesterday"), 2,
+				"parameter recovery.target='yesterday' is not 'dump' or time:<ISO-8601 time>"));
+		cases.add(new Case("PITR drill to a time that is not a time", Map.of("DRBATCH_SOURCES_0_PITR_ENABLED", "true"),
+				List.of("run", "pitr-drill", "drill.date=1999-01-12", "recovery.target=time:noon"), 2,
+				"parameter recovery.target='noon' is not a time"));
+		cases.add(new Case("PITR drill of a source without point-in-time recovery", Map.of(),
+				List.of("run", "pitr-drill", "database=" + SOURCE, "drill.date=1999-01-13"), 2,
+				"has no point-in-time recovery"));
 		cases.add(new Case("missing bucket", Map.of("DRBATCH_TARGETS_0_BUCKET", "no-such-bucket-" + unusedPort),
 				List.of("run", "daily-dump", "backup.date=1999-01-05"), 6, "does not exist"));
 		return cases;

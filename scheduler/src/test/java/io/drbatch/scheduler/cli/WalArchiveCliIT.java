@@ -1,7 +1,12 @@
 package io.drbatch.scheduler.cli;
 
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -30,9 +35,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The WAL archive through the packaged CLI, as a CronJob runs it, on a cluster of the
  * test's own: wal-archive SIGKILLed while it uploads (each segment upload slowed by a
  * proxy) leaves the slot no further than the archive, and the next run completes the
- * chain; base-backup is listed by {@code drbatch backups --base}; a deleted segment makes
- * wal-archive and {@code drbatch wal verify} exit 15, and {@code drbatch status} says AT
- * RISK (exit 13).
+ * chain; base-backup is listed by {@code drbatch backups --base}; {@code drbatch restore
+ * --to-time} recovers exactly the rows committed before the time and leaves the promoted
+ * server running with archiving off; a deleted segment makes wal-archive and
+ * {@code drbatch wal verify} exit 15, and {@code drbatch status} says AT RISK (exit 13).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -126,6 +132,50 @@ class WalArchiveCliIT {
 
 	@Test
 	@Order(3)
+	void restoreToATimeRecoversExactlyTheRowsCommittedBeforeItAndLeavesTheServerRunning() throws Exception {
+		CliProcess cli = cli(TestS3.ENDPOINT);
+		CLUSTER.execute(SOURCE,
+				"CREATE TABLE ledger (id int PRIMARY KEY, committed_at timestamptz NOT NULL DEFAULT clock_timestamp())");
+		CLUSTER.execute(SOURCE, "INSERT INTO ledger (id) SELECT g FROM generate_series(1, 100) g");
+		Thread.sleep(200);
+		Instant target = Instant.now();
+		Thread.sleep(200);
+		CLUSTER.execute(SOURCE, "INSERT INTO ledger (id) SELECT g FROM generate_series(101, 150) g");
+		assertThat(cli.run("run", "wal-archive").exitCode()).isZero();
+		Path data = TestCluster.newDataDirectory("walcli-restored");
+		int port;
+		try (ServerSocket socket = new ServerSocket(0)) {
+			port = socket.getLocalPort();
+		}
+
+		CliProcess.Result restore = cli.run("restore", SOURCE, "--to-time", target.toString(), "--data-dir",
+				data.toString(), "--port", String.valueOf(port));
+
+		try {
+			assertThat(restore.exitCode()).as(restore.stdout() + restore.stderr()).isZero();
+			assertThat(restore.stdout()).contains("127.0.0.1:" + port, "pg_ctl");
+			try (Connection recovered = DriverManager.getConnection(
+					"jdbc:postgresql://127.0.0.1:" + port + "/" + SOURCE + "?sslmode=disable", TestPostgres.SCRAM_USER,
+					TestPostgres.SCRAM_PASSWORD); Statement statement = recovered.createStatement()) {
+				ResultSet rows = statement.executeQuery("SELECT count(*), max(id), bool_and(committed_at < '" + target
+						+ "'), pg_is_in_recovery(),"
+						+ " current_setting('archive_mode'), coalesce((SELECT setting FROM pg_file_settings WHERE name = 'archive_command' AND applied), '-') FROM ledger");
+				rows.next();
+				assertThat(rows.getLong(1)).as("rows committed before the target").isEqualTo(100);
+				assertThat(rows.getInt(2)).isEqualTo(100);
+				assertThat(rows.getBoolean(3)).isTrue();
+				assertThat(rows.getBoolean(4)).as("promoted").isFalse();
+				assertThat(rows.getString(5)).isEqualTo("off");
+				assertThat(rows.getString(6)).as("archive_command in effect").isEmpty();
+			}
+		}
+		finally {
+			TestCluster.stopServerOf(data);
+		}
+	}
+
+	@Test
+	@Order(4)
 	void aDeletedSegmentMakesTheArchiveAndItsVerifyExit15AndStatusAtRisk() {
 		CliProcess cli = cli(TestS3.ENDPOINT);
 		CLUSTER.execute(SOURCE, "INSERT INTO events SELECT g, 'x' FROM generate_series(1, 100000) g");
