@@ -113,6 +113,7 @@ while kill -0 "$load" 2>/dev/null; do
 done
 wait "$load" || true
 target=$(date -u -d "@$((load_start + load_seconds - 15))" +%Y-%m-%dT%H:%M:%SZ)
+target_pg=$(date -u -d "@$((load_start + load_seconds - 15))" '+%Y-%m-%d %H:%M:%S+00')   # the same, as PostgreSQL and pgBackRest read it
 end_lsn=$(psql -d postgres -XAtc "SELECT pg_current_wal_lsn() - '0/0'::pg_lsn")
 last_segment=$(psql -d postgres -XAtc "SELECT pg_walfile_name(pg_current_wal_lsn())")
 bin/drbatch run wal-archive database=bench > "$pitr/wal-last.log" 2>&1 || { cat "$pitr/wal-last.log"; exit 1; }
@@ -122,12 +123,8 @@ for _ in $(seq 1 120); do [ -f "$pitr/wal/$last_segment" ] && break; sleep 1; do
 kill "$recv_pid"; wait "$recv_pid" 2>/dev/null || true; recv_pid=
 rm -f "$pitr"/wal/*.partial
 segments=$(ls "$pitr/wal" | grep -c '^[0-9A-F]\{24\}$')
-for f in $(ls "$pitr/wal" | grep '^[0-9A-F]\{24\}$' | sort); do pgbr archive-push "$pitr/wal/$f" >/dev/null; done
-# archive-push is asynchronous: wait until the spool's queue is empty
-for _ in $(seq 1 300); do
-  [ -z "$(ls "$pitr/pgbackrest/spool/archive/bench/out" 2>/dev/null | grep -v '\.ok$')" ] && break
-  sleep 1
-done
+# pushed one at a time, synchronously (asynchronous pushing reads only from the cluster's own pg_wal)
+for f in $(ls "$pitr/wal" | grep '^[0-9A-F]\{24\}$' | sort); do pgbr archive-push --no-archive-async "$pitr/wal/$f" >/dev/null; done
 echo "WAL written during the load: $(echo "scale=1; ($end_lsn - $start_lsn) / 1048576" | bc) MB; $segments segments" \
   "received locally and pushed to pgBackRest; target $target"
 
@@ -182,7 +179,7 @@ restore_drbatch() {
 }
 restore_peer() {
   mkdir -p "$1"; chown postgres:postgres "$1"; chmod 700 "$1"
-  pgbr restore --pg1-path="$1" --type=time --target="$target" --target-action=promote >/dev/null
+  pgbr restore --pg1-path="$1" --type=time --target="$target_pg" --target-action=promote >/dev/null
   local_settings "$1" "$2"
   start_and_await_promotion "$1" "$2"
 }
@@ -191,7 +188,7 @@ restore_floor() {
   runuser -u postgres -- sh -c "zstd -qdc '$pitr/base.tar.zst' | tar -x -C '$1'"
   rm -f "$1/postmaster.pid" "$1/standby.signal"
   printf "restore_command = 'cp \"%s/%%f\" \"%%p\"'\nrecovery_target_time = '%s'\nrecovery_target_action = 'promote'\n" \
-    "$pitr/wal" "$target" >> "$1/postgresql.auto.conf"
+    "$pitr/wal" "$target_pg" >> "$1/postgresql.auto.conf"
   : > "$1/recovery.signal"; chown postgres:postgres "$1/recovery.signal"
   local_settings "$1" "$2"
   start_and_await_promotion "$1" "$2"
