@@ -43,6 +43,7 @@ import io.drbatch.store.ObjectStore;
 import io.drbatch.testing.TestCluster;
 import io.drbatch.testing.TestPostgres;
 import io.drbatch.testing.TestS3;
+import io.drbatch.testing.WebhookReceiver;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -51,8 +52,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * dump taken while rows are inserted without pause records its logical slot's consistent
  * point; the drill recovers the WAL archive to exactly that point and every table's count
  * equals the dump's (PASSED, exact); with one count in the dump's manifest changed, the
- * drill FAILS naming that table. Either way no server, data directory or port is left
- * behind.
+ * drill FAILS naming that table. Either way the drill webhook hears the result, and no
+ * server, data directory or port is left behind.
  */
 @SpringBootTest(classes = JobsTestApplication.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -69,6 +70,8 @@ class PitrDrillJobTests {
 
 	private static final Path SCRATCH = TestCluster.newDataDirectory("pitr-drill-scratch");
 
+	private static final WebhookReceiver WEBHOOK = new WebhookReceiver();
+
 	@DynamicPropertySource
 	static void properties(DynamicPropertyRegistry registry) {
 		CLUSTER.execute("postgres", "CREATE DATABASE " + SOURCE);
@@ -83,6 +86,8 @@ class PitrDrillJobTests {
 		registry.add("drbatch.sources[0].pitr.enabled", () -> "true");
 		registry.add("drbatch.sources[0].pitr.slot", () -> SLOT);
 		registry.add("drbatch.drill.spool-dir", SCRATCH::toString);
+		registry.add("drbatch.drill.webhook.url", () -> WEBHOOK.url().toString());
+		registry.add("drbatch.drill.webhook.notify-on-success", () -> "true");
 		registry.add("drbatch.drill.checks[0].name", () -> "orders-before-snapshot");
 		registry.add("drbatch.drill.checks[0].sql",
 				() -> "SELECT count(*) > 0 FROM orders WHERE at <= ${snapshot_time}");
@@ -153,6 +158,7 @@ class PitrDrillJobTests {
 
 	@AfterAll
 	void cleanUp() {
+		WEBHOOK.close();
 		CLUSTER.close();
 		TestS3.deleteBucket(BUCKET);
 	}
@@ -185,6 +191,10 @@ class PitrDrillJobTests {
 		assertThat(report.rpoMillis()).isNotNegative();
 		assertThat(report.pitr().recoveredLsn()).isNotBlank();
 		assertThat(TestS3.keys(BUCKET)).anyMatch(key -> key.endsWith("report.md") && key.contains("drills/" + SOURCE));
+		assertThat(WEBHOOK.bodies()).singleElement()
+			.asString()
+			.contains("\"kind\" : \"PITR drill\"", "\"result\" : \"PASSED\"", SOURCE, "report.json")
+			.doesNotContain(TestPostgres.SCRAM_PASSWORD);
 		assertLeavesNothingBehind(execution);
 	}
 
@@ -207,6 +217,10 @@ class PitrDrillJobTests {
 		assertThat(report.result()).isEqualTo(DrillReport.FAILED);
 		assertThat(report.failures()).anyMatch(failure -> failure.contains("public.customers")
 				&& failure.contains(String.valueOf(customers)) && failure.contains(String.valueOf(customers + 1)));
+		assertThat(WEBHOOK.bodies()).hasSize(2)
+			.last()
+			.asString()
+			.contains("\"kind\" : \"PITR drill\"", "\"result\" : \"FAILED\"", "public.customers");
 		assertLeavesNothingBehind(execution);
 	}
 
