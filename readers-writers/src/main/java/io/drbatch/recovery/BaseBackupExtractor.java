@@ -33,7 +33,7 @@ import io.drbatch.store.ObjectStore;
  * size and SHA-256 must be the manifest's, else the directory is emptied and the restore
  * fails naming the object: nothing unverified is ever started. The tar's own
  * {@code backup_label} and {@code backup_manifest} must be there. Memory is bounded by
- * the stream buffers and 24 MiB of chunks; the object is never held whole. Stateless.
+ * the stream buffers and 16 MiB of chunks; the object is never held whole. Stateless.
  */
 public final class BaseBackupExtractor {
 
@@ -47,7 +47,7 @@ public final class BaseBackupExtractor {
 	private static final int CHUNK_SIZE = 1 << 20;
 
 	/** At most this many chunks (MiB) read ahead of the writers. */
-	private static final int CHUNKS = 24;
+	private static final int CHUNKS = 16;
 
 	private BaseBackupExtractor() {
 	}

@@ -1,7 +1,6 @@
 package io.drbatch.recovery;
 
 import java.io.BufferedInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -146,10 +145,10 @@ public final class WalPrefetcher implements AutoCloseable {
 				}
 				WalSegment segment = segments.get(index++);
 				pending.add(this.workers.submit(() -> fetch(segment)));
-				pending.removeIf(Future::isDone);
+				collectDone(pending);
 				while (pending.size() >= this.parallel && !this.closed) {
 					pending.get(0).get();
-					pending.removeIf(Future::isDone);
+					collectDone(pending);
 				}
 			}
 			for (Future<?> future : pending) {
@@ -178,14 +177,35 @@ public final class WalPrefetcher implements AutoCloseable {
 		}
 	}
 
+	/**
+	 * Removes the finished fetches from {@code pending}, rethrowing the failure of one
+	 * that failed (through {@link Future#get}), so that no failed fetch is ever taken for
+	 * a fetched segment.
+	 */
+	private static void collectDone(List<Future<?>> pending)
+			throws InterruptedException, java.util.concurrent.ExecutionException {
+		for (java.util.Iterator<Future<?>> it = pending.iterator(); it.hasNext();) {
+			Future<?> future = it.next();
+			if (future.isDone()) {
+				future.get();
+				it.remove();
+			}
+		}
+	}
+
+	/**
+	 * Fetches, verifies and moves one segment into the spool; any failure, whatever its
+	 * type, fails the prefetch: a segment missing from the spool must never look like the
+	 * end of the archive.
+	 */
 	private void fetch(WalSegment segment) {
 		if (this.closed || this.failure.get() != null) {
 			return;
 		}
+		Path part = this.spool.resolve(segment.name() + ".part");
 		try {
-			Files.write(this.spool.resolve(segment.name() + ".part"), verifiedBytes(segment));
-			Files.move(this.spool.resolve(segment.name() + ".part"), this.spool.resolve(segment.name()),
-					StandardCopyOption.ATOMIC_MOVE);
+			writeVerified(segment, part);
+			Files.move(part, this.spool.resolve(segment.name()), StandardCopyOption.ATOMIC_MOVE);
 			this.segmentsFetched.incrementAndGet();
 		}
 		catch (IOException ex) {
@@ -195,25 +215,47 @@ public final class WalPrefetcher implements AutoCloseable {
 		catch (DrbatchException ex) {
 			fail(ex);
 		}
+		catch (RuntimeException | Error ex) {
+			fail(new DrbatchException(FailureKind.STORE_UNAVAILABLE,
+					"cannot fetch segment " + segment + ": " + ex.getClass().getSimpleName() + ": " + ex.getMessage(),
+					ex));
+		}
+		finally {
+			try {
+				Files.deleteIfExists(part);
+			}
+			catch (IOException ex) {
+				log.debug("recovery: cannot remove {}: {}", part, ex.getMessage());
+			}
+		}
 	}
 
 	/**
-	 * The segment's raw bytes, after every check; a segment that fails one is never
-	 * written where the server could read it.
+	 * Decodes the segment into {@code part} as it downloads (memory: the stream buffers,
+	 * never the segment whole), then checks it: the stored bytes against the store's
+	 * SHA-256, the decoded size, the decoded bytes against the raw SHA-256 recorded when
+	 * it was archived, and its first page header against its name. A segment that fails a
+	 * check is never moved where the server could read it.
 	 */
-	byte[] verifiedBytes(WalSegment segment) {
+	void writeVerified(WalSegment segment, Path part) throws IOException {
 		String key = this.archive.segmentKey(segment);
 		String where = "segment " + segment + " (" + key + " on target '" + this.archive.store().name() + "')";
 		ObjectInfo info = this.archive.store()
 			.head(key)
 			.orElseThrow(() -> new DrbatchException(FailureKind.WAL_CHAIN_BROKEN, where + " is missing"));
 		MessageDigest storedDigest = Sha256.newDigest();
-		ByteArrayOutputStream raw = new ByteArrayOutputStream((int) segment.segmentSize());
+		MessageDigest rawDigest = Sha256.newDigest();
+		byte[] header = new byte[16];
+		long written;
 		try (DigestInputStream stored = new DigestInputStream(this.archive.store().get(key), storedDigest);
 				BufferedInputStream buffered = new BufferedInputStream(stored, 1 << 16);
 				InputStream plain = StreamEncryption.decryptIfEncrypted(buffered, this.keys, key);
-				InputStream in = Compression.ZSTD.decompress(plain)) {
-			in.transferTo(raw);
+				InputStream in = Compression.ZSTD.decompress(plain);
+				java.io.OutputStream out = new java.security.DigestOutputStream(
+						new java.io.BufferedOutputStream(Files.newOutputStream(part), 1 << 16), rawDigest)) {
+			int headerBytes = in.readNBytes(header, 0, header.length);
+			out.write(header, 0, headerBytes);
+			written = headerBytes + in.transferTo(out);
 			buffered.transferTo(java.io.OutputStream.nullOutputStream());
 		}
 		catch (IOException ex) {
@@ -227,14 +269,13 @@ public final class WalPrefetcher implements AutoCloseable {
 			throw new DrbatchException(FailureKind.INTEGRITY, where + " arrived with SHA-256 " + storedSha
 					+ ", the store records " + info.checksumSha256() + "; PostgreSQL was not given it");
 		}
-		byte[] bytes = raw.toByteArray();
-		if (bytes.length != segment.segmentSize()) {
-			throw new DrbatchException(FailureKind.INTEGRITY, where + " decodes to " + bytes.length + " bytes, not "
+		if (written != segment.segmentSize()) {
+			throw new DrbatchException(FailureKind.INTEGRITY, where + " decodes to " + written + " bytes, not "
 					+ segment.segmentSize() + "; PostgreSQL was not given it");
 		}
 		String recorded = info.metadata().get(WalArchive.RAW_SHA256);
 		if (recorded != null) {
-			String actual = Sha256.hex(Sha256.of(bytes, 0, bytes.length));
+			String actual = Sha256.hex(rawDigest.digest());
 			if (!recorded.equals(actual)) {
 				throw new DrbatchException(FailureKind.INTEGRITY, where + " decodes to WAL with SHA-256 " + actual
 						+ ", recorded when it was archived: " + recorded + "; PostgreSQL was not given it");
@@ -244,14 +285,13 @@ public final class WalPrefetcher implements AutoCloseable {
 			log.warn("recovery: {} carries no raw SHA-256 (archived before drbatch recorded one); "
 					+ "its page headers and the store's checksum are checked", where);
 		}
-		ByteBuffer header = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
-		int timeline = header.getInt(4);
-		long address = header.getLong(8);
+		ByteBuffer page = ByteBuffer.wrap(header).order(ByteOrder.LITTLE_ENDIAN);
+		int timeline = page.getInt(4);
+		long address = page.getLong(8);
 		if (timeline != segment.timeline() || address != segment.start().value()) {
 			throw new DrbatchException(FailureKind.INTEGRITY, where + " holds WAL of timeline " + timeline + " at "
 					+ new io.drbatch.wal.Lsn(address) + ", not of its name; PostgreSQL was not given it");
 		}
-		return bytes;
 	}
 
 	/**

@@ -86,6 +86,8 @@ public final class FaultProxy implements AutoCloseable {
 
 	private final List<Request> refused = new CopyOnWriteArrayList<>();
 
+	private final List<Request> received = new CopyOnWriteArrayList<>();
+
 	private final AtomicInteger forwarded = new AtomicInteger();
 
 	public FaultProxy(URI upstream) {
@@ -227,9 +229,15 @@ public final class FaultProxy implements AutoCloseable {
 		return List.copyOf(this.refused);
 	}
 
+	/** Every request the proxy received, in arrival order. */
+	public List<Request> received() {
+		return List.copyOf(this.received);
+	}
+
 	private void handle(HttpExchange exchange) throws IOException {
 		Request request = new Request(exchange.getRequestMethod(), exchange.getRequestURI().getRawPath(),
 				exchange.getRequestURI().getRawQuery() == null ? "" : exchange.getRequestURI().getRawQuery());
+		this.received.add(request);
 		for (Map.Entry<Predicate<Request>, java.time.Duration> delay : this.delays) {
 			if (delay.getKey().test(request)) {
 				try {

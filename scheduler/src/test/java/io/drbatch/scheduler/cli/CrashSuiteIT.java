@@ -581,7 +581,7 @@ class CrashSuiteIT {
 			Thread.sleep(10);
 		}
 		CliProcess.Result result = running.await();
-		assertThat(result.exitCode()).as(job + " baseline: " + result.stderr()).isZero();
+		assertThat(result.exitCode()).as(job + " baseline: " + result.stdout() + result.stderr()).isZero();
 		return Math.max(100, ((ended != 0 ? ended : System.nanoTime()) - started) / 1_000_000);
 	}
 
