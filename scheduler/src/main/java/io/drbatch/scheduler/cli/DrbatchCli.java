@@ -39,7 +39,7 @@ import io.drbatch.failure.DrbatchException;
 		subcommands = { DrbatchCli.Run.class, DrbatchCli.Restore.class, DrbatchCli.Status.class,
 				DrbatchCli.History.class, DrbatchCli.Backups.class, DrbatchCli.Drills.class, DrbatchCli.Restart.class,
 				DrbatchCli.Stop.class, DrbatchCli.Abandon.class, DrbatchCli.Lock.class, DrbatchCli.Wal.class,
-				DrbatchCli.Scheduler.class, DrbatchCli.Warmup.class, DrbatchCli.Decrypt.class })
+				DrbatchCli.Scheduler.class, DrbatchCli.Web.class, DrbatchCli.Warmup.class, DrbatchCli.Decrypt.class })
 public class DrbatchCli {
 
 	private static final Logger log = LoggerFactory.getLogger(DrbatchCli.class);
@@ -139,8 +139,9 @@ public class DrbatchCli {
 			// the context is closed below, after a stopped job has recorded its outcome,
 			// not by Boot's own hook
 			List<String> arguments = new ArrayList<>(List.of(springArguments()));
-			if (operation instanceof Scheduler) {
-				// the metrics and health endpoints; CLI commands start no web server
+			if (operation instanceof Scheduler || operation instanceof Web) {
+				// the status page, metrics and health endpoints; CLI commands start no
+				// web server
 				arguments.add(0, "--spring.main.web-application-type=servlet");
 			}
 			context = new SpringApplicationBuilder(this.application).logStartupInfo(false)
@@ -184,8 +185,9 @@ public class DrbatchCli {
 		}
 		java.net.BindException portInUse = find(failure, java.net.BindException.class);
 		if (portInUse != null) {
-			return fail(ExitCode.BAD_CONFIGURATION, "cannot serve metrics and health: " + rootMessage(failure)
-					+ " (server.address/server.port; another scheduler on this host needs another port)");
+			return fail(ExitCode.BAD_CONFIGURATION,
+					"cannot serve the status page, metrics and health: " + rootMessage(failure)
+							+ " (server.address/server.port; another scheduler on this host needs another port)");
 		}
 		DrbatchException drbatch = find(failure, DrbatchException.class);
 		if (drbatch != null) {
@@ -347,15 +349,18 @@ public class DrbatchCli {
 
 	}
 
-	@Command(name = "status",
-			description = { "Can we recover right now? Exit 13 when at risk.",
-					"Per database: newest backup per target and its age against the RPO, last drill and its RTO; next",
-					"scheduled fires; executions awaiting relaunch." })
+	@Command(name = "status", description = { "Can we recover right now? Exit 13 when at risk.",
+			"Per database: newest backup per target and its age against the RPO, last drill and its RTO; next",
+			"scheduled fires; executions awaiting relaunch. --json prints the same as the web page's /api/status",
+			"(schema: docs/STATUS-API.md)." })
 	static class Status implements Operation {
+
+		@Option(names = "--json", description = "print the status as one JSON document")
+		boolean json;
 
 		@Override
 		public ExitCode execute(Commands commands) {
-			return commands.status().print(System.out);
+			return commands.status().print(System.out, this.json ? OutputFormat.JSON : OutputFormat.TEXT);
 		}
 
 	}
@@ -537,6 +542,37 @@ public class DrbatchCli {
 		@Override
 		public void signal(Commands commands) {
 			commands.control().stopScheduler();
+		}
+
+	}
+
+	@Command(name = "web", description = { "Serve the status page and its JSON until SIGTERM.",
+			"At http://<server.address>:<server.port>/ (default 127.0.0.1:8080), read-only, with /api/status and",
+			"/api/history; any other address than loopback needs a login (drbatch.web.password-env). For teams that",
+			"run the jobs from CronJobs: 'drbatch scheduler' serves the same page." })
+	static class Web implements Operation {
+
+		private final java.util.concurrent.CountDownLatch stop = new java.util.concurrent.CountDownLatch(1);
+
+		@Override
+		public ExitCode execute(Commands commands) {
+			String address = commands.environment().getProperty("server.address", "0.0.0.0");
+			String port = commands.environment().getProperty("local.server.port", "?");
+			System.out.println("drbatch web: serving the status page on http://"
+					+ (address.contains(":") ? "[" + address + "]" : address) + ":" + port + "/ until SIGTERM");
+			try {
+				this.stop.await();
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+			}
+			System.out.println("drbatch web: stopped");
+			return ExitCode.OK;
+		}
+
+		@Override
+		public void signal(Commands commands) {
+			this.stop.countDown();
 		}
 
 	}
