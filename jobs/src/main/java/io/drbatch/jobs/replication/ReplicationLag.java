@@ -39,6 +39,15 @@ public record ReplicationLag(String target, String status, Duration lag, long by
 	public static final String DOWN = "DOWN";
 
 	/**
+	 * The job execution context keys under which a replication run records what it
+	 * measured of {@code target}: {@code status}, {@code lag.seconds} ({@code -1} for no
+	 * copy of some database), {@code backups.behind}.
+	 */
+	public static String recordedKey(String target, String what) {
+		return ReplicationLedger.key(target, what);
+	}
+
+	/**
 	 * The lag of {@code target} behind {@code primaryBackups} (every backup on the
 	 * primary).
 	 */

@@ -30,10 +30,10 @@ import io.drbatch.manifest.BackupManifest;
 
 /**
  * What the bucket says about recoverability, read from manifests and drill reports and
- * kept for {@link #MAX_AGE} so that metric scrapes and health checks do not list the
- * bucket every time: per database and target the newest backup, per database the last
- * drill. A target that cannot be read counts as having no backup (and is logged).
- * Thread-safe.
+ * kept for {@link #MAX_AGE} so that metric scrapes, health checks and the status page do
+ * not list the bucket every time: per database and target the newest backup and how many
+ * there are, per database every drill report. A target that cannot be read counts as
+ * having no backup (and is logged). Thread-safe.
  */
 @Component
 public class RecoveryView {
@@ -41,14 +41,22 @@ public class RecoveryView {
 	private static final Logger log = LoggerFactory.getLogger(RecoveryView.class);
 
 	/** How long a reading of the bucket is reused. */
-	static final Duration MAX_AGE = Duration.ofSeconds(15);
+	public static final Duration MAX_AGE = Duration.ofSeconds(15);
+
+	/**
+	 * A weekly drill and a day of slack: an older last passing drill (dump or PITR) no
+	 * longer proves the current backups.
+	 */
+	public static final Duration DRILL_MAX_AGE = Duration.ofDays(8);
 
 	/**
 	 * The newest backup of one database on one target, if any.
 	 *
+	 * @param copies how many backups of the database the target holds
 	 * @param problem why the target could not be read, or {@code null}
 	 */
-	public record Newest(String database, String target, Optional<BackupManifest> manifest, String problem) {
+	public record Newest(String database, String target, Optional<BackupManifest> manifest, int copies,
+			String problem) {
 	}
 
 	/**
@@ -64,14 +72,12 @@ public class RecoveryView {
 	public record Pitr(String database, WalArchiveHealth health, Instant currentAt, Duration rpoTarget,
 			long slotRetainedLimit, String problem, Optional<DrillReport> lastDrill) {
 
-		/** A PITR drill older than this no longer proves the archive recovers. */
-		public static final Duration DRILL_MAX_AGE = Duration.ofDays(8);
-
 		/**
-		 * The recoverable window: from the oldest base backup's end to the newest point
-		 * the archive holds everything up to; {@code null} when either end is unknown.
+		 * Where the recoverable window starts: the oldest base backup's end; {@code null}
+		 * when there is none or nothing is known to be archived (the window ends at
+		 * {@link #currentAt()}).
 		 */
-		public String window() {
+		public Instant windowFrom() {
 			if (this.health == null || this.currentAt == null) {
 				return null;
 			}
@@ -79,7 +85,6 @@ public class RecoveryView {
 				.stream()
 				.map(io.drbatch.manifest.BaseBackupManifest::stopTime)
 				.min(Comparator.naturalOrder())
-				.map(from -> from + " to " + this.currentAt)
 				.orElse(null);
 		}
 
@@ -143,9 +148,14 @@ public class RecoveryView {
 
 	}
 
-	/** One reading. */
+	/**
+	 * One reading.
+	 *
+	 * @param lastDrills per database its newest dump drill
+	 * @param drills per database every drill report (dump and PITR) on the primary
+	 */
 	public record Snapshot(Instant readAt, List<Newest> backups, Map<String, Optional<DrillReport>> lastDrills,
-			Map<String, Pitr> pitr) {
+			Map<String, List<DrillReport>> drills, Map<String, Pitr> pitr) {
 
 		public Optional<BackupManifest> newest(String database, String target) {
 			return find(database, target).flatMap(Newest::manifest);
@@ -220,28 +230,29 @@ public class RecoveryView {
 
 	private Snapshot read(Instant now) {
 		List<Newest> backups = new ArrayList<>();
-		Map<String, Optional<DrillReport>> drills = new LinkedHashMap<>();
+		Map<String, Optional<DrillReport>> lastDrills = new LinkedHashMap<>();
+		Map<String, List<DrillReport>> drills = new LinkedHashMap<>();
 		for (String database : this.sources.names()) {
 			for (String target : this.targets.names()) {
-				Optional<BackupManifest> newest;
+				List<BackupManifest> held = List.of();
 				String problem = null;
 				try {
-					newest = new BackupCatalog(this.targets.get(target)).newest(database);
+					held = new BackupCatalog(this.targets.get(target)).list(database);
 				}
 				catch (RuntimeException ex) {
 					log.warn("Cannot read the backups of '{}' on target '{}': {}", database, target, ex.getMessage());
-					newest = Optional.empty();
 					problem = ex.getMessage();
 				}
-				backups.add(new Newest(database, target, newest, problem));
+				backups.add(new Newest(database, target, held.stream().findFirst(), held.size(), problem));
 			}
 			try {
-				drills.put(database, lastDrill(database, false));
+				drills.put(database, List.copyOf(DrillReport.readDrills(this.targets.primary(), database)));
 			}
 			catch (RuntimeException ex) {
 				log.warn("Cannot read the drill reports of '{}': {}", database, ex.getMessage());
-				drills.put(database, Optional.empty());
+				drills.put(database, List.of());
 			}
+			lastDrills.put(database, newestDrill(drills.get(database), false));
 		}
 		Map<String, Pitr> pitr = new LinkedHashMap<>();
 		for (String database : this.sources.pitrNames()) {
@@ -253,8 +264,10 @@ public class RecoveryView {
 				if (lastRun != null && (currentAt == null || lastRun.isAfter(currentAt))) {
 					currentAt = lastRun;
 				}
-				pitr.put(database, new Pitr(database, health, currentAt, settings.rpoTarget(),
-						settings.slotRetainedLimit().toBytes(), null, lastDrill(database, true)));
+				pitr.put(database,
+						new Pitr(database, health, currentAt, settings.rpoTarget(),
+								settings.slotRetainedLimit().toBytes(), null,
+								newestDrill(drills.getOrDefault(database, List.of()), true)));
 			}
 			catch (RuntimeException ex) {
 				log.warn("Cannot read the WAL archive of '{}': {}", database, ex.getMessage());
@@ -262,7 +275,7 @@ public class RecoveryView {
 						settings.slotRetainedLimit().toBytes(), ex.getMessage(), Optional.empty()));
 			}
 		}
-		return new Snapshot(now, List.copyOf(backups), drills, pitr);
+		return new Snapshot(now, List.copyOf(backups), lastDrills, drills, pitr);
 	}
 
 	/**
@@ -289,12 +302,11 @@ public class RecoveryView {
 	}
 
 	/**
-	 * The newest dump drill of {@code database}, or with {@code pitr} its newest PITR
+	 * The newest dump drill among {@code reports}, or with {@code pitr} the newest PITR
 	 * drill.
 	 */
-	private Optional<DrillReport> lastDrill(String database, boolean pitr) {
-		return DrillReport.readDrills(this.targets.primary(), database)
-			.stream()
+	private static Optional<DrillReport> newestDrill(List<DrillReport> reports, boolean pitr) {
+		return reports.stream()
 			.filter(report -> pitr ? report.describesPitrDrill() : report.describesDumpDrill())
 			.max(Comparator.comparing(DrillReport::drillStarted));
 	}

@@ -26,11 +26,20 @@ import io.drbatch.jobs.runcontrol.JobDescriptor;
 @Component
 public class HistoryReader {
 
-	/** One job execution. Times ISO-8601 UTC; {@code null} for unknown. */
+	/**
+	 * One job execution. Times ISO-8601 UTC; {@code null} for unknown.
+	 *
+	 * @param exitDescription the first line of the execution's exit description: the
+	 * failure's message without its exception class (the stack trace stays in the job
+	 * repository and the log)
+	 */
 	public record Execution(long executionId, String job, String status, Instant started, Instant ended,
 			Long durationMillis, Long bytesIn, Long bytesOut, String parameters, String exitCode,
 			String exitDescription, String relaunch) {
 	}
+
+	private static final java.util.regex.Pattern EXCEPTION_PREFIX = java.util.regex.Pattern
+		.compile("^([a-zA-Z_$][\\w$]*\\.)+[\\w$]*(Exception|Error): ");
 
 	private final JobRepository jobRepository;
 
@@ -72,10 +81,17 @@ public class HistoryReader {
 						ended, started != null && ended != null ? Duration.between(started, ended).toMillis() : null,
 						bytes(context, "drbatch.bytes.in"), bytes(context, "drbatch.bytes.out"),
 						StatusReader.parameters(execution), execution.getExitStatus().getExitCode(),
-						description == null || description.isBlank() ? null : description,
+						description == null || description.isBlank() ? null : firstLine(description),
 						relaunchable ? "drbatch restart " + execution.getId() : null));
 		}
 		return history;
+	}
+
+	/** The first line, without the exception's class name in front of its message. */
+	static String firstLine(String text) {
+		int end = text.indexOf('\n');
+		String line = (end < 0 ? text : text.substring(0, end)).strip();
+		return EXCEPTION_PREFIX.matcher(line).replaceFirst("");
 	}
 
 	private static Long bytes(ExecutionContext context, String key) {

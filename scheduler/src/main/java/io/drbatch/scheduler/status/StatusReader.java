@@ -5,7 +5,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 
@@ -39,12 +38,6 @@ import io.drbatch.scheduler.metrics.RecoveryView;
  */
 @Component
 public class StatusReader {
-
-	/**
-	 * A weekly drill and a day of slack: an older last drill no longer proves the current
-	 * backups.
-	 */
-	public static final Duration DRILL_MAX_AGE = Duration.ofDays(8);
 
 	private final RecoveryView view;
 
@@ -105,8 +98,9 @@ public class StatusReader {
 					lagMillis = Math.max(0, behind.toMillis());
 					lag = behind.isNegative() || behind.isZero() ? "in step" : human(behind) + " behind";
 				}
+				int held = snapshot.find(database, targetName).map(RecoveryView.Newest::copies).orElse(0);
 				copies.add(new StatusReport.TargetCopy(targetName, newest.map(BackupManifest::backupId).orElse(null),
-						snapshotTime, age != null ? age.toMillis() : null, fresh, lag, lagMillis, problem));
+						held, snapshotTime, age != null ? age.toMillis() : null, fresh, lag, lagMillis, problem));
 			}
 			if (drill.isEmpty()) {
 				risks.add(database + ": never drilled; nothing proves its backups restore");
@@ -115,7 +109,7 @@ public class StatusReader {
 				risks.add(database + ": last drill FAILED"
 						+ (drill.get().failures().isEmpty() ? "" : " (" + drill.get().failures().get(0) + ")"));
 			}
-			else if (Duration.between(drill.get().drillStarted(), now).compareTo(DRILL_MAX_AGE) > 0) {
+			else if (Duration.between(drill.get().drillStarted(), now).compareTo(RecoveryView.DRILL_MAX_AGE) > 0) {
 				risks.add(database + ": last passing drill is "
 						+ human(Duration.between(drill.get().drillStarted(), now)) + " old");
 			}
@@ -134,12 +128,7 @@ public class StatusReader {
 	private static StatusReport.PitrStatus pitrStatus(RecoveryView.Pitr source, Instant now) {
 		Duration age = source.age(now);
 		var health = source.health();
-		Instant windowFrom = health == null || source.currentAt() == null ? null
-				: health.baseBackups()
-					.stream()
-					.map(BaseBackupManifest::stopTime)
-					.min(Comparator.naturalOrder())
-					.orElse(null);
+		Instant windowFrom = source.windowFrom();
 		return new StatusReport.PitrStatus(source.database(), source.currentAt(), age != null ? age.toMillis() : null,
 				source.rpoTarget().toMillis(), age != null && age.compareTo(source.rpoTarget()) <= 0,
 				health != null && health.newest() != null ? health.newest().end().toString() : null,

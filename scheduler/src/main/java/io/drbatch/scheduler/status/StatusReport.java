@@ -28,14 +28,15 @@ public record StatusReport(Instant at, long rpoTargetMillis, long rtoTargetMilli
 	/**
 	 * The newest dump of a database on one target.
 	 *
+	 * @param copies how many dumps of the database the target holds (every tier)
 	 * @param lag {@code primary}, {@code in step}, {@code <human> behind},
 	 * {@code no copy} or {@code -}
 	 * @param lagMillis how far this copy's newest snapshot is behind the primary's
 	 * ({@code null} on the primary or when either is missing)
 	 * @param problem why the target could not be read, or {@code null}
 	 */
-	public record TargetCopy(String target, String newestBackup, Instant snapshotTime, Long ageMillis, boolean fresh,
-			String lag, Long lagMillis, String problem) {
+	public record TargetCopy(String target, String newestBackup, int copies, Instant snapshotTime, Long ageMillis,
+			boolean fresh, String lag, Long lagMillis, String problem) {
 	}
 
 	/**

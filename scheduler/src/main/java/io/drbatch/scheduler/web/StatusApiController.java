@@ -14,11 +14,12 @@ import org.springframework.web.bind.annotation.RestController;
 import io.drbatch.manifest.ManifestJson;
 import io.drbatch.scheduler.status.HistoryReader;
 import io.drbatch.scheduler.status.StatusReader;
+import io.drbatch.scheduler.status.TrendReader;
 
 /**
  * The status page's data as JSON, the same documents {@code drbatch status --json} prints
- * (schema: docs/STATUS-API.md): {@code /api/status} and {@code /api/history}. Read-only;
- * thread-safe.
+ * (schema: docs/STATUS-API.md): {@code /api/status}, {@code /api/history} and the plots'
+ * {@code /api/trends}. Read-only; thread-safe.
  */
 @RestController
 @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
@@ -31,9 +32,12 @@ class StatusApiController {
 
 	private final HistoryReader history;
 
-	StatusApiController(StatusReader status, HistoryReader history) {
+	private final TrendReader trends;
+
+	StatusApiController(StatusReader status, HistoryReader history, TrendReader trends) {
 		this.status = status;
 		this.history = history;
+		this.trends = trends;
 	}
 
 	@GetMapping(path = "/api/status", produces = MediaType.APPLICATION_JSON_VALUE)
@@ -50,14 +54,29 @@ class StatusApiController {
 	ResponseEntity<byte[]> history(@RequestParam(required = false) String job,
 			@RequestParam(defaultValue = "90") int days, @RequestParam(defaultValue = "200") int limit) {
 		if (days < 1 || days > MAX_DAYS || limit < 1 || limit > 10_000) {
-			return ResponseEntity.badRequest()
-				.contentType(MediaType.APPLICATION_JSON)
-				.body(ManifestJson
-					.write(java.util.Map.of("error", "days must be 1.." + MAX_DAYS + " and limit 1..10000")));
+			return badRequest("days must be 1.." + MAX_DAYS + " and limit 1..10000");
 		}
 		List<HistoryReader.Execution> executions = this.history.read(job, limit,
 				Instant.now().minus(Duration.ofDays(days)));
 		return json(executions);
+	}
+
+	/**
+	 * What the page plots over the last {@code days} days (default 90): backups' size and
+	 * duration, drills' RTO, replication lag, the age of the newest PITR restore point.
+	 */
+	@GetMapping(path = "/api/trends", produces = MediaType.APPLICATION_JSON_VALUE)
+	ResponseEntity<byte[]> trends(@RequestParam(defaultValue = "" + StatusPageController.DEFAULT_DAYS) int days) {
+		if (days < 1 || days > MAX_DAYS) {
+			return badRequest("days must be 1.." + MAX_DAYS);
+		}
+		return json(this.trends.read(days));
+	}
+
+	private static ResponseEntity<byte[]> badRequest(String error) {
+		return ResponseEntity.badRequest()
+			.contentType(MediaType.APPLICATION_JSON)
+			.body(ManifestJson.write(java.util.Map.of("error", error)));
 	}
 
 	private static ResponseEntity<byte[]> json(Object body) {

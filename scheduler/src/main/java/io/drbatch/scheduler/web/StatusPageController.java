@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
+import java.util.List;
 import java.util.regex.Pattern;
 
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
@@ -15,6 +16,7 @@ import org.springframework.stereotype.Controller;
 import org.springframework.ui.Model;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.server.ResponseStatusException;
 
 import io.drbatch.jobs.restore.DrillReport;
@@ -34,6 +36,12 @@ import io.drbatch.scheduler.status.StatusReader;
 @Controller
 @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
 class StatusPageController {
+
+	/** The plots' window unless {@code ?days=} says otherwise. */
+	static final int DEFAULT_DAYS = 90;
+
+	/** The windows the page offers. */
+	static final List<Integer> WINDOWS = List.of(7, 30, 90, 365);
 
 	/** Executions listed under "Job history". */
 	static final int HISTORY_ROWS = 30;
@@ -56,8 +64,14 @@ class StatusPageController {
 		this.sources = sources;
 	}
 
+	/**
+	 * @param days the plots' window; a value outside
+	 * 1..{@value StatusApiController#MAX_DAYS} falls back to the default
+	 */
 	@GetMapping("/")
-	String page(Model model) {
+	String page(@RequestParam(defaultValue = "" + DEFAULT_DAYS) int days, Model model) {
+		model.addAttribute("days", days >= 1 && days <= StatusApiController.MAX_DAYS ? days : DEFAULT_DAYS);
+		model.addAttribute("windows", WINDOWS);
 		model.addAttribute("report", this.status.read());
 		model.addAttribute("history", this.history.read(null, 20, null).stream().limit(HISTORY_ROWS).toList());
 		model.addAttribute("f", new Format());

@@ -27,6 +27,7 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.drbatch.testing.FaultProxy;
+import io.drbatch.testing.TestCluster;
 import io.drbatch.testing.TestPostgres;
 import io.drbatch.testing.TestS3;
 import tools.jackson.databind.JsonNode;
@@ -35,13 +36,16 @@ import tools.jackson.databind.json.JsonMapper;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * {@code drbatch web} through the packaged jar, after a dump, a passing drill and a
- * failed run: the page (verdict, the drill's RTO, the failed execution's relaunch
- * command, security headers), {@code /api/status} equal in shape to
- * {@code drbatch status --json}, {@code /api/history}, the drill report page; distinctive
- * secrets in the configuration appear in no response; 50 concurrent requests all answer
- * and list the bucket no more than one reading does; bound to 0.0.0.0 it refuses to start
- * without a password, and with one answers 401 without credentials and 200 with them.
+ * {@code drbatch web} through the packaged jar, after two dumps, a passing drill, a
+ * replication to a second target, a failed run, and on a second source of its own cluster
+ * two wal-archive runs around a base backup: the page (verdict, the drill's RTO, the
+ * failed execution's relaunch command, security headers), {@code /api/status} equal in
+ * shape to {@code drbatch status --json}, {@code /api/history}, {@code /api/trends}, the
+ * drill report page; in Debian's chromium, the page loads with no console error and every
+ * plot draws its points (a screenshot goes to docs/screenshots/); distinctive secrets in
+ * the configuration appear in no response; 50 concurrent requests all answer and list the
+ * bucket no more than one reading does; bound to 0.0.0.0 it refuses to start without a
+ * password, and with one answers 401 without credentials and 200 with them.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class WebCliIT {
@@ -49,6 +53,14 @@ class WebCliIT {
 	private static final String SOURCE = TestPostgres.newDatabase("cli_web");
 
 	private static final String BUCKET = TestS3.newBucket("cli-web");
+
+	private static final java.net.URI SECOND_SERVER = TestS3.SECONDARY_ENDPOINTS.get(0);
+
+	private static final String SECOND_BUCKET = TestS3.newBucket(SECOND_SERVER, "cli-web-second");
+
+	private static final TestCluster CLUSTER = TestCluster.create("webcli");
+
+	private static final String PITR_SOURCE = SOURCE + "_pitr";
 
 	private static final String S3_SECRET = "s3-Secret-web-4f9c2d71";
 
@@ -71,16 +83,26 @@ class WebCliIT {
 
 	private long failedExecution;
 
+	private Instant replicatedAfter;
+
 	@BeforeAll
 	void backUpDrillAndFailOnce(@TempDir Path setup) {
 		TestPostgres.execute(SOURCE, "CREATE TABLE orders (id int PRIMARY KEY, note text); "
 				+ "INSERT INTO orders SELECT g, 'o' || g FROM generate_series(1, 2000) g");
+		CLUSTER.execute("postgres", "CREATE DATABASE " + PITR_SOURCE);
+		CLUSTER.execute(PITR_SOURCE, "CREATE TABLE events AS SELECT g FROM generate_series(1, 1000) g");
 		CliProcess cli = cli(setup, TestS3.ENDPOINT);
-		assertThat(cli.run("run", "daily-dump", "backup.date=2026-12-01").exitCode()).isZero();
-		CliProcess.Result drill = cli.run("run", "restore-drill", "drill.date=2026-12-01");
-		assertThat(drill.exitCode()).as(drill.stdout() + drill.stderr()).isZero();
+		succeeds(cli, "run", "daily-dump", "database=" + SOURCE, "backup.date=2026-11-30");
+		succeeds(cli, "run", "daily-dump", "database=" + SOURCE, "backup.date=2026-12-01");
+		succeeds(cli, "run", "restore-drill", "database=" + SOURCE, "drill.date=2026-12-01");
+		this.replicatedAfter = Instant.now();
+		succeeds(cli, "run", "replication");
+		succeeds(cli, "run", "wal-archive", "database=" + PITR_SOURCE);
+		succeeds(cli, "run", "base-backup", "database=" + PITR_SOURCE, "backup.date=2026-12-01");
+		CLUSTER.execute(PITR_SOURCE, "INSERT INTO events SELECT g FROM generate_series(1001, 2000) g");
+		succeeds(cli, "run", "wal-archive", "database=" + PITR_SOURCE);
 		CliProcess.Result failed = cli(setup, TestS3.ENDPOINT).bucket("no-such-bucket-web")
-			.run("run", "daily-dump", "backup.date=2026-12-02");
+			.run("run", "daily-dump", "database=" + SOURCE, "backup.date=2026-12-02");
 		assertThat(failed.exitCode()).as(failed.stderr()).isEqualTo(6);
 		this.failedExecution = JobRepositoryQueries.executions("daily-dump", SOURCE)
 			.entrySet()
@@ -94,8 +116,10 @@ class WebCliIT {
 	@AfterAll
 	void cleanUp() {
 		this.proxy.close();
+		CLUSTER.close();
 		TestPostgres.dropDatabase(SOURCE);
 		TestS3.deleteBucket(BUCKET);
+		TestS3.deleteBucket(SECOND_SERVER, SECOND_BUCKET);
 	}
 
 	private static CliProcess cli(Path workDir, URI endpoint) {
@@ -103,8 +127,21 @@ class WebCliIT {
 			.bucket(BUCKET)
 			.env("DRBATCH_TARGETS_0_ENDPOINT", endpoint.toString())
 			.env("DRBATCH_TARGETS_0_SECRET_ACCESS_KEY", S3_SECRET)
+			.secondary(1, "second", SECOND_SERVER, SECOND_BUCKET, S3_SECRET)
 			.env("DRBATCH_SOURCES_0_PASSWORD", SOURCE_PASSWORD)
+			.env("DRBATCH_SOURCES_1_NAME", PITR_SOURCE)
+			.env("DRBATCH_SOURCES_1_DATABASE", PITR_SOURCE)
+			.env("DRBATCH_SOURCES_1_HOST", CLUSTER.host())
+			.env("DRBATCH_SOURCES_1_PORT", String.valueOf(CLUSTER.port()))
+			.env("DRBATCH_SOURCES_1_USERNAME", TestPostgres.SCRAM_USER)
+			.env("DRBATCH_SOURCES_1_PASSWORD", TestPostgres.SCRAM_PASSWORD)
+			.env("DRBATCH_SOURCES_1_PITR_ENABLED", "true")
 			.env("SPRING_DATASOURCE_PASSWORD", REPOSITORY_PASSWORD);
+	}
+
+	private static void succeeds(CliProcess cli, String... args) {
+		CliProcess.Result result = cli.run(args);
+		assertThat(result.exitCode()).as(String.join(" ", args) + ": " + result.stdout() + result.stderr()).isZero();
 	}
 
 	@Test
@@ -165,7 +202,8 @@ class WebCliIT {
 			assertThat(get(base.resolve("drills/" + SOURCE + "/20000101T000000Z"), null).statusCode()).isEqualTo(404);
 			assertThat(get(base.resolve("drills/not_a_source/" + drill.get("reportId").asString()), null).statusCode())
 				.isEqualTo(404);
-			for (String path : List.of("actuator/health", "actuator/prometheus", "api/history?days=1")) {
+			for (String path : List.of("actuator/health", "actuator/prometheus", "api/history?days=1", "api/trends",
+					"api/trends?days=7")) {
 				bodies.add(get(base.resolve(path), null).body());
 			}
 
@@ -193,6 +231,95 @@ class WebCliIT {
 		CliProcess.Result stopped = web.await();
 		assertThat(stopped.exitCode()).as(stopped.stderr()).isZero();
 		assertThat(stopped.stdout() + stopped.stderr()).doesNotContain(S3_SECRET, SOURCE_PASSWORD, REPOSITORY_PASSWORD);
+	}
+
+	/**
+	 * The plots. After the setup they show two dumps and a base backup (size and
+	 * duration), one drill, the replication runs to the second target (the job repository
+	 * is shared with other tests that replicate to a target of that name: one or more),
+	 * and the restore point's age around two wal-archive runs (after the first, just
+	 * before and after the second, and now).
+	 */
+	private static final List<String> PLOTS = List.of("plot-backup-size", "plot-backup-duration", "plot-rto",
+			"plot-replication", "plot-wal-archive");
+
+	/**
+	 * Counts, per plot, the points of its data series and the pixels of its first series'
+	 * colour.
+	 */
+	private static final String COUNT_DRAWN = """
+			const out = {};
+			for (const id of arguments[0]) {
+			  const chart = window.drbatchCharts[id];
+			  if (!chart) { out[id] = null; continue; }
+			  let points = 0;
+			  chart.series.forEach((s, i) => {
+			    if (i > 0 && !/target$/.test(s.label)) { points += chart.data[i].filter(v => v != null).length; }
+			  });
+			  const canvas = document.getElementById(id).querySelector('canvas');
+			  const px = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+			  let seriesPixels = 0;
+			  for (let j = 0; j < px.length; j += 4) {
+			    if (Math.abs(px[j] - 9) < 40 && Math.abs(px[j + 1] - 105) < 40 && Math.abs(px[j + 2] - 218) < 40 && px[j + 3] > 0) {
+			      seriesPixels++;
+			    }
+			  }
+			  out[id] = { points: points, seriesPixels: seriesPixels };
+			}
+			return JSON.stringify(out);""";
+
+	@Test
+	void inARealBrowserThePageLoadsCleanlyAndEveryPlotDrawsItsPoints() throws Exception {
+		CliProcess.Running web = cli(this.workDir, TestS3.ENDPOINT).start("--set", "server.port=0", "web");
+		try (HeadlessBrowser browser = new HeadlessBrowser(1400, 2400)) {
+			URI base = URI.create("http://127.0.0.1:" + awaitPort(web) + "/");
+			JsonNode status = this.json.readTree(get(base.resolve("api/status"), null).body());
+			JsonNode trends = this.json.readTree(get(base.resolve("api/trends"), null).body());
+			String rto = io.drbatch.jobs.restore.DrillReport
+				.human(database(status).get("lastDrill").get("rtoMillis").asLong());
+
+			browser.driver().get(base.toString());
+			Instant deadline = Instant.now().plus(Duration.ofSeconds(30));
+			while (!Boolean.TRUE.equals(browser.driver()
+				.executeScript("return document.getElementById('plots').dataset.drawn === 'true'"
+						+ " || document.querySelector('#plots p.risk') !== null"))) {
+				assertThat(Instant.now()).as("the plots drawn within 30 s").isBefore(deadline);
+				Thread.sleep(100);
+			}
+			JsonNode drawn = this.json.readTree((String) browser.driver().executeScript(COUNT_DRAWN, PLOTS));
+			String text = browser.driver().findElement(org.openqa.selenium.By.tagName("body")).getText();
+			String historyText = browser.driver().findElement(org.openqa.selenium.By.id("history")).getText();
+			browser.screenshot(Path.of("..", "docs", "screenshots", "status-page.test.png"));
+
+			assertThat(browser.consoleErrors()).as("console errors").isEmpty();
+			assertThat(text).contains(status.get("verdict").asString(), rto);
+			assertThat(historyText).contains("FAILED", "drbatch restart " + this.failedExecution);
+			assertThat(trends.get("backups")).hasSize(3);
+			assertThat(trends.get("drills")).hasSize(1);
+			List<JsonNode> ours = new ArrayList<>();
+			trends.get("replication").forEach(sample -> {
+				if (Instant.parse(sample.get("at").asString()).isAfter(this.replicatedAfter)) {
+					ours.add(sample);
+				}
+			});
+			assertThat(ours).singleElement().satisfies(sample -> {
+				assertThat(sample.get("target").asString()).isEqualTo("second");
+				assertThat(sample.get("status").asString()).isEqualTo("UP-TO-DATE");
+				assertThat(sample.get("lagMillis").asLong()).isZero();
+			});
+			assertThat(trends.get("walArchive")).hasSize(4);
+			Map<String, Integer> expected = Map.of("plot-backup-size", 3, "plot-backup-duration", 3, "plot-rto", 1,
+					"plot-replication", trends.get("replication").size(), "plot-wal-archive", 4);
+			expected.forEach((id, points) -> {
+				assertThat(drawn.get(id).isNull()).as(id + " drawn").isFalse();
+				assertThat(drawn.get(id).get("points").asInt()).as(id + " points").isEqualTo(points);
+				assertThat(drawn.get(id).get("seriesPixels").asInt()).as(id + " series painted").isPositive();
+			});
+		}
+		finally {
+			web.process().destroy();
+			web.await();
+		}
 	}
 
 	@Test
@@ -252,7 +379,7 @@ class WebCliIT {
 		try {
 			List<Callable<Integer>> calls = new ArrayList<>();
 			for (int i = 0; i < requests; i++) {
-				URI uri = i % 2 == 0 ? base : base.resolve("api/status");
+				URI uri = i % 3 == 0 ? base : base.resolve(i % 3 == 1 ? "api/status" : "api/trends");
 				calls.add(() -> get(uri, null).statusCode());
 			}
 			List<Integer> statuses = new ArrayList<>();
