@@ -38,7 +38,11 @@ final class CliProcess {
 
 	private final Map<String, String> environment = new LinkedHashMap<>();
 
-	private int runs;
+	/**
+	 * Numbers every run's output files, unique in the test JVM (tests may share a work
+	 * directory and run concurrently).
+	 */
+	private static final java.util.concurrent.atomic.AtomicInteger RUNS = new java.util.concurrent.atomic.AtomicInteger();
 
 	CliProcess(Path workDir) {
 		this.workDir = workDir;
@@ -128,7 +132,7 @@ final class CliProcess {
 	Running start(String... args) {
 		List<String> command = new ArrayList<>(launchCommand());
 		command.addAll(List.of(args));
-		int run = ++this.runs;
+		int run = RUNS.incrementAndGet();
 		Path stdout = this.workDir.resolve("run-" + run + ".out");
 		Path stderr = this.workDir.resolve("run-" + run + ".err");
 		ProcessBuilder builder = new ProcessBuilder(command).redirectOutput(stdout.toFile())
