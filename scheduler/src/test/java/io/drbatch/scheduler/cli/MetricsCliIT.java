@@ -28,9 +28,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Metrics and health as Prometheus and Kubernetes see them: a CronJob-mode run pushes its
  * metrics to a Pushgateway when it ends; scheduler mode serves
- * {@code /actuator/prometheus} with the values of the backup just made, and
- * {@code /actuator/health} turns DOWN (503) once that backup is older than the RPO
- * target.
+ * {@code /actuator/prometheus} with the values of the backup just made, the status page
+ * and its JSON on the same server, and {@code /actuator/health} turns DOWN (503) once
+ * that backup is older than the RPO target.
  */
 class MetricsCliIT {
 
@@ -86,6 +86,10 @@ class MetricsCliIT {
 			assertThat(metrics).contains("drbatch_rpo_target_seconds{database=\"" + SOURCE + "\"} 15.0");
 			HttpResponse<String> healthy = get(port, "/actuator/health");
 			assertThat(healthy.statusCode()).as(healthy.body()).isEqualTo(200);
+			HttpResponse<String> page = get(port, "/");
+			assertThat(page.statusCode()).isEqualTo(200);
+			assertThat(page.body()).contains("id=\"verdict\"", SOURCE, manifest.backupId());
+			assertThat(get(port, "/api/trends?days=7").body()).contains("\"executionId\"", SOURCE);
 
 			Duration waitFor = Duration.between(Instant.now(),
 					manifest.source().snapshotTime().plus(RPO).plusSeconds(17));
