@@ -57,14 +57,16 @@ class RestoreDrillJobConfiguration {
 	@Bean
 	JobDescriptor restoreDrillDescriptor(SourceDatabases sources, StoreTargets targets) {
 		return new JobDescriptor(JOB_NAME, "restore the newest backup into a scratch database and verify it", List.of(
-				new JobDescriptor.Parameter("database", "configured source name (default: the first source)",
-						sources::checkName, clock -> sources.defaultName()),
+				new JobDescriptor.Parameter("database",
+						"configured source name (default: every source, each its own job instance)", sources::checkName,
+						clock -> sources.defaultName()),
 				JobDescriptor.runDate("drill.date", "the day of this drill (default: today, UTC)"),
 				new JobDescriptor.Parameter("backup", "backup id to drill (default: the newest)", value -> value,
 						clock -> null),
 				new JobDescriptor.Parameter("target",
 						"storage target to read the backup from, or 'rotate' (default: drbatch.drill.target, else the primary)",
-						value -> value.equals("rotate") ? value : targets.get(value).name(), clock -> null)));
+						value -> value.equals("rotate") ? value : targets.get(value).name(), clock -> null)))
+			.forEverySource();
 	}
 
 	@Bean
@@ -131,20 +133,16 @@ class RestoreDrillJobConfiguration {
 			.tasklet(stopSignal.stoppable(new RestoreTasklet(targets, destination, drill, jobRepository, keys)),
 					noTransaction)
 			.build();
-		ManifestTableReader reader = new ManifestTableReader(targets);
-		TableCountProcessor processor = new TableCountProcessor(destination, targets);
-		TableCheckWriter writer = new TableCheckWriter();
+		VerifyStepParts parts = new VerifyStepParts(destination, targets);
 		ExecutionContextPromotionListener promotion = new ExecutionContextPromotionListener();
 		promotion.setKeys(new String[] { DrillContext.TABLE_CHECKS, DrillContext.VERIFY_MILLIS });
 		Step verify = new StepBuilder(name + ".verify", jobRepository).<BackupManifest.TableRows, TableCheck>chunk(
 				TABLES_PER_CHUNK)
 			.transactionManager(transactionManager)
-			.reader(reader)
-			.processor(processor)
-			.writer(writer)
-			.listener((StepExecutionListener) reader)
-			.listener((StepExecutionListener) processor)
-			.listener((StepExecutionListener) writer)
+			.reader(parts)
+			.processor(parts)
+			.writer(parts)
+			.listener((StepExecutionListener) parts)
 			// after-step listeners run in reverse order: the timing must be recorded
 			// before it is promoted
 			.listener(promotion)
