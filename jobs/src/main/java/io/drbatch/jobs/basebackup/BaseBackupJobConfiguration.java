@@ -39,9 +39,10 @@ class BaseBackupJobConfiguration {
 	JobDescriptor baseBackupDescriptor(SourceDatabases sources) {
 		return new JobDescriptor(JOB_NAME, "physical base backup of a source, for point-in-time recovery", List.of(
 				new JobDescriptor.Parameter("database",
-						"configured source with pitr.enabled (default: the first such source)", sources::checkPitrName,
-						clock -> sources.firstPitrName()),
-				JobDescriptor.runDate("backup.date", "the day this base backup stands for (default: today, UTC)")));
+						"configured source with pitr.enabled (default: every such source, each its own job instance)",
+						sources::checkPitrName, clock -> sources.firstPitrName()),
+				JobDescriptor.runDate("backup.date", "the day this base backup stands for (default: today, UTC)")))
+			.forEverySource();
 	}
 
 	@Bean

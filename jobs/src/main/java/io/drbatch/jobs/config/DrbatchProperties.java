@@ -52,7 +52,8 @@ public record DrbatchProperties(
 		@NotEmpty(message = "at least one storage target must be configured") List<@Valid Target> targets,
 		@Valid @DefaultValue Dump dump, @Valid @DefaultValue Drill drill, @Valid @DefaultValue Retention retention,
 		@Valid @DefaultValue Tiering tiering, @Valid @DefaultValue Repository repository,
-		@Valid @DefaultValue BaseBackup baseBackup, @Valid @DefaultValue Recovery recovery) {
+		@Valid @DefaultValue BaseBackup baseBackup, @Valid @DefaultValue Recovery recovery,
+		@Valid @DefaultValue Fleet fleet) {
 
 	/**
 	 * Names of sources, targets and checks: they appear in bucket keys, job parameters
@@ -191,6 +192,16 @@ public record DrbatchProperties(
 			@Range(min = 1, max = 64) @DefaultValue("4") int fetchParallel,
 			@Range(min = 1, max = 4096) @DefaultValue("64") int lookahead,
 			@PositiveDuration @DefaultValue("6h") Duration timeout) {
+	}
+
+	/**
+	 * How a job that takes a database runs when none is named: for every configured
+	 * source it applies to, each its own job instance.
+	 *
+	 * @param parallelism how many sources run at once in one process (each holds its own
+	 * buffers: a dump's part-size x (parts-in-flight + 1))
+	 */
+	public record Fleet(@Range(min = 1, max = 32) @DefaultValue("1") int parallelism) {
 	}
 
 	/**

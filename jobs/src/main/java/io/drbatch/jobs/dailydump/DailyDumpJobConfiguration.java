@@ -36,9 +36,11 @@ class DailyDumpJobConfiguration {
 	@Bean
 	JobDescriptor dailyDumpDescriptor(SourceDatabases sources) {
 		return new JobDescriptor(JOB_NAME, "dump a database to the primary target with a manifest",
-				List.of(new JobDescriptor.Parameter("database", "configured source name (default: the first source)",
-						sources::checkName, clock -> sources.defaultName()),
-						JobDescriptor.runDate("backup.date", "the day this backup stands for (default: today, UTC)")));
+				List.of(new JobDescriptor.Parameter("database",
+						"configured source name (default: every source, each its own job instance)", sources::checkName,
+						clock -> sources.defaultName()),
+						JobDescriptor.runDate("backup.date", "the day this backup stands for (default: today, UTC)")))
+			.forEverySource();
 	}
 
 	@Bean

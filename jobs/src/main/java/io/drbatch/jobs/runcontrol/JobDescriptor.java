@@ -23,11 +23,25 @@ import io.drbatch.failure.FailureKind;
  * Immutable and thread-safe.
  */
 public record JobDescriptor(String jobName, String description, List<Parameter> parameters,
-		java.util.function.Predicate<String> appliesTo) {
+		java.util.function.Predicate<String> appliesTo, boolean everySource) {
 
 	/** A job that applies to every configured source. */
 	public JobDescriptor(String jobName, String description, List<Parameter> parameters) {
 		this(jobName, description, parameters, database -> true);
+	}
+
+	/** A job that applies to the sources {@code appliesTo} accepts. */
+	public JobDescriptor(String jobName, String description, List<Parameter> parameters,
+			java.util.function.Predicate<String> appliesTo) {
+		this(jobName, description, parameters, appliesTo, false);
+	}
+
+	/**
+	 * This job, run for every source it applies to when no {@code database} is named
+	 * (each its own job instance), as a scheduler fire runs it.
+	 */
+	public JobDescriptor forEverySource() {
+		return new JobDescriptor(this.jobName, this.description, this.parameters, this.appliesTo, true);
 	}
 
 	/**

@@ -161,6 +161,8 @@ class ConfigurationValidationTests {
 				"drbatch.drill.webhook.url: must be an http:// or https:// URL"));
 		cases.add(bad("check without SQL", List.of("drbatch.drill.checks[0].name=c", "drbatch.drill.checks[0].sql= "),
 				"drbatch.drill.checks[0].sql: must not be empty"));
+		cases.add(bad("no sources at a time", "drbatch.fleet.parallelism=0",
+				"drbatch.fleet.parallelism: must be between 1 and 32"));
 		return cases;
 	}
 

@@ -32,6 +32,8 @@ import io.drbatch.jobs.restore.DrillReport;
 import io.drbatch.jobs.runcontrol.ExecutionHeartbeat;
 import io.drbatch.jobs.runcontrol.JobDescriptor;
 import io.drbatch.jobs.runcontrol.StopSignal;
+import io.drbatch.jobs.config.DrbatchProperties;
+import io.drbatch.jobs.wiring.SourceDatabases;
 import io.drbatch.jobs.wiring.StoreTargets;
 import io.drbatch.scheduler.quartz.SchedulerMode;
 
@@ -67,9 +69,16 @@ class JobControl {
 
 	private final PrintStream out = System.out;
 
+	private final SourceDatabases sources;
+
+	private final int fleetParallelism;
+
+	/** Set on SIGTERM: a run over every source starts no further source. */
+	private volatile boolean stopping;
+
 	JobControl(JobOperator jobOperator, JobRepository jobRepository, List<Job> jobs, JobDescriptors descriptors,
 			StoreTargets targets, Clock clock, ExecutionHeartbeat heartbeat, StopSignal stopSignal,
-			SchedulerMode schedulerMode) {
+			SchedulerMode schedulerMode, SourceDatabases sources, DrbatchProperties properties) {
 		this.jobOperator = jobOperator;
 		this.jobRepository = jobRepository;
 		this.jobs = jobs.stream().collect(Collectors.toMap(Job::getName, Function.identity()));
@@ -79,9 +88,107 @@ class JobControl {
 		this.heartbeat = heartbeat;
 		this.stopSignal = stopSignal;
 		this.schedulerMode = schedulerMode;
+		this.sources = sources;
+		this.fleetParallelism = properties.fleet().parallelism();
 	}
 
+	/**
+	 * Runs {@code jobName} with the given parameters; a job that runs for every source
+	 * when no {@code database} is named, and applies to more than one, runs once per
+	 * source (see {@link #runForEverySource}).
+	 */
 	ExitCode run(String jobName, Map<String, String> given) {
+		JobDescriptor descriptor = this.descriptors.get(jobName);
+		if (descriptor.everySource() && !given.containsKey("database")) {
+			List<String> databases = this.sources.names().stream().filter(descriptor.appliesTo()).toList();
+			if (databases.size() > 1) {
+				return runForEverySource(jobName, given, databases);
+			}
+		}
+		return runOne(jobName, given);
+	}
+
+	/** One source's outcome in a run over every source. */
+	private record SourceOutcome(String database, ExitCode exitCode, String message) {
+	}
+
+	/**
+	 * Runs {@code jobName} for each of {@code databases}, each its own job instance (a
+	 * relaunch of one repeats none of the others), {@code drbatch.fleet.parallelism} at a
+	 * time; a source that fails never stops the others. Prints a line per source and
+	 * fails, when any source failed, with the exit code of the first failed source in
+	 * configuration order. After SIGTERM no further source starts.
+	 */
+	private ExitCode runForEverySource(String jobName, Map<String, String> given, List<String> databases) {
+		this.out.printf("%s: %d sources (%s), %d at a time%n", jobName, databases.size(), String.join(", ", databases),
+				Math.min(this.fleetParallelism, databases.size()));
+		java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors
+			.newFixedThreadPool(Math.min(this.fleetParallelism, databases.size()), runnable -> {
+				Thread thread = new Thread(runnable, "drbatch-source");
+				thread.setDaemon(true);
+				return thread;
+			});
+		List<java.util.concurrent.Future<SourceOutcome>> futures = new java.util.ArrayList<>();
+		try {
+			for (String database : databases) {
+				futures.add(pool.submit(() -> runSource(jobName, given, database)));
+			}
+			List<SourceOutcome> outcomes = new java.util.ArrayList<>();
+			for (java.util.concurrent.Future<SourceOutcome> future : futures) {
+				outcomes.add(future.get());
+			}
+			return summarize(jobName, outcomes);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new CliFailure(ExitCode.STOPPED, jobName + " interrupted");
+		}
+		catch (java.util.concurrent.ExecutionException ex) {
+			throw new IllegalStateException(ex.getCause());
+		}
+		finally {
+			pool.shutdownNow();
+		}
+	}
+
+	private SourceOutcome runSource(String jobName, Map<String, String> given, String database) {
+		if (this.stopping) {
+			return new SourceOutcome(database, ExitCode.STOPPED, "not started: stop requested");
+		}
+		Map<String, String> one = new java.util.LinkedHashMap<>(given);
+		one.put("database", database);
+		try {
+			return new SourceOutcome(database, runOne(jobName, one), null);
+		}
+		catch (CliFailure ex) {
+			return new SourceOutcome(database, ex.exitCode(), ex.getMessage());
+		}
+		catch (DrbatchException ex) {
+			return new SourceOutcome(database, ExitCode.of(ex.kind()), ex.getMessage());
+		}
+		catch (RuntimeException ex) {
+			log.error("{} of {} failed", jobName, database, ex);
+			return new SourceOutcome(database, ExitCode.JOB_FAILED, DrbatchCli.rootMessage(ex));
+		}
+	}
+
+	private ExitCode summarize(String jobName, List<SourceOutcome> outcomes) {
+		List<SourceOutcome> failed = outcomes.stream().filter(o -> o.exitCode() != ExitCode.OK).toList();
+		this.out.printf("%s: %d of %d sources succeeded%n", jobName, outcomes.size() - failed.size(), outcomes.size());
+		for (SourceOutcome outcome : outcomes) {
+			this.out.printf("  %-24s %s%n", outcome.database(), outcome.exitCode() == ExitCode.OK ? "OK"
+					: "FAILED (exit " + outcome.exitCode().code() + "): " + outcome.message());
+		}
+		if (failed.isEmpty()) {
+			return ExitCode.OK;
+		}
+		throw new CliFailure(failed.get(0).exitCode(),
+				jobName + " failed for " + failed.size() + " of " + outcomes.size() + " sources: "
+						+ String.join(", ", failed.stream().map(SourceOutcome::database).toList())
+						+ " (each listed above with its error; the others completed)");
+	}
+
+	private ExitCode runOne(String jobName, Map<String, String> given) {
 		JobDescriptor descriptor = this.descriptors.get(jobName);
 		JobParameters parameters = descriptor.toJobParameters(given, this.clock);
 		Job job = this.jobs.get(jobName);
@@ -211,6 +318,7 @@ class JobControl {
 	 * STOPPING (a lost race ends it UNKNOWN, not restartable).
 	 */
 	void stopRunningJobs() {
+		this.stopping = true;
 		java.util.Collection<JobExecution> running = this.heartbeat.running();
 		this.stopSignal.record("termination signal");
 		for (JobExecution execution : running) {
