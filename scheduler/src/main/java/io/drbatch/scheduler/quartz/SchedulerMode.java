@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TimeZone;
@@ -72,6 +73,9 @@ public class SchedulerMode {
 
 	private final CountDownLatch shutdownRequested = new CountDownLatch(1);
 
+	/** The Quartz scheduler while {@link #run()} runs it, else {@code null}. */
+	private volatile Scheduler running;
+
 	public SchedulerMode(DataSource dataSource, ScheduleProperties schedule, JobOperator jobOperator, List<Job> jobs,
 			List<JobDescriptor> descriptors, SourceDatabases sources) {
 		this.dataSource = dataSource;
@@ -100,11 +104,13 @@ public class SchedulerMode {
 			scheduler.getListenerManager().addTriggerListener(new MisfireLogger());
 			replaceTriggers(scheduler, scheduled);
 			scheduler.start();
+			this.running = scheduler;
 			log.info("Scheduler instance {} started: {}", scheduler.getSchedulerInstanceId(),
 					describe(scheduler, scheduled));
 			this.shutdownRequested.await();
 			log.info("Scheduler instance {} stopping; waiting for running jobs", scheduler.getSchedulerInstanceId());
 			scheduler.shutdown(true);
+			this.running = null;
 		}
 		catch (SchedulerException ex) {
 			throw new DrbatchException(FailureKind.DATABASE_UNAVAILABLE, "scheduler failed: " + ex.getMessage(), ex);
@@ -112,6 +118,36 @@ public class SchedulerMode {
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
 		}
+	}
+
+	/**
+	 * Why this process's scheduler cannot fire any more, or empty when it can or when
+	 * this process is not in scheduler mode. Before a requested shutdown, a Quartz
+	 * scheduler that has shut down or gone to standby will never fire again: a restart is
+	 * the cure.
+	 */
+	public Optional<String> deadScheduler() {
+		Scheduler scheduler = this.running;
+		if (scheduler == null || this.shutdownRequested.getCount() == 0) {
+			return Optional.empty();
+		}
+		try {
+			if (scheduler.isShutdown()) {
+				return Optional.of("the Quartz scheduler has shut down");
+			}
+			if (scheduler.isInStandbyMode()) {
+				return Optional.of("the Quartz scheduler is in standby");
+			}
+			return Optional.empty();
+		}
+		catch (SchedulerException ex) {
+			return Optional.of("the Quartz scheduler cannot be asked: " + ex.getMessage());
+		}
+	}
+
+	/** Whether {@link #run()} is running a Quartz scheduler in this process. */
+	public boolean scheduling() {
+		return this.running != null;
 	}
 
 	/**

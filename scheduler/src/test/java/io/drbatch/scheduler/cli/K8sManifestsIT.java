@@ -23,6 +23,8 @@ import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.Probe;
+import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeMount;
@@ -41,7 +43,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  * the operations issue requires of every CronJob (schedule, concurrency, deadlines,
  * history, grace period, resources, non-root read-only root filesystem with an emptyDir
  * spool), that credentials come only from Secret references, and that every job named
- * exists in drbatch (asked of the packaged CLI).
+ * exists in drbatch (asked of the packaged CLI); that the scheduler declares its ports,
+ * probes on the liveness and readiness health groups of a management port that a Service
+ * exposes; and, in the Prometheus Operator overlay, that a ServiceMonitor scrapes that
+ * port and the PrometheusRule carries exactly the groups of the plain rules file.
  */
 class K8sManifestsIT {
 
@@ -78,6 +83,9 @@ class K8sManifestsIT {
 		List<JsonNode> documents = render(kustomization);
 		List<CronJob> cronJobs = new ArrayList<>();
 		List<Deployment> deployments = new ArrayList<>();
+		List<Service> services = new ArrayList<>();
+		List<JsonNode> monitors = new ArrayList<>();
+		List<JsonNode> rules = new ArrayList<>();
 		for (JsonNode document : documents) {
 			String kind = document.path("kind").asText();
 			assertThat(kind).as("no Secret is part of the manifests; operators create them").isNotEqualTo("Secret");
@@ -86,9 +94,21 @@ class K8sManifestsIT {
 				case "Deployment" -> this.yaml.treeToValue(document, Deployment.class);
 				case "ConfigMap" -> this.yaml.treeToValue(document, ConfigMap.class);
 				case "ServiceAccount" -> this.yaml.treeToValue(document, ServiceAccount.class);
+				case "Service" -> this.yaml.treeToValue(document, Service.class);
+				// the Prometheus Operator's kinds are not in the fabric8 core model:
+				// checked field by
+				// field below
+				case "ServiceMonitor", "PrometheusRule" -> document;
 				default -> throw new AssertionError(kustomization + ": unexpected kind " + kind);
 			};
+			if (parsed instanceof JsonNode operatorKind) {
+				(kind.equals("ServiceMonitor") ? monitors : rules).add(operatorKind);
+				continue;
+			}
 			assertNoUnknownFields(parsed, kind + " " + document.path("metadata").path("name").asText());
+			if (parsed instanceof Service service) {
+				services.add(service);
+			}
 			if (parsed instanceof CronJob cronJob) {
 				cronJobs.add(cronJob);
 			}
@@ -115,7 +135,72 @@ class K8sManifestsIT {
 			PodSpec pod = deployment.getSpec().getTemplate().getSpec();
 			assertThat(pod.getContainers().get(0).getArgs()).containsExactly("scheduler");
 			checkPod(kustomization + " scheduler", pod);
+			checkSchedulerPorts(kustomization, deployment, services);
 		});
+		if (kustomization.equals("overlays/prometheus-operator")) {
+			assertThat(monitors).singleElement().satisfies(monitor -> {
+				assertThat(monitor.at("/apiVersion").asText()).isEqualTo("monitoring.coreos.com/v1");
+				Map<String, String> selector = this.yaml.convertValue(monitor.at("/spec/selector/matchLabels"),
+						new com.fasterxml.jackson.core.type.TypeReference<Map<String, String>>() {
+						});
+				assertThat(services).singleElement()
+					.satisfies(service -> assertThat(service.getMetadata().getLabels()).containsAllEntriesOf(selector));
+				assertThat(monitor.at("/spec/endpoints/0/port").asText()).isEqualTo("management");
+				assertThat(monitor.at("/spec/endpoints/0/path").asText()).isEqualTo("/actuator/prometheus");
+			});
+			JsonNode plain = this.yaml.readTree(ROOT.resolve("monitoring/drbatch-alerts.yaml").toFile());
+			assertThat(rules).singleElement().satisfies(rule -> {
+				assertThat(rule.at("/apiVersion").asText()).isEqualTo("monitoring.coreos.com/v1");
+				assertThat(rule.at("/spec/groups"))
+					.as("the PrometheusRule carries the rules file's groups (run k8s-cronjobs/monitoring/prometheusrule.sh)")
+					.isEqualTo(plain.get("groups"));
+			});
+		}
+		else {
+			assertThat(monitors).as(kustomization + ": no Prometheus Operator kinds outside its overlay").isEmpty();
+			assertThat(rules).isEmpty();
+		}
+	}
+
+	/**
+	 * The scheduler's container declares its ports; its probes ask the liveness and
+	 * readiness health groups on the management port, which listens on every address and
+	 * which a Service selecting the scheduler's pods exposes.
+	 */
+	private static void checkSchedulerPorts(String kustomization, Deployment deployment, List<Service> services) {
+		String name = kustomization + " scheduler";
+		Container container = deployment.getSpec().getTemplate().getSpec().getContainers().get(0);
+		assertThat(container.getPorts()).as(name + " ports").anySatisfy(port -> {
+			assertThat(port.getName()).isEqualTo("management");
+			assertThat(port.getContainerPort()).isEqualTo(8081);
+		}).anySatisfy(port -> {
+			assertThat(port.getName()).isEqualTo("http");
+			assertThat(port.getContainerPort()).isEqualTo(8080);
+		});
+		Map<String, String> env = new java.util.HashMap<>();
+		container.getEnv().stream().filter(e -> e.getValue() != null).forEach(e -> env.put(e.getName(), e.getValue()));
+		assertThat(env).as(name + " management server")
+			.containsEntry("MANAGEMENT_SERVER_PORT", "8081")
+			.containsEntry("MANAGEMENT_SERVER_ADDRESS", "0.0.0.0")
+			.doesNotContainKey("SERVER_ADDRESS");
+		checkProbe(name + " liveness", container.getLivenessProbe(), "/actuator/health/liveness");
+		checkProbe(name + " startup", container.getStartupProbe(), "/actuator/health/liveness");
+		checkProbe(name + " readiness", container.getReadinessProbe(), "/actuator/health/readiness");
+		Map<String, String> podLabels = deployment.getSpec().getTemplate().getMetadata().getLabels();
+		assertThat(services).as(kustomization + ": a Service for the scheduler").singleElement().satisfies(service -> {
+			assertThat(podLabels).containsAllEntriesOf(service.getSpec().getSelector());
+			assertThat(service.getSpec().getPorts()).singleElement().satisfies(port -> {
+				assertThat(port.getName()).isEqualTo("management");
+				assertThat(port.getTargetPort().getStrVal()).isEqualTo("management");
+			});
+		});
+	}
+
+	private static void checkProbe(String name, Probe probe, String path) {
+		assertThat(probe).as(name + " probe").isNotNull();
+		assertThat(probe.getHttpGet().getPath()).as(name + " path").isEqualTo(path);
+		assertThat(probe.getHttpGet().getPort().getStrVal()).as(name + " port").isEqualTo("management");
+		assertThat(probe.getPeriodSeconds()).as(name + " period").isPositive();
 	}
 
 	private void checkCronJob(String kustomization, CronJob cronJob) throws Exception {

@@ -30,7 +30,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * metrics to a Pushgateway when it ends; scheduler mode serves
  * {@code /actuator/prometheus} with the values of the backup just made, the status page
  * and its JSON on the same server, and {@code /actuator/health} turns DOWN (503) once
- * that backup is older than the RPO target.
+ * that backup is older than the RPO target while the Kubernetes probes' liveness and
+ * readiness groups stay UP.
  */
 class MetricsCliIT {
 
@@ -97,6 +98,14 @@ class MetricsCliIT {
 			HttpResponse<String> stale = get(port, "/actuator/health");
 			assertThat(stale.statusCode()).as(stale.body()).isEqualTo(503);
 			assertThat(stale.body()).contains("\"backups\"", "\"withinRpo\":false", "DOWN");
+			// the probes' groups never look at backup freshness: a stale backup must not
+			// restart the pod
+			HttpResponse<String> liveness = get(port, "/actuator/health/liveness");
+			HttpResponse<String> readiness = get(port, "/actuator/health/readiness");
+			assertThat(liveness.statusCode()).as(liveness.body()).isEqualTo(200);
+			assertThat(liveness.body()).contains("\"scheduler\"", "scheduling").doesNotContain("\"backups\"");
+			assertThat(readiness.statusCode()).as(readiness.body()).isEqualTo(200);
+			assertThat(readiness.body()).contains("\"db\"").doesNotContain("\"backups\"");
 		}
 		finally {
 			scheduler.process().destroy();
