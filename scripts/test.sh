@@ -6,6 +6,16 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
+# AlertRulesIT runs Prometheus's promtool on the alert rules (Debian package prometheus)
+if ! command -v promtool >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "test: installing prometheus (promtool) for the alert rules' tests"
+    apt-get update -qq && apt-get install -y -qq prometheus >/dev/null
+  else
+    echo "test: error: the alert rules' test needs promtool (apt-get install prometheus)" >&2
+    exit 1
+  fi
+fi
 if ! command -v chromedriver >/dev/null 2>&1 || ! command -v chromium >/dev/null 2>&1; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "test: installing chromium and chromium-driver for the status page's browser test"

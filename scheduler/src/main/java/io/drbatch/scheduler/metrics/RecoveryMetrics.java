@@ -20,9 +20,10 @@ import io.drbatch.manifest.BackupManifest;
  * dumped size, compression ratio and dump duration, and the replication lag of each
  * secondary behind the primary; per database: the RPO and RTO targets and the last
  * drill's result, time and measured RTO; per source with point-in-time recovery: the WAL
- * archive's age and the moment it was last current, the slot's retained WAL, whether the
- * chain is broken, the newest base backup. A value that does not exist (no backup yet,
- * never drilled) is NaN, which Prometheus shows as absent data rather than as zero.
+ * archive's age and the moment it was last current, the slot's retained WAL and its
+ * limit, whether the chain is broken, the newest base backup. A value that does not exist
+ * (no backup yet, never drilled) is NaN, which Prometheus shows as absent data rather
+ * than as zero.
  */
 @Component
 public class RecoveryMetrics implements MeterBinder {
@@ -105,6 +106,9 @@ public class RecoveryMetrics implements MeterBinder {
 					v -> pitr(database).filter(p -> p.health() != null)
 						.map(p -> (double) p.slotRetainedBytes())
 						.orElse(Double.NaN));
+			gauge(registry, "drbatch.wal.slot.retained.limit", "bytes",
+					"WAL the slot may keep before the source is AT RISK (pitr.slot-retained-limit)", database, null,
+					v -> pitr(database).map(p -> (double) p.slotRetainedLimit()).orElse(Double.NaN));
 			gauge(registry, "drbatch.wal.chain.broken", null,
 					"1 when the WAL chain has a hole after the newest base backup (a new base backup is needed)",
 					database, this.view.primaryName(),

@@ -166,7 +166,11 @@ public class StatusReader {
 		return new StatusReport.Schedule(true, schedulers.size(), List.copyOf(fires));
 	}
 
-	private List<StatusReport.AwaitingRelaunch> awaitingRelaunch() {
+	/**
+	 * The last execution of every job instance that FAILED, STOPPED or died (its process
+	 * is gone), with the command that relaunches it.
+	 */
+	public List<StatusReport.AwaitingRelaunch> awaitingRelaunch() {
 		List<StatusReport.AwaitingRelaunch> waiting = new ArrayList<>();
 		for (JobDescriptor descriptor : this.descriptors) {
 			for (JobInstance instance : this.jobRepository.getJobInstances(descriptor.jobName(), 0, 100)) {
@@ -179,7 +183,7 @@ public class StatusReader {
 						&& this.heartbeat.owner(last.getId()).map(owner -> !owner.alive()).orElse(true);
 				if (status == BatchStatus.FAILED || status == BatchStatus.STOPPED || dead) {
 					waiting.add(new StatusReport.AwaitingRelaunch(last.getId(), descriptor.jobName(),
-							dead ? "DEAD" : status.toString(),
+							last.getJobParameters().getString("database"), dead ? "DEAD" : status.toString(),
 							last.getStartTime() == null ? null
 									: last.getStartTime().atZone(ZoneId.systemDefault()).toInstant(),
 							parameters(last), "drbatch restart " + last.getId()));

@@ -79,9 +79,11 @@ public record StatusReport(Instant at, long rpoTargetMillis, long rtoTargetMilli
 	/**
 	 * The last execution of a job instance that failed, stopped or died, and the command
 	 * that relaunches it.
+	 *
+	 * @param database the source it ran for, {@code null} for a job without one
 	 */
-	public record AwaitingRelaunch(long executionId, String job, String status, Instant started, String parameters,
-			String relaunch) {
+	public record AwaitingRelaunch(long executionId, String job, String database, String status, Instant started,
+			String parameters, String relaunch) {
 	}
 
 	public boolean recoverable() {

@@ -322,6 +322,42 @@ class WebCliIT {
 		}
 	}
 
+	/**
+	 * The Grafana dashboard and the alert rules (k8s-cronjobs/monitoring) ask only for
+	 * metrics that drbatch exports, here with a secondary target, a PITR source and a
+	 * failed execution configured, so that every gauge is there.
+	 */
+	@Test
+	void theDashboardAndTheAlertRulesAskOnlyForExportedMetrics() throws Exception {
+		Path monitoring = Path.of("..", "k8s-cronjobs", "monitoring");
+		Pattern metric = Pattern.compile("drbatch_[a-z_]+");
+		java.util.Set<String> asked = new java.util.TreeSet<>();
+		for (String file : List.of("grafana-dashboard.json", "drbatch-alerts.yaml")) {
+			Matcher names = metric.matcher(Files.readString(monitoring.resolve(file)));
+			while (names.find()) {
+				asked.add(names.group());
+			}
+		}
+		CliProcess.Running web = cli(this.workDir, TestS3.ENDPOINT).start("--set", "server.port=0", "web");
+		String scrape;
+		try {
+			URI base = URI.create("http://127.0.0.1:" + awaitPort(web) + "/");
+			scrape = get(base.resolve("actuator/prometheus"), null).body();
+		}
+		finally {
+			web.process().destroy();
+			web.await();
+		}
+		java.util.Set<String> exported = new java.util.TreeSet<>();
+		Matcher types = Pattern.compile("(?m)^# TYPE (drbatch_[a-z_]+) ").matcher(scrape);
+		while (types.find()) {
+			exported.add(types.group(1));
+		}
+
+		assertThat(asked).as("metrics the dashboard and the rules ask for").hasSizeGreaterThanOrEqualTo(15);
+		assertThat(exported).as("exported by drbatch").containsAll(asked);
+	}
+
 	@Test
 	void onAnyOtherAddressThanLoopbackItNeedsALoginAndChecksIt() throws Exception {
 		CliProcess.Result refused = cli(this.workDir, TestS3.ENDPOINT).run("--set", "server.address=0.0.0.0", "--set",
