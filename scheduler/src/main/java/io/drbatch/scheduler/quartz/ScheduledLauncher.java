@@ -87,8 +87,9 @@ public class ScheduledLauncher {
 			// a date for daily jobs, the
 			// time itself for jobs that run several times a day (replication)
 			try {
-				JobExecution execution = this.jobOperator.start(this.jobs.get(jobName),
-						descriptor.toJobParameters(given, java.time.Clock.fixed(logical, ZoneOffset.UTC)));
+				var parameters = descriptor.toJobParameters(given, java.time.Clock.fixed(logical, ZoneOffset.UTC));
+				JobExecution execution = io.drbatch.jobs.runcontrol.LaunchRetry.launch(jobName + " of " + database,
+						() -> this.jobOperator.start(this.jobs.get(jobName), parameters));
 				if (execution.getStatus() == BatchStatus.COMPLETED) {
 					log.info("Scheduled {} of {} for {}: execution {} COMPLETED", jobName, database, date,
 							execution.getId());
