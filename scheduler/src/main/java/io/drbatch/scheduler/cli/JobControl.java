@@ -31,6 +31,7 @@ import io.drbatch.jobs.restore.DrillContext;
 import io.drbatch.jobs.restore.DrillReport;
 import io.drbatch.jobs.runcontrol.ExecutionHeartbeat;
 import io.drbatch.jobs.runcontrol.JobDescriptor;
+import io.drbatch.jobs.runcontrol.LaunchRetry;
 import io.drbatch.jobs.runcontrol.StopSignal;
 import io.drbatch.jobs.config.DrbatchProperties;
 import io.drbatch.jobs.wiring.SourceDatabases;
@@ -73,6 +74,15 @@ class JobControl {
 
 	private final int fleetParallelism;
 
+	/** What one daily-dump holds in part buffers: part-size x (parts-in-flight + 1). */
+	private final long dumpBuffers;
+
+	/**
+	 * Heap kept free beside the sources' buffers when the parallelism is fitted to the
+	 * heap.
+	 */
+	static final long HEAP_HEADROOM = 96L * 1024 * 1024;
+
 	/** Set on SIGTERM: a run over every source starts no further source. */
 	private volatile boolean stopping;
 
@@ -90,6 +100,28 @@ class JobControl {
 		this.schedulerMode = schedulerMode;
 		this.sources = sources;
 		this.fleetParallelism = properties.fleet().parallelism();
+		this.dumpBuffers = properties.dump().partSize().toBytes() * (properties.dump().partsInFlight() + 1L);
+	}
+
+	/**
+	 * How many sources of {@code jobName} run at once: {@code drbatch.fleet.parallelism},
+	 * for daily-dump no more than the heap holds part buffers for (with
+	 * {@link #HEAP_HEADROOM} to spare), and never fewer than one. Too small a heap slows
+	 * a run over every source down; it must not make dumps fail.
+	 */
+	int parallelism(String jobName, int sources, long maxHeap) {
+		int parallelism = Math.min(this.fleetParallelism, sources);
+		if (jobName.equals("daily-dump") && parallelism > 1) {
+			int fits = (int) Math.max(1, (maxHeap - HEAP_HEADROOM) / this.dumpBuffers);
+			if (fits < parallelism) {
+				this.out.printf("%s: drbatch.fleet.parallelism %d lowered to %d: each dump holds %d MB of part buffers"
+						+ " and the heap is %d MB (raise -Xmx, e.g. in DRBATCH_JAVA_OPTS or JAVA_TOOL_OPTIONS)%n",
+						jobName, this.fleetParallelism, fits, this.dumpBuffers / (1024 * 1024),
+						maxHeap / (1024 * 1024));
+				parallelism = fits;
+			}
+		}
+		return parallelism;
 	}
 
 	/**
@@ -120,14 +152,15 @@ class JobControl {
 	 * configuration order. After SIGTERM no further source starts.
 	 */
 	private ExitCode runForEverySource(String jobName, Map<String, String> given, List<String> databases) {
+		int parallelism = parallelism(jobName, databases.size(), Runtime.getRuntime().maxMemory());
 		this.out.printf("%s: %d sources (%s), %d at a time%n", jobName, databases.size(), String.join(", ", databases),
-				Math.min(this.fleetParallelism, databases.size()));
-		java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors
-			.newFixedThreadPool(Math.min(this.fleetParallelism, databases.size()), runnable -> {
-				Thread thread = new Thread(runnable, "drbatch-source");
-				thread.setDaemon(true);
-				return thread;
-			});
+				parallelism);
+		java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(parallelism,
+				runnable -> {
+					Thread thread = new Thread(runnable, "drbatch-source");
+					thread.setDaemon(true);
+					return thread;
+				});
 		List<java.util.concurrent.Future<SourceOutcome>> futures = new java.util.ArrayList<>();
 		try {
 			for (String database : databases) {
@@ -194,7 +227,8 @@ class JobControl {
 		Job job = this.jobs.get(jobName);
 		JobExecution execution;
 		try {
-			execution = this.jobOperator.start(job, parameters);
+			execution = LaunchRetry.launch(jobName + " " + Formats.parameters(parameters),
+					() -> this.jobOperator.start(job, parameters));
 		}
 		catch (JobInstanceAlreadyCompleteException ex) {
 			JobExecution done = this.jobRepository.getLastJobExecution(jobName, parameters);
@@ -222,6 +256,16 @@ class JobControl {
 		}
 		catch (InvalidJobParametersException ex) {
 			throw new CliFailure(ExitCode.BAD_ARGUMENT, ex.getMessage());
+		}
+		catch (RuntimeException ex) {
+			throw ex;
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new CliFailure(ExitCode.STOPPED, jobName + " interrupted before it started");
+		}
+		catch (Exception ex) {
+			throw new IllegalStateException(ex);
 		}
 		return report(execution);
 	}

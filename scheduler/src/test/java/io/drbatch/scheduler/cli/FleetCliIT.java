@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,6 +33,8 @@ class FleetCliIT {
 
 	private static final String BUCKET = TestS3.newBucket("cli-fleet");
 
+	private static final String SMALL_HEAP_BUCKET = TestS3.newBucket("cli-fleet-heap");
+
 	private static final String DATE = "2026-11-20";
 
 	private static final int PARALLELISM = 2;
@@ -39,19 +42,24 @@ class FleetCliIT {
 	@TempDir
 	Path workDir;
 
+	@BeforeAll
+	static void createTables() {
+		for (String database : List.of(FIRST, SECOND)) {
+			TestPostgres.execute(database, "CREATE TABLE items (id int PRIMARY KEY); "
+					+ "INSERT INTO items SELECT g FROM generate_series(1, 500) g");
+		}
+	}
+
 	@AfterAll
 	static void cleanUp() {
 		TestPostgres.dropDatabase(FIRST);
 		TestPostgres.dropDatabase(SECOND);
 		TestS3.deleteBucket(BUCKET);
+		TestS3.deleteBucket(SMALL_HEAP_BUCKET);
 	}
 
 	@Test
 	void everySourceIsBackedUpAndDrilledAndOneUnreachableSourceFailsOnlyItself() throws IOException {
-		for (String database : List.of(FIRST, SECOND)) {
-			TestPostgres.execute(database, "CREATE TABLE items (id int PRIMARY KEY); "
-					+ "INSERT INTO items SELECT g FROM generate_series(1, 500) g");
-		}
 		CliProcess cli = new CliProcess(this.workDir).source(FIRST, FIRST)
 			.bucket(BUCKET)
 			.env("DRBATCH_SOURCES_1_NAME", SECOND)
@@ -97,6 +105,34 @@ class FleetCliIT {
 				.anyMatch(key -> key.matches("cli/drills/" + database + "/[^/]+/report.json"));
 		}
 		assertThat(JobRepositoryQueries.executions("restore-drill", UNREACHABLE).values()).containsExactly("FAILED");
+	}
+
+	/**
+	 * With part buffers of 12 MB x 5 per dump, the tests' 192 MB heap holds one dump and
+	 * the headroom, not two: the run goes one source at a time and says so, instead of
+	 * running out of heap.
+	 */
+	@Test
+	void aParallelismTheHeapCannotHoldIsLoweredNotRunOutOfMemory() {
+		CliProcess cli = new CliProcess(this.workDir).source(FIRST, FIRST)
+			.bucket(SMALL_HEAP_BUCKET)
+			.env("DRBATCH_SOURCES_1_NAME", SECOND)
+			.env("DRBATCH_SOURCES_1_DATABASE", SECOND)
+			.env("DRBATCH_SOURCES_1_HOST", TestPostgres.HOST)
+			.env("DRBATCH_SOURCES_1_PORT", String.valueOf(TestPostgres.PORT))
+			.env("DRBATCH_SOURCES_1_USERNAME", TestPostgres.USER)
+			.env("DRBATCH_FLEET_PARALLELISM", "2")
+			.env("DRBATCH_DUMP_PART_SIZE", "12MB");
+
+		CliProcess.Result dump = cli.run("run", "daily-dump", "backup.date=2026-11-21");
+
+		assertThat(dump.exitCode()).as(dump.stdout() + dump.stderr()).isZero();
+		assertThat(dump.stdout()).contains("drbatch.fleet.parallelism 2 lowered to 1: each dump holds 60 MB",
+				"daily-dump: 2 sources (" + FIRST + ", " + SECOND + "), 1 at a time",
+				"daily-dump: 2 of 2 sources succeeded");
+		for (String database : List.of(FIRST, SECOND)) {
+			assertThat(JobRepositoryQueries.executionsOfDate("daily-dump", database, "2026-11-21")).hasSize(1);
+		}
 	}
 
 	private static int unusedPort() throws IOException {
