@@ -60,14 +60,7 @@ class FleetCliIT {
 
 	@Test
 	void everySourceIsBackedUpAndDrilledAndOneUnreachableSourceFailsOnlyItself() throws IOException {
-		CliProcess cli = new CliProcess(this.workDir).source(FIRST, FIRST)
-			.bucket(BUCKET)
-			.env("DRBATCH_SOURCES_1_NAME", SECOND)
-			.env("DRBATCH_SOURCES_1_DATABASE", SECOND)
-			.env("DRBATCH_SOURCES_1_HOST", TestPostgres.HOST)
-			.env("DRBATCH_SOURCES_1_PORT", String.valueOf(TestPostgres.PORT))
-			.env("DRBATCH_SOURCES_1_USERNAME", TestPostgres.USER)
-			.env("DRBATCH_SOURCES_2_NAME", UNREACHABLE)
+		CliProcess cli = twoSources(BUCKET).env("DRBATCH_SOURCES_2_NAME", UNREACHABLE)
 			.env("DRBATCH_SOURCES_2_DATABASE", UNREACHABLE)
 			.env("DRBATCH_SOURCES_2_HOST", TestPostgres.HOST)
 			.env("DRBATCH_SOURCES_2_PORT", String.valueOf(unusedPort()))
@@ -114,14 +107,7 @@ class FleetCliIT {
 	 */
 	@Test
 	void aParallelismTheHeapCannotHoldIsLoweredNotRunOutOfMemory() {
-		CliProcess cli = new CliProcess(this.workDir).source(FIRST, FIRST)
-			.bucket(SMALL_HEAP_BUCKET)
-			.env("DRBATCH_SOURCES_1_NAME", SECOND)
-			.env("DRBATCH_SOURCES_1_DATABASE", SECOND)
-			.env("DRBATCH_SOURCES_1_HOST", TestPostgres.HOST)
-			.env("DRBATCH_SOURCES_1_PORT", String.valueOf(TestPostgres.PORT))
-			.env("DRBATCH_SOURCES_1_USERNAME", TestPostgres.USER)
-			.env("DRBATCH_FLEET_PARALLELISM", "2")
+		CliProcess cli = twoSources(SMALL_HEAP_BUCKET).env("DRBATCH_FLEET_PARALLELISM", "2")
 			.env("DRBATCH_DUMP_PART_SIZE", "12MB");
 
 		CliProcess.Result dump = cli.run("run", "daily-dump", "backup.date=2026-11-21");
@@ -133,6 +119,17 @@ class FleetCliIT {
 		for (String database : List.of(FIRST, SECOND)) {
 			assertThat(JobRepositoryQueries.executionsOfDate("daily-dump", database, "2026-11-21")).hasSize(1);
 		}
+	}
+
+	/** FIRST and SECOND, both reachable, backed up into {@code bucket}. */
+	private CliProcess twoSources(String bucket) {
+		return new CliProcess(this.workDir).source(FIRST, FIRST)
+			.bucket(bucket)
+			.env("DRBATCH_SOURCES_1_NAME", SECOND)
+			.env("DRBATCH_SOURCES_1_DATABASE", SECOND)
+			.env("DRBATCH_SOURCES_1_HOST", TestPostgres.HOST)
+			.env("DRBATCH_SOURCES_1_PORT", String.valueOf(TestPostgres.PORT))
+			.env("DRBATCH_SOURCES_1_USERNAME", TestPostgres.USER);
 	}
 
 	private static int unusedPort() throws IOException {
