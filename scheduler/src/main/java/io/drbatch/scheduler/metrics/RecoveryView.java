@@ -17,6 +17,7 @@ import org.springframework.batch.core.repository.JobRepository;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.stereotype.Component;
 
 import io.drbatch.jobs.backup.WalArchiveHealth;
@@ -30,18 +31,16 @@ import io.drbatch.manifest.BackupManifest;
 
 /**
  * What the bucket says about recoverability, read from manifests and drill reports and
- * kept for {@link #MAX_AGE} so that metric scrapes, health checks and the status page do
- * not list the bucket every time: per database and target the newest backup and how many
- * there are, per database every drill report. A target that cannot be read counts as
- * having no backup (and is logged). Thread-safe.
+ * kept for {@code drbatch.status.cache-period} so that metric scrapes, health checks and
+ * the status page do not list the bucket every time: per database and target the newest
+ * backup and how many there are, per database every drill report. A target that cannot be
+ * read counts as having no backup (and is logged). Thread-safe.
  */
 @Component
+@EnableConfigurationProperties(StatusCacheProperties.class)
 public class RecoveryView {
 
 	private static final Logger log = LoggerFactory.getLogger(RecoveryView.class);
-
-	/** How long a reading of the bucket is reused. */
-	public static final Duration MAX_AGE = Duration.ofSeconds(15);
 
 	/**
 	 * A weekly drill and a day of slack: an older last passing drill (dump or PITR) no
@@ -181,8 +180,11 @@ public class RecoveryView {
 
 	private final JobRepository jobRepository;
 
+	private final Duration cachePeriod;
+
 	public RecoveryView(SourceDatabases sources, StoreTargets targets, DrbatchProperties properties, Clock clock,
-			JobRepository jobRepository) {
+			JobRepository jobRepository, StatusCacheProperties cache) {
+		this.cachePeriod = cache.cachePeriod();
 		this.sources = sources;
 		this.targets = targets;
 		this.properties = properties;
@@ -207,6 +209,11 @@ public class RecoveryView {
 		return this.targets.primary().name();
 	}
 
+	/** How long a reading is reused ({@code drbatch.status.cache-period}). */
+	public Duration cachePeriod() {
+		return this.cachePeriod;
+	}
+
 	public Duration rpoTarget() {
 		return this.properties.drill().rpoTarget();
 	}
@@ -219,10 +226,10 @@ public class RecoveryView {
 		return this.clock.instant();
 	}
 
-	/** The latest reading, read again when older than {@link #MAX_AGE}. */
+	/** The latest reading, read again when older than {@link #cachePeriod()}. */
 	public synchronized Snapshot snapshot() {
 		Instant now = this.clock.instant();
-		if (this.last == null || Duration.between(this.last.readAt(), now).compareTo(MAX_AGE) > 0) {
+		if (this.last == null || Duration.between(this.last.readAt(), now).compareTo(this.cachePeriod) > 0) {
 			this.last = read(now);
 		}
 		return this.last;

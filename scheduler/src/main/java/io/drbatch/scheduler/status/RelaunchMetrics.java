@@ -20,8 +20,8 @@ import io.drbatch.scheduler.metrics.RecoveryView;
  * {@code drbatch_executions_awaiting_relaunch{batch_job, database}}: how many job
  * instances of a job (for a source, or {@code all} for a job without one) ended FAILED or
  * STOPPED or died, and wait for {@code drbatch restart}. Read from the job repository at
- * most every {@link RecoveryView#MAX_AGE}. The label is {@code batch_job}, not
- * {@code job}, which Prometheus sets to the scrape job. Thread-safe.
+ * most every {@code drbatch.status.cache-period} (15 s). The label is {@code batch_job},
+ * not {@code job}, which Prometheus sets to the scrape job. Thread-safe.
  */
 @Component
 public class RelaunchMetrics implements MeterBinder {
@@ -37,11 +37,15 @@ public class RelaunchMetrics implements MeterBinder {
 
 	private final Clock clock;
 
+	private final Duration cachePeriod;
+
 	private Instant readAt;
 
 	private List<StatusReport.AwaitingRelaunch> waiting = List.of();
 
-	public RelaunchMetrics(StatusReader status, List<JobDescriptor> descriptors, SourceDatabases sources, Clock clock) {
+	public RelaunchMetrics(StatusReader status, List<JobDescriptor> descriptors, SourceDatabases sources, Clock clock,
+			RecoveryView view) {
+		this.cachePeriod = view.cachePeriod();
 		this.status = status;
 		this.descriptors = descriptors;
 		this.sources = sources;
@@ -66,7 +70,7 @@ public class RelaunchMetrics implements MeterBinder {
 
 	private synchronized double count(String job, String database) {
 		Instant now = this.clock.instant();
-		if (this.readAt == null || Duration.between(this.readAt, now).compareTo(RecoveryView.MAX_AGE) > 0) {
+		if (this.readAt == null || Duration.between(this.readAt, now).compareTo(this.cachePeriod) > 0) {
 			this.waiting = new ArrayList<>(this.status.awaitingRelaunch());
 			this.readAt = now;
 		}

@@ -35,10 +35,10 @@ import io.drbatch.scheduler.metrics.RecoveryView;
  * the {@code JobRepository} API, which loads executions one instance at a time: a
  * wal-archive every five minutes is 26,000 executions in 90 days); drill reports come
  * from {@link RecoveryView}'s cached reading of the bucket. A window's result is kept for
- * {@link RecoveryView#MAX_AGE}, so a burst of page loads reads the job repository once
- * per window and never lists the bucket. A saw-tooth longer than {@link #MAX_POINTS}
- * keeps, per slice of time, its highest and lowest point (the peaks are what the plot is
- * for). Reads only; thread-safe.
+ * {@code drbatch.status.cache-period} (15 s), so a burst of page loads reads the job
+ * repository once per window and never lists the bucket. A saw-tooth longer than
+ * {@link #MAX_POINTS} keeps, per slice of time, its highest and lowest point (the peaks
+ * are what the plot is for). Reads only; thread-safe.
  */
 @Component
 public class TrendReader {
@@ -80,11 +80,14 @@ public class TrendReader {
 		this.clock = clock;
 	}
 
-	/** The trends of the last {@code days} days, from a reading at most MAX_AGE old. */
+	/**
+	 * The trends of the last {@code days} days, from a reading at most the cache period
+	 * old.
+	 */
 	public synchronized Trends read(int days) {
 		Instant now = this.clock.instant();
 		Cached cached = this.cache.get(days);
-		if (cached == null || Duration.between(cached.readAt(), now).compareTo(RecoveryView.MAX_AGE) > 0) {
+		if (cached == null || Duration.between(cached.readAt(), now).compareTo(this.view.cachePeriod()) > 0) {
 			cached = new Cached(now, build(days, now));
 			this.cache.put(days, cached);
 		}
