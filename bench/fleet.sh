@@ -6,6 +6,8 @@
 # per source (as 50 CronJobs would). Prints wall time, peak RSS (GNU time), and checks that every source was
 # dumped and drilled (PASSED) and that no job-repository or lock contention error was logged. With parallelism p the
 # heap is 256 MB + (p - 1) x 96 MB (at 256 MB, two dumps at a time ran out of heap: see docs/BENCHMARKS.md).
+# Then scheduler mode: two replicas, daily-dump and restore-drill fired by Quartz (SCHEDULER=0 skips it; the drill
+# row's last column counts misfires and launch failures instead of contention).
 # Usage: bench/fleet.sh [sources]   (SOURCES default 50, ROWS per database default 20000, EACH=0 skips the last part)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -75,8 +77,46 @@ for p in $parallelisms; do
   printf '%-28s %8s %10s %5s %8s %8s %11s\n' "restore-drill, parallelism $p" "$rwall" "$rrss" "$rrc" - "$passed" "$errors"
 done
 
-[ "${EACH:-1}" = 1 ] || exit 0   # EACH=0: skip the 50 processes
+scheduler_mode() {
+  # two `drbatch scheduler` replicas sharing the job repository (clustered Quartz, as on Kubernetes); daily-dump fires
+  # at the next whole minute and restore-drill two minutes later, every other job unscheduled; one replica runs each
+  # fire, its sources one after another. Times from the first fire to the last source's completion in the logs.
+  configure "fleet-$stamp-scheduler" drbatch_fleet_repo_scheduler
+  local first; first=$(( ($(date +%s) / 60 + 1) * 60 ))
+  local dump_cron drill_cron
+  dump_cron="0 $(date -u -d "@$first" +%-M) $(date -u -d "@$first" +%-H) * * ?"
+  drill_cron="0 $(date -u -d "@$((first + 120))" +%-M) $(date -u -d "@$((first + 120))" +%-H) * * ?"
+  local pids=()
+  for replica in 1 2; do
+    bin/drbatch --set server.port=0 --set "drbatch.schedule.cron.daily-dump=$dump_cron" \
+      --set "drbatch.schedule.cron.restore-drill=$drill_cron" --set drbatch.schedule.cron.archive-tiering= \
+      --set drbatch.schedule.cron.retention= --set drbatch.schedule.cron.replication= \
+      --set drbatch.schedule.cron.wal-archive= --set drbatch.schedule.cron.base-backup= \
+      --set drbatch.schedule.cron.pitr-drill= scheduler > "$work/scheduler-$replica.log" 2>&1 &
+    pids+=($!)
+  done
+  local deadline=$(( first + 600 ))
+  while [ "$(date +%s)" -lt "$deadline" ] && \
+      [ "$(cat "$work"/scheduler-*.log | grep -c 'Scheduled restore-drill of .* COMPLETED')" -lt "${#names[@]}" ]; do
+    sleep 5
+  done
+  kill "${pids[@]}"; wait "${pids[@]}" 2>/dev/null || true
+  local dumps drills
+  dumps=$(cat "$work"/scheduler-*.log | grep -c 'Scheduled daily-dump of .* COMPLETED' || true)
+  drills=$(cat "$work"/scheduler-*.log | grep -c 'Scheduled restore-drill of .* COMPLETED' || true)
+  local last_dump last_drill
+  last_dump=$(cat "$work"/scheduler-*.log | grep 'Scheduled daily-dump of .* COMPLETED' | sort | tail -1 | cut -c1-23)
+  last_drill=$(cat "$work"/scheduler-*.log | grep 'Scheduled restore-drill of .* COMPLETED' | sort | tail -1 | cut -c1-23)
+  printf '%-28s %8.2f %10s %5s %8s %8s %11s\n' "daily-dump, scheduler mode" \
+    "$(echo "$(date -d "$last_dump" +%s.%N) - $first" | bc)" - - "$dumps" - "$(contention "$work"/scheduler-*.log)"
+  printf '%-28s %8.2f %10s %5s %8s %8s %11s\n' "restore-drill, scheduler mode" \
+    "$(echo "$(date -d "$last_drill" +%s.%N) - $first - 120" | bc)" - - - "$drills" \
+    "$(cat "$work"/scheduler-*.log | grep -ciE 'misfire|could not be launched|Couldn.t acquire' || true)"
+}
+
 unset DRBATCH_FLEET_PARALLELISM DRBATCH_JAVA_OPTS
+[ "${SCHEDULER:-1}" = 1 ] && scheduler_mode
+[ "${EACH:-1}" = 1 ] || exit 0   # EACH=0: skip the 50 processes
 configure "fleet-$stamp-each" drbatch_fleet_repo_each
 start=$(date +%s.%N)
 peak=0
