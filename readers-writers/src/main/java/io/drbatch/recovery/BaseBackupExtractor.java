@@ -14,6 +14,7 @@ import java.util.Map;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 
+import io.drbatch.codec.ChunkPipe;
 import io.drbatch.codec.Compression;
 import io.drbatch.codec.CountingInputStream;
 import io.drbatch.codec.Sha256;
@@ -26,14 +27,15 @@ import io.drbatch.store.ObjectStore;
 
 /**
  * Restores a base backup's object into an empty data directory as it streams from the
- * store: the stored bytes are counted and hashed on the way in, decrypted and
- * decompressed, and the tar is extracted file by file (commons-compress), directories
- * 0700 and files 0600 as PostgreSQL requires, the files' bytes written on writer threads
- * ({@link ParallelFileWriter}) while the stream is read on. Once the stream ends, its
- * size and SHA-256 must be the manifest's, else the directory is emptied and the restore
- * fails naming the object: nothing unverified is ever started. The tar's own
+ * store, in stages on their own threads: the download, counted and hashed; the decryption
+ * and decompression; the tar extracted file by file (commons-compress) on the calling
+ * thread, directories 0700 and files 0600 as PostgreSQL requires; the files' bytes
+ * written by writer threads ({@link ParallelFileWriter}). Once the stream ends, its size
+ * and SHA-256 must be the manifest's, else the restore fails naming the object (the
+ * caller empties the directory): nothing unverified is ever started. The tar's own
  * {@code backup_label} and {@code backup_manifest} must be there. Memory is bounded by
- * the stream buffers and 16 MiB of chunks; the object is never held whole. Stateless.
+ * the stages' chunks (2 x 4 MiB) and the writers' 16 MiB; the object is never held whole.
+ * Stateless.
  */
 public final class BaseBackupExtractor {
 
@@ -48,6 +50,15 @@ public final class BaseBackupExtractor {
 
 	/** At most this many chunks (MiB) read ahead of the writers. */
 	private static final int CHUNKS = 16;
+
+	/**
+	 * The download (with its count and SHA-256) and the decompression each run on a
+	 * thread of their own, this many chunks of this size ahead of the next stage, so that
+	 * the reading thread only parses the tar and hands the files' bytes on.
+	 */
+	private static final int STAGE_CHUNK = 256 * 1024;
+
+	private static final int STAGE_CHUNKS = 16;
 
 	private BaseBackupExtractor() {
 	}
@@ -74,7 +85,9 @@ public final class BaseBackupExtractor {
 			// served by the buffer, so no byte is counted twice
 			try (CountingInputStream counted = new CountingInputStream(store.get(object.key()));
 					DigestInputStream hashed = new DigestInputStream(counted, digest);
-					BufferedInputStream buffered = new BufferedInputStream(hashed, 1 << 20);
+					InputStream downloaded = ChunkPipe.readAhead(hashed, "base-backup-download", STAGE_CHUNK,
+							STAGE_CHUNKS);
+					BufferedInputStream buffered = new BufferedInputStream(downloaded, 1 << 20);
 					InputStream plain = StreamEncryption.decryptIfEncrypted(buffered, keys, object.key());
 					CountingInputStream tar = new CountingInputStream(Compression.ZSTD.decompress(plain));
 					TarArchiveInputStream entries = new TarArchiveInputStream(tar);

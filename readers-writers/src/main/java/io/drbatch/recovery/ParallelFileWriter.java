@@ -11,6 +11,8 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -38,7 +40,9 @@ final class ParallelFileWriter implements AutoCloseable {
 	private static final FileAttribute<Set<PosixFilePermission>> OWNER_READ_WRITE = PosixFilePermissions
 		.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
 
-	private final ExecutorService writers;
+	private final List<ExecutorService> writers;
+
+	private int nextWriter;
 
 	private final BlockingQueue<byte[]> free;
 
@@ -50,11 +54,15 @@ final class ParallelFileWriter implements AutoCloseable {
 	private final AtomicReference<Throwable> failure = new AtomicReference<>();
 
 	ParallelFileWriter(int threads, int chunkSize, int chunks) {
-		this.writers = Executors.newFixedThreadPool(threads, runnable -> {
-			Thread thread = new Thread(runnable, "drbatch-extract-writer");
-			thread.setDaemon(true);
-			return thread;
-		});
+		List<ExecutorService> writers = new ArrayList<>();
+		for (int i = 0; i < threads; i++) {
+			writers.add(Executors.newSingleThreadExecutor(runnable -> {
+				Thread thread = new Thread(runnable, "drbatch-extract-writer");
+				thread.setDaemon(true);
+				return thread;
+			}));
+		}
+		this.writers = List.copyOf(writers);
 		this.chunkSize = chunkSize;
 		this.free = new ArrayBlockingQueue<>(chunks);
 		for (int i = 0; i < chunks; i++) {
@@ -70,6 +78,8 @@ final class ParallelFileWriter implements AutoCloseable {
 	void write(Path path, InputStream content, long size) throws IOException {
 		rethrowFailure();
 		Files.createFile(path, OWNER_READ_WRITE);
+		ExecutorService writer = this.writers.get(this.nextWriter);
+		this.nextWriter = (this.nextWriter + 1) % this.writers.size();
 		long offset = 0;
 		while (offset < size) {
 			byte[] chunk = takeFreeChunk();
@@ -81,7 +91,7 @@ final class ParallelFileWriter implements AutoCloseable {
 			}
 			long position = offset;
 			this.inFlight.register();
-			this.writers.execute(() -> writeChunk(path, chunk, length, position));
+			writer.execute(() -> writeChunk(path, chunk, length, position));
 			offset += length;
 		}
 	}
@@ -139,9 +149,11 @@ final class ParallelFileWriter implements AutoCloseable {
 	/** Stops the writer threads, waiting for a write under way to end. */
 	@Override
 	public void close() {
-		this.writers.shutdownNow();
+		this.writers.forEach(ExecutorService::shutdownNow);
 		try {
-			this.writers.awaitTermination(1, TimeUnit.MINUTES);
+			for (ExecutorService writer : this.writers) {
+				writer.awaitTermination(1, TimeUnit.MINUTES);
+			}
 		}
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();

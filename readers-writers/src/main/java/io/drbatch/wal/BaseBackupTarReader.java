@@ -4,13 +4,11 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.TimeUnit;
 
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 
+import io.drbatch.codec.ChunkPipe;
 import io.drbatch.codec.Compression;
 import io.drbatch.codec.CountingInputStream;
 
@@ -31,13 +29,11 @@ final class BaseBackupTarReader implements AutoCloseable {
 
 	static final int CHUNKS = 32;
 
-	private static final byte[] END = new byte[0];
-
 	/** What the tar held. */
 	record Found(String backupLabel, String backupManifest, long tarBytes) {
 	}
 
-	private final BlockingQueue<byte[]> chunks = new ArrayBlockingQueue<>(CHUNKS);
+	private final ChunkPipe pipe = new ChunkPipe(CHUNKS);
 
 	private final Compression compression;
 
@@ -65,7 +61,14 @@ final class BaseBackupTarReader implements AutoCloseable {
 
 	/** Hands over a copy of {@code length} bytes; fails if the reader has failed. */
 	void feed(byte[] buffer, int offset, int length) throws IOException {
-		put(Arrays.copyOfRange(buffer, offset, offset + length));
+		try {
+			this.pipe.put(Arrays.copyOfRange(buffer, offset, offset + length));
+		}
+		catch (IOException ex) {
+			awaitReader();
+			rethrowFailure();
+			throw ex;
+		}
 	}
 
 	/**
@@ -73,30 +76,30 @@ final class BaseBackupTarReader implements AutoCloseable {
 	 * @return what the tar held (either file may be {@code null} if it was absent)
 	 */
 	Found finish() throws IOException {
-		put(END);
+		try {
+			this.pipe.finish();
+		}
+		catch (IOException ex) {
+			awaitReader();
+			rethrowFailure();
+			throw ex;
+		}
+		awaitReader();
+		rethrowFailure();
+		return this.found;
+	}
+
+	/**
+	 * Waits for the reader's thread to end (it ends once the pipe is finished or given
+	 * up).
+	 */
+	private void awaitReader() throws IOException {
 		try {
 			this.thread.join();
 		}
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
 			throw new IOException("interrupted while reading the base backup's tar", ex);
-		}
-		rethrowFailure();
-		return this.found;
-	}
-
-	private void put(byte[] chunk) throws IOException {
-		try {
-			while (!this.chunks.offer(chunk, 100, TimeUnit.MILLISECONDS)) {
-				if (!this.thread.isAlive()) {
-					rethrowFailure();
-					throw new IOException("the base backup's tar reader ended before the stream did");
-				}
-			}
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-			throw new IOException("interrupted while handing the base backup's tar on", ex);
 		}
 	}
 
@@ -108,7 +111,7 @@ final class BaseBackupTarReader implements AutoCloseable {
 	}
 
 	private void read() {
-		try (InputStream queued = new QueuedInput();
+		try (InputStream queued = this.pipe.input();
 				CountingInputStream tar = new CountingInputStream(
 						this.compression == null ? queued : this.compression.decompress(queued));
 				TarArchiveInputStream entries = new TarArchiveInputStream(tar)) {
@@ -130,7 +133,7 @@ final class BaseBackupTarReader implements AutoCloseable {
 		}
 		catch (Throwable ex) {
 			this.failure = ex;
-			this.chunks.clear();
+			this.pipe.abandon();
 		}
 	}
 
@@ -139,48 +142,6 @@ final class BaseBackupTarReader implements AutoCloseable {
 		if (this.thread.isAlive()) {
 			this.thread.interrupt();
 		}
-	}
-
-	/** The fed chunks as one stream, ending at {@link #END}. */
-	private final class QueuedInput extends InputStream {
-
-		private byte[] current = new byte[0];
-
-		private int position;
-
-		private boolean ended;
-
-		@Override
-		public int read() throws IOException {
-			byte[] one = new byte[1];
-			return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-		}
-
-		@Override
-		public int read(byte[] buffer, int offset, int length) throws IOException {
-			if (length == 0) {
-				return 0;
-			}
-			while (this.position == this.current.length) {
-				if (this.ended) {
-					return -1;
-				}
-				try {
-					this.current = BaseBackupTarReader.this.chunks.take();
-				}
-				catch (InterruptedException ex) {
-					Thread.currentThread().interrupt();
-					throw new IOException("the base backup's tar reader was stopped", ex);
-				}
-				this.position = 0;
-				this.ended = this.current == END;
-			}
-			int n = Math.min(length, this.current.length - this.position);
-			System.arraycopy(this.current, this.position, buffer, offset, n);
-			this.position += n;
-			return n;
-		}
-
 	}
 
 }

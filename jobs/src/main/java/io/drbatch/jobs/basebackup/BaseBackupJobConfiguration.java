@@ -22,6 +22,7 @@ import io.drbatch.jobs.wiring.EncryptionKeys;
 import io.drbatch.jobs.wiring.SourceDatabases;
 import io.drbatch.jobs.wiring.StoreTargets;
 import io.drbatch.wal.BaseBackupStreamer;
+import io.drbatch.jobs.runcontrol.JobNames;
 
 /**
  * base-backup: backup (a physical base backup streamed into the primary target,
@@ -33,7 +34,7 @@ import io.drbatch.wal.BaseBackupStreamer;
 @Configuration(proxyBeanMethods = false)
 class BaseBackupJobConfiguration {
 
-	static final String JOB_NAME = "base-backup";
+	static final String JOB_NAME = JobNames.BASE_BACKUP;
 
 	@Bean
 	JobDescriptor baseBackupDescriptor(SourceDatabases sources) {

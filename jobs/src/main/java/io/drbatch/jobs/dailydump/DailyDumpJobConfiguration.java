@@ -20,6 +20,7 @@ import io.drbatch.jobs.runcontrol.JobDescriptor;
 import io.drbatch.jobs.wiring.SourceDatabases;
 import io.drbatch.jobs.runcontrol.StopSignal;
 import io.drbatch.jobs.wiring.StoreTargets;
+import io.drbatch.jobs.runcontrol.JobNames;
 
 /**
  * daily-dump: preflight (database, pg_dump, bucket; re-run on every attempt) -> dump
@@ -31,7 +32,7 @@ import io.drbatch.jobs.wiring.StoreTargets;
 @Configuration(proxyBeanMethods = false)
 class DailyDumpJobConfiguration {
 
-	static final String JOB_NAME = "daily-dump";
+	static final String JOB_NAME = JobNames.DAILY_DUMP;
 
 	@Bean
 	JobDescriptor dailyDumpDescriptor(SourceDatabases sources) {

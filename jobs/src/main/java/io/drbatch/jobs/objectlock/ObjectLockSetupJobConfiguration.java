@@ -15,6 +15,7 @@ import io.drbatch.jobs.config.DrbatchProperties;
 import io.drbatch.jobs.runcontrol.ExecutionHeartbeat;
 import io.drbatch.jobs.runcontrol.JobDescriptor;
 import io.drbatch.jobs.wiring.StoreTargets;
+import io.drbatch.jobs.runcontrol.JobNames;
 
 /**
  * object-lock-setup: one step that makes every target with {@code lock.enabled} a locked,
@@ -25,7 +26,7 @@ import io.drbatch.jobs.wiring.StoreTargets;
 @Configuration(proxyBeanMethods = false)
 class ObjectLockSetupJobConfiguration {
 
-	static final String JOB_NAME = "object-lock-setup";
+	static final String JOB_NAME = JobNames.OBJECT_LOCK_SETUP;
 
 	@Bean
 	JobDescriptor objectLockSetupDescriptor() {

@@ -24,6 +24,7 @@ import io.drbatch.jobs.wiring.SourceDatabases;
 import io.drbatch.jobs.wiring.StoreTargets;
 import io.drbatch.recovery.RecoveryServer;
 import io.drbatch.recovery.RecoveryTarget;
+import io.drbatch.jobs.runcontrol.JobNames;
 
 /**
  * The pitr-drill job (weekly): plan (the storage target, the recovery target: by default
@@ -40,7 +41,7 @@ import io.drbatch.recovery.RecoveryTarget;
 @Configuration(proxyBeanMethods = false)
 class PitrDrillJobConfiguration {
 
-	static final String JOB_NAME = "pitr-drill";
+	static final String JOB_NAME = JobNames.PITR_DRILL;
 
 	static RecoveryServer.Settings server(DrbatchProperties.Recovery recovery) {
 		return new RecoveryServer.Settings(recovery.binDir(), recovery.osUser());

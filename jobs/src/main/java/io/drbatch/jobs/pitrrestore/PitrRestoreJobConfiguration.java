@@ -19,6 +19,7 @@ import io.drbatch.jobs.runcontrol.StopSignal;
 import io.drbatch.jobs.wiring.EncryptionKeys;
 import io.drbatch.jobs.wiring.SourceDatabases;
 import io.drbatch.jobs.wiring.StoreTargets;
+import io.drbatch.jobs.runcontrol.JobNames;
 
 /**
  * The pitr-restore job ({@code drbatch restore DB --to-time T | --to-lsn L | --latest}):
@@ -33,7 +34,7 @@ import io.drbatch.jobs.wiring.StoreTargets;
 @Configuration(proxyBeanMethods = false)
 class PitrRestoreJobConfiguration {
 
-	static final String JOB_NAME = "pitr-restore";
+	static final String JOB_NAME = JobNames.PITR_RESTORE;
 
 	@Bean
 	JobDescriptor pitrRestoreDescriptor(SourceDatabases sources, StoreTargets targets) {

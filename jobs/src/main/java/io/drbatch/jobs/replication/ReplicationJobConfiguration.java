@@ -19,6 +19,7 @@ import io.drbatch.jobs.runcontrol.ExecutionHeartbeat;
 import io.drbatch.jobs.runcontrol.JobDescriptor;
 import io.drbatch.jobs.wiring.SourceDatabases;
 import io.drbatch.jobs.wiring.StoreTargets;
+import io.drbatch.jobs.runcontrol.JobNames;
 
 /**
  * replication: copies every backup of the primary that a secondary target lacks (or holds
@@ -33,7 +34,7 @@ import io.drbatch.jobs.wiring.StoreTargets;
 @Configuration(proxyBeanMethods = false)
 class ReplicationJobConfiguration {
 
-	static final String JOB_NAME = "replication";
+	static final String JOB_NAME = JobNames.REPLICATION;
 
 	@Bean
 	JobDescriptor replicationDescriptor(StoreTargets targets) {

@@ -26,6 +26,7 @@ import io.drbatch.jobs.wiring.SourceDatabases;
 import io.drbatch.jobs.runcontrol.StopSignal;
 import io.drbatch.jobs.wiring.StoreTargets;
 import io.drbatch.manifest.BackupManifest;
+import io.drbatch.jobs.runcontrol.JobNames;
 
 /**
  * Two jobs that restore a backup with the same steps: select (the backup, and the
@@ -45,9 +46,9 @@ import io.drbatch.manifest.BackupManifest;
 @Configuration(proxyBeanMethods = false)
 class RestoreDrillJobConfiguration {
 
-	static final String JOB_NAME = "restore-drill";
+	static final String JOB_NAME = JobNames.RESTORE_DRILL;
 
-	static final String RESTORE_JOB_NAME = "restore";
+	static final String RESTORE_JOB_NAME = JobNames.RESTORE;
 
 	/**
 	 * Tables counted per chunk: each chunk's results are committed to the job repository.

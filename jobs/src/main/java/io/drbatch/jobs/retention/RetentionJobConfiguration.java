@@ -17,12 +17,13 @@ import io.drbatch.jobs.runcontrol.ExecutionHeartbeat;
 import io.drbatch.jobs.runcontrol.JobDescriptor;
 import io.drbatch.jobs.wiring.SourceDatabases;
 import io.drbatch.jobs.wiring.StoreTargets;
+import io.drbatch.jobs.runcontrol.JobNames;
 
 /** retention: one step, {@link PruneTasklet}, over every target, database and tier. */
 @Configuration(proxyBeanMethods = false)
 class RetentionJobConfiguration {
 
-	static final String JOB_NAME = "retention";
+	static final String JOB_NAME = JobNames.RETENTION;
 
 	@Bean
 	JobDescriptor retentionDescriptor() {

@@ -37,6 +37,22 @@ public record JobDescriptor(String jobName, String description, List<Parameter> 
 	}
 
 	/**
+	 * Whether the job runs per source: it takes a {@code database} parameter (retention,
+	 * metrics and the like take none and cover every source in one run).
+	 */
+	public boolean takesDatabase() {
+		return this.parameters.stream().anyMatch(parameter -> parameter.key().equals("database"));
+	}
+
+	/**
+	 * The sources, of {@code configured}, this job runs for: those it applies to, or none
+	 * when it does not run per source.
+	 */
+	public List<String> sourcesAmong(List<String> configured) {
+		return takesDatabase() ? configured.stream().filter(this.appliesTo).toList() : List.of();
+	}
+
+	/**
 	 * This job, run for every source it applies to when no {@code database} is named
 	 * (each its own job instance), as a scheduler fire runs it.
 	 */

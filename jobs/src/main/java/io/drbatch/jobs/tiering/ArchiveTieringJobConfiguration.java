@@ -19,6 +19,7 @@ import io.drbatch.jobs.runcontrol.JobDescriptor;
 import io.drbatch.jobs.wiring.SourceDatabases;
 import io.drbatch.jobs.wiring.StoreTargets;
 import io.drbatch.manifest.BackupManifest;
+import io.drbatch.jobs.runcontrol.JobNames;
 
 /**
  * archive-tiering: one chunk-oriented step over the promotions due on {@code tier.date}
@@ -29,7 +30,7 @@ import io.drbatch.manifest.BackupManifest;
 @Configuration(proxyBeanMethods = false)
 class ArchiveTieringJobConfiguration {
 
-	static final String JOB_NAME = "archive-tiering";
+	static final String JOB_NAME = JobNames.ARCHIVE_TIERING;
 
 	@Bean
 	JobDescriptor archiveTieringDescriptor() {

@@ -22,6 +22,7 @@ import io.drbatch.jobs.runcontrol.StopSignal;
 import io.drbatch.jobs.wiring.EncryptionKeys;
 import io.drbatch.jobs.wiring.SourceDatabases;
 import io.drbatch.jobs.wiring.StoreTargets;
+import io.drbatch.jobs.runcontrol.JobNames;
 
 /**
  * wal-archive: one step that ships a source's WAL to the primary target up to now
@@ -32,7 +33,7 @@ import io.drbatch.jobs.wiring.StoreTargets;
 @Configuration(proxyBeanMethods = false)
 class WalArchiveJobConfiguration {
 
-	static final String JOB_NAME = "wal-archive";
+	static final String JOB_NAME = JobNames.WAL_ARCHIVE;
 
 	@Bean
 	JobDescriptor walArchiveDescriptor(SourceDatabases sources) {

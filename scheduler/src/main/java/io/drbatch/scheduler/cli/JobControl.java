@@ -37,6 +37,8 @@ import io.drbatch.jobs.config.DrbatchProperties;
 import io.drbatch.jobs.wiring.SourceDatabases;
 import io.drbatch.jobs.wiring.StoreTargets;
 import io.drbatch.scheduler.quartz.SchedulerMode;
+import io.drbatch.jobs.runcontrol.JobNames;
+import io.drbatch.jobs.runcontrol.Relaunch;
 
 /**
  * Job control for the CLI: launches and relaunches jobs through the {@link JobOperator},
@@ -111,7 +113,7 @@ class JobControl {
 	 */
 	int parallelism(String jobName, int sources, long maxHeap) {
 		int parallelism = Math.min(this.fleetParallelism, sources);
-		if (jobName.equals("daily-dump") && parallelism > 1) {
+		if (jobName.equals(JobNames.DAILY_DUMP) && parallelism > 1) {
 			int fits = (int) Math.max(1, (maxHeap - HEAP_HEADROOM) / this.dumpBuffers);
 			if (fits < parallelism) {
 				this.out.printf("%s: drbatch.fleet.parallelism %d lowered to %d: each dump holds %d MB of part buffers"
@@ -247,8 +249,8 @@ class JobControl {
 			throw new CliFailure(ExitCode.EXECUTION_CONFLICT,
 					jobName + " " + Formats.parameters(parameters) + " has execution " + (id >= 0 ? id : "?")
 							+ " still marked " + (running != null ? running.getStatus() : "running")
-							+ " but no live process runs it; relaunch it with 'drbatch restart "
-							+ (id >= 0 ? id : "<id>") + "'");
+							+ " but no live process runs it; relaunch it with '"
+							+ Relaunch.command(id >= 0 ? id : "<id>") + "'");
 		}
 		catch (JobRestartException ex) {
 			throw new CliFailure(ExitCode.EXECUTION_CONFLICT,
@@ -324,7 +326,7 @@ class JobControl {
 		if (owner.isEmpty() || !owner.get().alive()) {
 			throw new CliFailure(ExitCode.EXECUTION_CONFLICT,
 					"execution " + executionId + " is marked " + execution.getStatus()
-							+ " but no live process runs it; relaunch it with 'drbatch restart " + executionId
+							+ " but no live process runs it; relaunch it with '" + Relaunch.command(executionId)
 							+ "' or give it up with 'drbatch abandon " + executionId + "'");
 		}
 		try {
@@ -339,8 +341,8 @@ class JobControl {
 		while (this.clock.instant().isBefore(deadline)) {
 			JobExecution now = this.jobRepository.getJobExecution(executionId);
 			if (now != null && !now.getStatus().isRunning()) {
-				this.out.println("execution " + executionId + " " + now.getStatus()
-						+ "; relaunch it with 'drbatch restart " + executionId + "'");
+				this.out.println("execution " + executionId + " " + now.getStatus() + "; relaunch it with '"
+						+ Relaunch.command(executionId) + "'");
 				return ExitCode.OK;
 			}
 			try {
@@ -454,7 +456,7 @@ class JobControl {
 		}
 		if (execution.getStatus() == BatchStatus.STOPPED) {
 			throw new CliFailure(ExitCode.STOPPED, name + " execution " + execution.getId()
-					+ " stopped on request; relaunch with 'drbatch restart " + execution.getId() + "'");
+					+ " stopped on request; relaunch with '" + Relaunch.command(execution.getId()) + "'");
 		}
 		List<Throwable> failures = execution.getAllFailureExceptions();
 		for (Throwable failure : failures) {
@@ -464,7 +466,7 @@ class JobControl {
 		}
 		Throwable first = failures.isEmpty() ? null : failures.get(0);
 		DrbatchException known = first != null ? DrbatchException.find(first).orElse(null) : null;
-		String relaunch = "; relaunch with 'drbatch restart " + execution.getId() + "'";
+		String relaunch = "; relaunch with '" + Relaunch.command(execution.getId()) + "'";
 		if (known != null && known.kind() == FailureKind.DATABASE_LOGIN_REFUSED) {
 			// no relaunch hint: relaunching cannot help until the login is fixed
 			throw new CliFailure(ExitCode.of(known.kind()), name + " failed: " + known.getMessage());

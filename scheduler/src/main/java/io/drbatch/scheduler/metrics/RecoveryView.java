@@ -28,6 +28,7 @@ import io.drbatch.jobs.wiring.SourceDatabases;
 import io.drbatch.jobs.wiring.StoreTargets;
 import io.drbatch.manifest.BackupCatalog;
 import io.drbatch.manifest.BackupManifest;
+import io.drbatch.jobs.runcontrol.JobNames;
 
 /**
  * What the bucket says about recoverability, read from manifests and drill reports and
@@ -292,7 +293,7 @@ public class RecoveryView {
 	 */
 	private Instant lastArchiveRun(String database) {
 		Instant newest = null;
-		for (JobInstance instance : this.jobRepository.getJobInstances("wal-archive", 0, 50)) {
+		for (JobInstance instance : this.jobRepository.getJobInstances(JobNames.WAL_ARCHIVE, 0, 50)) {
 			for (JobExecution execution : this.jobRepository.getJobExecutions(instance)) {
 				if (execution.getStatus() == BatchStatus.COMPLETED
 						&& database.equals(execution.getJobParameters().getString("database"))

@@ -9,6 +9,8 @@ import org.quartz.CronExpression;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
+import io.drbatch.jobs.runcontrol.JobNames;
+
 /**
  * When {@code drbatch scheduler} launches each job: Quartz cron expressions (seconds
  * first, UTC) by job name. The defaults ({@link #DEFAULT_CRON}) follow the plan:
@@ -32,10 +34,10 @@ public record ScheduleProperties(Map<String, String> cron, @DefaultValue("60s") 
 		@DefaultValue("2") int threads, @DefaultValue("7s") Duration clusterCheckin) {
 
 	/** The plan's schedule, under whatever is configured. */
-	public static final Map<String, String> DEFAULT_CRON = Map.of("daily-dump", "0 0 2 * * ?", "restore-drill",
-			"0 0 3 ? * SUN", "archive-tiering", "0 0 4 * * ?", "retention", "0 30 4 * * ?", "replication",
-			"0 */15 * * * ?", "wal-archive", "0 */5 * * * ?", "base-backup", "0 15 2 * * ?", "pitr-drill",
-			"0 30 3 ? * SUN");
+	public static final Map<String, String> DEFAULT_CRON = Map.of(JobNames.DAILY_DUMP, "0 0 2 * * ?",
+			JobNames.RESTORE_DRILL, "0 0 3 ? * SUN", JobNames.ARCHIVE_TIERING, "0 0 4 * * ?", JobNames.RETENTION,
+			"0 30 4 * * ?", JobNames.REPLICATION, "0 */15 * * * ?", JobNames.WAL_ARCHIVE, "0 */5 * * * ?",
+			JobNames.BASE_BACKUP, "0 15 2 * * ?", JobNames.PITR_DRILL, "0 30 3 ? * SUN");
 
 	public ScheduleProperties {
 		Map<String, String> merged = new TreeMap<>(DEFAULT_CRON);

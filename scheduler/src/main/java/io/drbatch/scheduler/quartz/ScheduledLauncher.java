@@ -74,10 +74,8 @@ public class ScheduledLauncher {
 		if (descriptor.parameters().stream().noneMatch(p -> p.key().endsWith(".date"))) {
 			throw new IllegalStateException("job " + jobName + " has no date parameter to schedule by");
 		}
-		boolean perDatabase = descriptor.parameters().stream().anyMatch(p -> p.key().equals("database"));
-		List<String> databases = perDatabase
-				? this.sources.names().stream().filter(name -> descriptor.appliesTo().test(name)).toList()
-				: List.of("all databases");
+		boolean perDatabase = descriptor.takesDatabase();
+		List<String> databases = perDatabase ? descriptor.sourcesAmong(this.sources.names()) : List.of("all databases");
 		for (String database : databases) {
 			Map<String, String> given = new LinkedHashMap<>();
 			if (perDatabase) {

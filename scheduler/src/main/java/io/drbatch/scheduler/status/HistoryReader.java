@@ -16,6 +16,7 @@ import org.springframework.batch.infrastructure.item.ExecutionContext;
 import org.springframework.stereotype.Component;
 
 import io.drbatch.jobs.runcontrol.JobDescriptor;
+import io.drbatch.jobs.runcontrol.Relaunch;
 
 /**
  * Job executions from the job repository, newest first, as the web page's history and
@@ -82,7 +83,7 @@ public class HistoryReader {
 						bytes(context, "drbatch.bytes.in"), bytes(context, "drbatch.bytes.out"),
 						StatusReader.parameters(execution), execution.getExitStatus().getExitCode(),
 						description == null || description.isBlank() ? null : firstLine(description),
-						relaunchable ? "drbatch restart " + execution.getId() : null));
+						relaunchable ? Relaunch.command(execution.getId()) : null));
 		}
 		return history;
 	}

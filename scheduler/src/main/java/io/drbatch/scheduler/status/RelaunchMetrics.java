@@ -55,8 +55,7 @@ public class RelaunchMetrics implements MeterBinder {
 	@Override
 	public void bindTo(MeterRegistry registry) {
 		for (JobDescriptor descriptor : this.descriptors) {
-			boolean perSource = descriptor.parameters().stream().anyMatch(p -> p.key().equals("database"));
-			List<String> databases = perSource ? this.sources.names().stream().filter(descriptor.appliesTo()).toList()
+			List<String> databases = descriptor.takesDatabase() ? descriptor.sourcesAmong(this.sources.names())
 					: List.of(ALL);
 			for (String database : databases) {
 				Gauge.builder("drbatch.executions.awaiting.relaunch", () -> count(descriptor.jobName(), database))

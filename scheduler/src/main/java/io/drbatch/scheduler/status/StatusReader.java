@@ -24,6 +24,7 @@ import io.drbatch.manifest.BackupLayout;
 import io.drbatch.manifest.BackupManifest;
 import io.drbatch.manifest.BaseBackupManifest;
 import io.drbatch.scheduler.metrics.RecoveryView;
+import io.drbatch.jobs.runcontrol.Relaunch;
 
 /**
  * Builds the {@link StatusReport}: per configured database the newest backup on each
@@ -186,7 +187,7 @@ public class StatusReader {
 							last.getJobParameters().getString("database"), dead ? "DEAD" : status.toString(),
 							last.getStartTime() == null ? null
 									: last.getStartTime().atZone(ZoneId.systemDefault()).toInstant(),
-							parameters(last), "drbatch restart " + last.getId()));
+							parameters(last), Relaunch.command(last.getId())));
 				}
 			}
 		}

@@ -27,6 +27,7 @@ import io.drbatch.jobs.restore.DrillReport;
 import io.drbatch.jobs.walarchive.WalArchiveContext;
 import io.drbatch.manifest.BackupLayout;
 import io.drbatch.scheduler.metrics.RecoveryView;
+import io.drbatch.jobs.runcontrol.JobNames;
 
 /**
  * Builds {@link Trends} for a window of days, for the configured sources and targets only
@@ -45,14 +46,6 @@ public class TrendReader {
 
 	/** Points per source kept in the restore-point age series. */
 	static final int MAX_POINTS = 2000;
-
-	private static final String DAILY_DUMP = "daily-dump";
-
-	private static final String BASE_BACKUP = "base-backup";
-
-	private static final String REPLICATION = "replication";
-
-	private static final String WAL_ARCHIVE = "wal-archive";
 
 	private static final String BYTES_OUT = "drbatch.bytes.out";
 
@@ -105,16 +98,17 @@ public class TrendReader {
 		for (Run run : runs) {
 			boolean completed = "COMPLETED".equals(run.status());
 			switch (run.job()) {
-				case DAILY_DUMP, BASE_BACKUP -> {
+				case JobNames.DAILY_DUMP, JobNames.BASE_BACKUP -> {
 					if (completed && run.started() != null && run.ended() != null
 							&& databases.contains(run.database())) {
-						backups.add(new Trends.BackupRun(run.database(), run.job().equals(DAILY_DUMP) ? "dump" : "base",
-								run.ended(), Duration.between(run.started(), run.ended()).toMillis(),
+						backups.add(new Trends.BackupRun(run.database(),
+								run.job().equals(JobNames.DAILY_DUMP) ? "dump" : "base", run.ended(),
+								Duration.between(run.started(), run.ended()).toMillis(),
 								number(run.context().get(BYTES_OUT)), run.executionId()));
 					}
 				}
-				case REPLICATION -> replication.addAll(replicationSamples(run, secondaries));
-				case WAL_ARCHIVE -> {
+				case JobNames.REPLICATION -> replication.addAll(replicationSamples(run, secondaries));
+				case JobNames.WAL_ARCHIVE -> {
 					if (completed && run.ended() != null
 							&& run.context().get(WalArchiveContext.CURRENT_AT_MILLIS) instanceof Number) {
 						archiveRuns.computeIfAbsent(run.database(), database -> new ArrayList<>()).add(run);
@@ -244,7 +238,8 @@ public class TrendReader {
 				  JOIN batch_job_instance i ON i.job_instance_id = e.job_instance_id
 				  LEFT JOIN batch_job_execution_context c ON c.job_execution_id = e.job_execution_id
 				 WHERE i.job_name IN (?, ?, ?, ?) AND e.start_time >= ?
-				 ORDER BY e.job_execution_id""", this::run, DAILY_DUMP, BASE_BACKUP, REPLICATION, WAL_ARCHIVE, since);
+				 ORDER BY e.job_execution_id""", this::run, JobNames.DAILY_DUMP, JobNames.BASE_BACKUP,
+				JobNames.REPLICATION, JobNames.WAL_ARCHIVE, since);
 	}
 
 	private Run run(ResultSet rs, int row) throws SQLException {
