@@ -19,7 +19,10 @@ cadence=${CADENCE:-60}
 source "$(dirname "$0")/bench-env.sh"
 command -v pgbackrest >/dev/null || { apt-get update -qq && apt-get install -y -qq pgbackrest >/dev/null; }
 psql -d postgres -Xqc "DROP DATABASE IF EXISTS $repo_db WITH (FORCE)" -c "CREATE DATABASE $repo_db"
-curl -s -o /dev/null -X DELETE "http://127.0.0.1:9090/$bucket" || true
+# a bucket of its own each run: an earlier run's archive of the same cluster would be a chain with a hole, which
+# wal-archive rightly refuses (S3 does not delete a bucket that holds objects)
+bucket=drbatch-bench-wal-$(date +%s)
+export DRBATCH_TARGETS_0_BUCKET=$bucket
 curl -s -o /dev/null -X PUT "http://127.0.0.1:9090/$bucket"
 
 slot=drbatch_bench_wal
