@@ -102,7 +102,10 @@ final class JobRepositoryQueries {
 		return executions;
 	}
 
-	/** Ids of every execution of {@code job}, oldest first. */
+	/**
+	 * Ids of every execution of {@code job}, oldest first; none while no drbatch process
+	 * has created the job repository's schema yet (a suite run on its own, first).
+	 */
 	static List<Long> executionsOfJob(String job) {
 		String sql = "SELECT e.job_execution_id FROM batch_job_execution e JOIN batch_job_instance i "
 				+ "ON i.job_instance_id = e.job_instance_id WHERE i.job_name = ? ORDER BY 1";
@@ -117,6 +120,9 @@ final class JobRepositoryQueries {
 			}
 		}
 		catch (SQLException ex) {
+			if ("42P01".equals(ex.getSQLState())) {
+				return List.of();
+			}
 			throw new IllegalStateException(ex);
 		}
 		return ids;
