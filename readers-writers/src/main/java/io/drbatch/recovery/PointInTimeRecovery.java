@@ -92,7 +92,7 @@ public final class PointInTimeRecovery {
 		try (WalPrefetcher prefetcher = new WalPrefetcher(request.archive(), request.keys(), request.spool(),
 				request.fetchParallel(), request.lookahead())) {
 			Path script = RecoveryFiles.restoreScript(request.spool());
-			prefetcher.start(segments, request.archive().histories().values());
+			prefetcher.start(segments, plan.histories().values());
 			log.info("recovery: base backup {} into {}, then {} WAL segment(s) from {} ({} more available), {}",
 					plan.base().backupId(), request.data(), plan.needed().size(), plan.needed().get(0),
 					plan.following().size(), plan.target().describe());

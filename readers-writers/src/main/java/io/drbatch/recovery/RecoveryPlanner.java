@@ -47,9 +47,11 @@ public final class RecoveryPlanner {
 	 * target, with no hole
 	 * @param following the archived segments after those, without a hole, that replay may
 	 * also ask for (a time target stops at the first commit after it, wherever that is)
+	 * @param histories the archive's history files by timeline, as read for the plan (the
+	 * recovery hands them to the server)
 	 */
 	public record Plan(BaseBackupManifest base, RecoveryTarget target, List<WalSegment> needed,
-			List<WalSegment> following, Window window) {
+			List<WalSegment> following, Window window, Map<Integer, TimelineHistory> histories) {
 
 		public WalSegment lastNeeded() {
 			return this.needed.get(this.needed.size() - 1);
@@ -76,8 +78,8 @@ public final class RecoveryPlanner {
 		List<BaseBackupManifest> bases = all.stream()
 			.filter(base -> base.systemIdentifier().equals(newest.systemIdentifier()))
 			.toList();
-		WalArchive archive = archive(store, database, newest);
-		return plan(target, bases, archive.segments(), archive.histories(), archive.runs(), where);
+		WalArchive.Contents contents = archive(store, database, newest).contents();
+		return plan(target, bases, contents.segments(), contents.histories(), contents.runs(), where);
 	}
 
 	/** The WAL archive {@code base} belongs to, for reading. */
@@ -178,7 +180,7 @@ public final class RecoveryPlanner {
 			(segment.number() <= lastNumber ? needed : following).add(segment);
 			expected++;
 		}
-		return new Plan(base, target, List.copyOf(needed), List.copyOf(following), window);
+		return new Plan(base, target, List.copyOf(needed), List.copyOf(following), window, Map.copyOf(histories));
 	}
 
 	private static BaseBackupManifest newestWhere(List<BaseBackupManifest> oldestFirst,

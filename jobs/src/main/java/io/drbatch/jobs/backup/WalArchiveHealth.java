@@ -69,12 +69,13 @@ public record WalArchiveHealth(String database, String target, Optional<WalArchi
 		WalArchive.State current = state.get();
 		WalArchive archive = new WalArchive(store, database, current.systemIdentifier(), current.segmentSize(), 1,
 				null);
-		List<WalSegment> segments = archive.segments();
+		WalArchive.Contents contents = archive.contents();
+		List<WalSegment> segments = contents.segments();
 		List<BaseBackupManifest> baseBackups = onChain(store, database, current.systemIdentifier());
 		List<WalChain.Gap> afterNewest = List.of();
 		List<WalChain.Gap> older = List.of();
 		if (!segments.isEmpty()) {
-			var histories = archive.histories();
+			var histories = contents.histories();
 			long newestBaseStart = baseBackups.isEmpty() ? segments.get(0).number()
 					: Lsn.parse(baseBackups.get(0).startLsn()).segmentNumber(current.segmentSize());
 			afterNewest = WalChain.gaps(segments, histories, newestBaseStart);

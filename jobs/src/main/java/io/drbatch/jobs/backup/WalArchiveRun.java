@@ -173,12 +173,13 @@ public final class WalArchiveRun {
 							identity.timeline(), segmentSize, newest.get().name(), newest.get().end().toString(),
 							this.clock.instant(), target.toString(), switchedAt, slotName, retained));
 				}
-				List<WalSegment> segments = archive.segments();
+				WalArchive.Contents contents = archive.contents();
+				List<WalSegment> segments = contents.segments();
 				Report report = new Report(source.name(), facts.systemIdentifier(), identity.timeline(), uploaded.get(),
 						alreadyThere.get(), received, bytesStored[0],
 						segments.isEmpty() ? null : segments.get(segments.size() - 1).end(), target, switchedAt,
 						retained, created, List.copyOf(warnings));
-				checkChain(source.name(), archive, segments, newestBaseBackupStart.apply(facts.systemIdentifier()),
+				checkChain(source.name(), archive, contents, newestBaseBackupStart.apply(facts.systemIdentifier()),
 						segmentSize);
 				if (start.isBefore(target)) {
 					// a run with nothing new writes nothing: the newest recorded run
@@ -194,13 +195,14 @@ public final class WalArchiveRun {
 	 * Fails with {@link FailureKind#WAL_CHAIN_BROKEN} when the chain has a hole after the
 	 * newest base backup.
 	 */
-	private static void checkChain(String source, WalArchive archive, List<WalSegment> segments, Optional<Lsn> from,
+	private static void checkChain(String source, WalArchive archive, WalArchive.Contents contents, Optional<Lsn> from,
 			long segmentSize) {
+		List<WalSegment> segments = contents.segments();
 		if (segments.isEmpty()) {
 			return;
 		}
 		long first = from.map(lsn -> lsn.segmentNumber(segmentSize)).orElse(segments.get(0).number());
-		List<WalChain.Gap> gaps = WalChain.gaps(segments, archive.histories(), first);
+		List<WalChain.Gap> gaps = WalChain.gaps(segments, contents.histories(), first);
 		if (!gaps.isEmpty()) {
 			throw new DrbatchException(FailureKind.WAL_CHAIN_BROKEN,
 					"the WAL archive of '" + source + "' on target '" + archive.store().name() + "' has a hole: "
