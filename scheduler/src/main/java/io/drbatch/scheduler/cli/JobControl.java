@@ -134,7 +134,7 @@ class JobControl {
 	ExitCode run(String jobName, Map<String, String> given) {
 		JobDescriptor descriptor = this.descriptors.get(jobName);
 		if (descriptor.everySource() && !given.containsKey("database")) {
-			List<String> databases = this.sources.names().stream().filter(descriptor.appliesTo()).toList();
+			List<String> databases = descriptor.sourcesAmong(this.sources.names());
 			if (databases.size() > 1) {
 				return runForEverySource(jobName, given, databases);
 			}

@@ -23,6 +23,7 @@ import org.springframework.batch.core.launch.JobOperator;
 
 import io.drbatch.jobs.runcontrol.JobDescriptor;
 import io.drbatch.jobs.wiring.SourceDatabases;
+import io.drbatch.jobs.runcontrol.LaunchRetry;
 
 /**
  * Launches a drbatch job for one Quartz fire, once per configured source database (once
@@ -86,7 +87,7 @@ public class ScheduledLauncher {
 			// time itself for jobs that run several times a day (replication)
 			try {
 				var parameters = descriptor.toJobParameters(given, java.time.Clock.fixed(logical, ZoneOffset.UTC));
-				JobExecution execution = io.drbatch.jobs.runcontrol.LaunchRetry.launch(jobName + " of " + database,
+				JobExecution execution = LaunchRetry.launch(jobName + " of " + database,
 						() -> this.jobOperator.start(this.jobs.get(jobName), parameters));
 				if (execution.getStatus() == BatchStatus.COMPLETED) {
 					log.info("Scheduled {} of {} for {}: execution {} COMPLETED", jobName, database, date,
