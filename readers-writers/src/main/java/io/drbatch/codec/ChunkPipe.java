@@ -14,9 +14,10 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>
  * The producer ends the stream with {@link #finish()} or {@link #fail(Throwable)} (the
- * consumer's next read throws that failure). The consumer closing its stream, or
- * {@link #abandon()} by whoever gives up, makes the producer's next {@link #put} fail
- * instead of waiting for room that will never come. One producer, one consumer.
+ * consumer reads what came before, then every read throws that failure). The consumer
+ * closing its stream, or {@link #abandon()} by whoever gives up, makes the producer's
+ * next {@link #put} fail instead of waiting for room that will never come; what was
+ * handed over before counts as delivered. One producer, one consumer.
  */
 public final class ChunkPipe {
 
@@ -82,7 +83,11 @@ public final class ChunkPipe {
 		offer(END);
 	}
 
-	/** Ends the stream with {@code failure}, which the consumer's next read throws. */
+	/**
+	 * Ends the stream with {@code failure}, which the consumer's read throws once it has
+	 * taken the chunks handed over before. Never waits: a consumer waiting on a full pipe
+	 * sees the failure within its next poll.
+	 */
 	public void fail(Throwable failure) {
 		this.producerFailure = failure;
 		this.chunks.offer(END);
@@ -99,11 +104,16 @@ public final class ChunkPipe {
 		return this.input;
 	}
 
+	/**
+	 * Hands {@code chunk} over, waiting for room while the reader is there. A chunk once
+	 * handed over counts as delivered, even if the reader gives up right after (a reader
+	 * that took the end and closed its stream has read everything).
+	 */
 	private void offer(byte[] chunk) throws IOException {
 		try {
-			while (!this.chunks.offer(chunk, 100, TimeUnit.MILLISECONDS)) {
-				if (this.abandoned) {
-					break;
+			while (!this.abandoned) {
+				if (this.chunks.offer(chunk, 100, TimeUnit.MILLISECONDS)) {
+					return;
 				}
 			}
 		}
@@ -111,10 +121,8 @@ public final class ChunkPipe {
 			Thread.currentThread().interrupt();
 			throw new IOException("interrupted while handing a stream on", ex);
 		}
-		if (this.abandoned) {
-			this.chunks.clear();
-			throw new IOException("the stream's reader has stopped");
-		}
+		this.chunks.clear();
+		throw new IOException("the stream's reader has stopped");
 	}
 
 	private final class Input extends InputStream {
@@ -141,13 +149,22 @@ public final class ChunkPipe {
 					rethrowProducerFailure();
 					return -1;
 				}
+				byte[] next;
 				try {
-					this.current = ChunkPipe.this.chunks.take();
+					next = ChunkPipe.this.chunks.poll(100, TimeUnit.MILLISECONDS);
 				}
 				catch (InterruptedException ex) {
 					Thread.currentThread().interrupt();
 					throw new IOException("interrupted while reading a stream", ex);
 				}
+				if (next == null) {
+					// the failure's end marker finds no room when the pipe was full
+					if (ChunkPipe.this.producerFailure != null && ChunkPipe.this.chunks.isEmpty()) {
+						this.ended = true;
+					}
+					continue;
+				}
+				this.current = next;
 				this.position = 0;
 				this.ended = this.current == END;
 			}
