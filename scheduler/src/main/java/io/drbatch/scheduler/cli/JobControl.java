@@ -39,6 +39,7 @@ import io.drbatch.jobs.wiring.StoreTargets;
 import io.drbatch.scheduler.quartz.SchedulerMode;
 import io.drbatch.jobs.runcontrol.JobNames;
 import io.drbatch.jobs.runcontrol.Relaunch;
+import io.drbatch.jobs.runcontrol.SourceFanOut;
 
 /**
  * Job control for the CLI: launches and relaunches jobs through the {@link JobOperator},
@@ -74,16 +75,7 @@ class JobControl {
 
 	private final SourceDatabases sources;
 
-	private final int fleetParallelism;
-
-	/** What one daily-dump holds in part buffers: part-size x (parts-in-flight + 1). */
-	private final long dumpBuffers;
-
-	/**
-	 * Heap kept free beside the sources' buffers when the parallelism is fitted to the
-	 * heap.
-	 */
-	static final long HEAP_HEADROOM = 96L * 1024 * 1024;
+	private final SourceFanOut fanOut;
 
 	/** Set on SIGTERM: a run over every source starts no further source. */
 	private volatile boolean stopping;
@@ -101,29 +93,7 @@ class JobControl {
 		this.stopSignal = stopSignal;
 		this.schedulerMode = schedulerMode;
 		this.sources = sources;
-		this.fleetParallelism = properties.fleet().parallelism();
-		this.dumpBuffers = properties.dump().partSize().toBytes() * (properties.dump().partsInFlight() + 1L);
-	}
-
-	/**
-	 * How many sources of {@code jobName} run at once: {@code drbatch.fleet.parallelism},
-	 * for daily-dump no more than the heap holds part buffers for (with
-	 * {@link #HEAP_HEADROOM} to spare), and never fewer than one. Too small a heap slows
-	 * a run over every source down; it must not make dumps fail.
-	 */
-	int parallelism(String jobName, int sources, long maxHeap) {
-		int parallelism = Math.min(this.fleetParallelism, sources);
-		if (jobName.equals(JobNames.DAILY_DUMP) && parallelism > 1) {
-			int fits = (int) Math.max(1, (maxHeap - HEAP_HEADROOM) / this.dumpBuffers);
-			if (fits < parallelism) {
-				this.out.printf("%s: drbatch.fleet.parallelism %d lowered to %d: each dump holds %d MB of part buffers"
-						+ " and the heap is %d MB (raise -Xmx, e.g. in DRBATCH_JAVA_OPTS or JAVA_TOOL_OPTIONS)%n",
-						jobName, this.fleetParallelism, fits, this.dumpBuffers / (1024 * 1024),
-						maxHeap / (1024 * 1024));
-				parallelism = fits;
-			}
-		}
-		return parallelism;
+		this.fanOut = new SourceFanOut(properties);
 	}
 
 	/**
@@ -154,35 +124,17 @@ class JobControl {
 	 * configuration order. After SIGTERM no further source starts.
 	 */
 	private ExitCode runForEverySource(String jobName, Map<String, String> given, List<String> databases) {
-		int parallelism = parallelism(jobName, databases.size(), Runtime.getRuntime().maxMemory());
+		SourceFanOut.Width width = this.fanOut.width(jobName, databases.size(), Runtime.getRuntime().maxMemory());
+		width.lowered().ifPresent(why -> this.out.println(jobName + ": " + why));
 		this.out.printf("%s: %d sources (%s), %d at a time%n", jobName, databases.size(), String.join(", ", databases),
-				parallelism);
-		java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(parallelism,
-				runnable -> {
-					Thread thread = new Thread(runnable, "drbatch-source");
-					thread.setDaemon(true);
-					return thread;
-				});
-		List<java.util.concurrent.Future<SourceOutcome>> futures = new java.util.ArrayList<>();
+				width.parallelism());
 		try {
-			for (String database : databases) {
-				futures.add(pool.submit(() -> runSource(jobName, given, database)));
-			}
-			List<SourceOutcome> outcomes = new java.util.ArrayList<>();
-			for (java.util.concurrent.Future<SourceOutcome> future : futures) {
-				outcomes.add(future.get());
-			}
-			return summarize(jobName, outcomes);
+			return summarize(jobName, SourceFanOut.run(databases, width.parallelism(), "drbatch-source",
+					database -> runSource(jobName, given, database)));
 		}
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
 			throw new CliFailure(ExitCode.STOPPED, jobName + " interrupted");
-		}
-		catch (java.util.concurrent.ExecutionException ex) {
-			throw new IllegalStateException(ex.getCause());
-		}
-		finally {
-			pool.shutdownNow();
 		}
 	}
 

@@ -37,7 +37,9 @@ import org.springframework.stereotype.Component;
 
 import io.drbatch.failure.DrbatchException;
 import io.drbatch.failure.FailureKind;
+import io.drbatch.jobs.config.DrbatchProperties;
 import io.drbatch.jobs.runcontrol.JobDescriptor;
+import io.drbatch.jobs.runcontrol.SourceFanOut;
 import io.drbatch.jobs.wiring.SourceDatabases;
 
 /**
@@ -77,12 +79,13 @@ public class SchedulerMode {
 	private volatile Scheduler running;
 
 	public SchedulerMode(DataSource dataSource, ScheduleProperties schedule, JobOperator jobOperator, List<Job> jobs,
-			List<JobDescriptor> descriptors, SourceDatabases sources) {
+			List<JobDescriptor> descriptors, SourceDatabases sources, DrbatchProperties properties) {
 		this.dataSource = dataSource;
 		this.schedule = schedule;
 		this.launcher = new ScheduledLauncher(jobOperator,
 				jobs.stream().collect(Collectors.toMap(Job::getName, Function.identity())),
-				descriptors.stream().collect(Collectors.toMap(JobDescriptor::jobName, Function.identity())), sources);
+				descriptors.stream().collect(Collectors.toMap(JobDescriptor::jobName, Function.identity())), sources,
+				new SourceFanOut(properties));
 	}
 
 	/**
@@ -151,9 +154,11 @@ public class SchedulerMode {
 	}
 
 	/**
-	 * Stops firing new triggers; {@link #run()} returns once the running jobs have ended.
+	 * Stops firing new triggers and launching further sources of a fire under way;
+	 * {@link #run()} returns once the running jobs have ended.
 	 */
 	public void requestShutdown() {
+		this.launcher.stop();
 		this.shutdownRequested.countDown();
 	}
 

@@ -47,6 +47,42 @@ final class JobRepositoryQueries {
 		return executions;
 	}
 
+	/** When an execution of {@code job} for {@code database} ran: start and end. */
+	record Span(long executionId, java.time.Instant start, java.time.Instant end) {
+
+		boolean overlaps(Span other) {
+			return this.start.isBefore(other.end) && other.start.isBefore(this.end);
+		}
+
+	}
+
+	/** The ended executions of {@code job} for {@code database}, oldest first. */
+	static List<Span> spans(String job, String database) {
+		String sql = """
+				SELECT e.job_execution_id, e.start_time, e.end_time FROM batch_job_execution e
+				JOIN batch_job_instance i ON i.job_instance_id = e.job_instance_id
+				JOIN batch_job_execution_params p ON p.job_execution_id = e.job_execution_id
+				WHERE i.job_name = ? AND p.parameter_name = 'database' AND p.parameter_value = ?
+				AND e.end_time IS NOT NULL
+				ORDER BY e.job_execution_id
+				""";
+		List<Span> spans = new ArrayList<>();
+		try (Connection connection = TestPostgres.connect(CliProcess.JOB_REPOSITORY);
+				PreparedStatement statement = connection.prepareStatement(sql)) {
+			statement.setString(1, job);
+			statement.setString(2, database);
+			try (ResultSet rs = statement.executeQuery()) {
+				while (rs.next()) {
+					spans.add(new Span(rs.getLong(1), rs.getTimestamp(2).toInstant(), rs.getTimestamp(3).toInstant()));
+				}
+			}
+		}
+		catch (SQLException ex) {
+			throw new IllegalStateException(ex);
+		}
+		return spans;
+	}
+
 	/**
 	 * Ids of the executions of {@code job} for {@code database} whose {@code backup.date}
 	 * is {@code date}, oldest first.

@@ -22,13 +22,20 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@code drbatch scheduler} as replicas run it: two processes on the same job repository
  * database fire each scheduled time once between them, and every fire of one day lands on
  * the same job instance (one backup); a trigger missed while no scheduler ran fires once
- * when one comes back. SIGTERM ends a scheduler with exit 0.
+ * when one comes back; one fire runs a fleet's sources side by side. SIGTERM ends a
+ * scheduler with exit 0.
  */
 class SchedulerCliIT {
 
 	private static final String SOURCE = TestPostgres.newDatabase("cli_sched");
 
 	private static final String BUCKET = TestS3.newBucket("cli-sched");
+
+	private static final String FLEET_A = TestPostgres.newDatabase("cli_sched_fa");
+
+	private static final String FLEET_B = TestPostgres.newDatabase("cli_sched_fb");
+
+	private static final String FLEET_BUCKET = TestS3.newBucket("cli-sched-fleet");
 
 	private static final Pattern FIRE = Pattern.compile("Fire of daily-dump due at (\\S+) ");
 
@@ -38,7 +45,10 @@ class SchedulerCliIT {
 	@AfterAll
 	static void cleanUp() {
 		TestPostgres.dropDatabase(SOURCE);
+		TestPostgres.dropDatabase(FLEET_A);
+		TestPostgres.dropDatabase(FLEET_B);
 		TestS3.deleteBucket(BUCKET);
+		TestS3.deleteBucket(FLEET_BUCKET);
 	}
 
 	private CliProcess cli;
@@ -103,6 +113,42 @@ class SchedulerCliIT {
 		String log = result.stdout() + result.stderr();
 		assertThat(log.lines().filter(line -> line.contains("Trigger daily-dump misfired"))).hasSize(1);
 		assertThat(TestS3.keys(BUCKET).stream().filter(key -> key.endsWith("/manifest.json"))).hasSize(1);
+	}
+
+	/**
+	 * Two sources and {@code drbatch.fleet.parallelism=2}: one fire backs both up, side
+	 * by side (their executions overlap in the job repository), and logs a line for the
+	 * fire's sources.
+	 */
+	@Test
+	void aFireRunsTheFleetsSourcesSideBySide() throws Exception {
+		for (String database : List.of(FLEET_A, FLEET_B)) {
+			TestPostgres.execute(database, "CREATE TABLE items (id int PRIMARY KEY, note text); "
+					+ "INSERT INTO items SELECT g, md5(g::text) FROM generate_series(1, 200000) g");
+		}
+		CliProcess fleet = new CliProcess(this.workDir).source(FLEET_A, FLEET_A)
+			.bucket(FLEET_BUCKET)
+			.env("DRBATCH_SOURCES_1_NAME", FLEET_B)
+			.env("DRBATCH_SOURCES_1_DATABASE", FLEET_B)
+			.env("DRBATCH_SOURCES_1_HOST", TestPostgres.HOST)
+			.env("DRBATCH_SOURCES_1_PORT", String.valueOf(TestPostgres.PORT))
+			.env("DRBATCH_SOURCES_1_USERNAME", TestPostgres.USER)
+			.env("DRBATCH_FLEET_PARALLELISM", "2");
+		CliProcess.Running scheduler = fleet.start("--set", "drbatch.schedule.cron.daily-dump=0/2 * * * * ?", "--set",
+				"drbatch.schedule.cron.restore-drill=", "--set", "server.port=0", "scheduler");
+		awaitLogLine(scheduler, "2 of 2 sources completed");
+		scheduler.process().destroy();
+		CliProcess.Result result = scheduler.await();
+
+		assertThat(result.exitCode()).as(result.stderr()).isZero();
+		assertThat(result.stdout() + result.stderr())
+			.contains("sources (" + FLEET_A + ", " + FLEET_B + "), 2 at a time");
+		List<JobRepositoryQueries.Span> a = JobRepositoryQueries.spans("daily-dump", FLEET_A);
+		List<JobRepositoryQueries.Span> b = JobRepositoryQueries.spans("daily-dump", FLEET_B);
+		assertThat(a).hasSize(1);
+		assertThat(b).hasSize(1);
+		assertThat(a.get(0).overlaps(b.get(0))).as("%s and %s ran side by side", a, b).isTrue();
+		assertThat(TestS3.keys(FLEET_BUCKET).stream().filter(key -> key.endsWith("/manifest.json"))).hasSize(2);
 	}
 
 	private static List<String> fireTimes(String log) {
