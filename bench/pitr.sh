@@ -63,40 +63,9 @@ bin/drbatch run wal-archive database=bench > "$pitr/wal0.log" 2>&1 || { cat "$pi
 bin/drbatch run base-backup database=bench backup.date=2001-01-01 > "$pitr/base.log" 2>&1 \
   || { cat "$pitr/base.log"; exit 1; }
 
-data_dir=$(psql -d postgres -XAtc "show data_directory")
-s3_pid=$(cat .local/s3mock-9090.pid)
-tls_port=$(ss -ltnpH | grep "pid=$s3_pid," | awk '{print $4}' | sed 's/.*://' | grep -vx 9090 | head -1)
 pgbr_bucket=drbatch-bench-pitr-pgbr-$(date +%s)
-curl -s -o /dev/null -X PUT "http://127.0.0.1:9090/$pgbr_bucket"
+pgbackrest_conf "$pitr/pgbackrest" "$pgbr_bucket" archive-async=y
 pgbr_conf=$pitr/pgbackrest/pgbackrest.conf
-cat > "$pgbr_conf" <<EOF
-[bench]
-pg1-path=$data_dir
-pg1-socket-path=/var/run/postgresql
-[global]
-repo1-type=s3
-repo1-path=/repo
-repo1-s3-bucket=$pgbr_bucket
-repo1-s3-endpoint=127.0.0.1
-repo1-storage-port=$tls_port
-repo1-storage-verify-tls=n
-repo1-s3-uri-style=path
-repo1-s3-region=us-east-1
-repo1-s3-key=bench
-repo1-s3-key-secret=bench
-repo1-retention-full=1
-repo1-bundle=y
-log-path=$pitr/pgbackrest/log
-spool-path=$pitr/pgbackrest/spool
-lock-path=$pitr/pgbackrest/spool
-compress-type=zst
-compress-level=1
-process-max=2
-start-fast=y
-archive-check=n
-archive-async=y
-EOF
-chown postgres:postgres "$pgbr_conf"
 pgbr() { runuser -u postgres -- pgbackrest --config="$pgbr_conf" --stanza=bench "$@"; }
 pgbr stanza-create >/dev/null
 pgbr backup --type=full >/dev/null

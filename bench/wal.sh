@@ -75,40 +75,9 @@ bin/drbatch wal verify bench || { echo "chain: BROKEN"; exit 1; }
 echo
 echo "== Base backup of the local cluster ($(psql -d postgres -XAtc "SELECT pg_size_pretty(sum(pg_database_size(datname))) FROM pg_database")), $rounds rounds, alternating"
 pgbr=$work/pgbackrest
-rm -rf "$pgbr"; mkdir -p "$pgbr/log" "$pgbr/spool"; chown -R postgres:postgres "$pgbr"
-data_dir=$(psql -d postgres -XAtc "show data_directory")
-# pgBackRest speaks S3 over TLS only: the local S3 server's HTTPS connector (a random port, self-signed) is the one
-# beside its HTTP port 9090, so both tools write to the same server
-s3_pid=$(cat .local/s3mock-9090.pid)
-tls_port=$(ss -ltnpH | grep "pid=$s3_pid," | awk '{print $4}' | sed 's/.*://' | grep -vx 9090 | head -1)
+rm -rf "$pgbr"
 pgbr_bucket=drbatch-bench-pgbr-$(date +%s)
-cat > "$pgbr/pgbackrest.conf" <<EOF
-[bench]
-pg1-path=$data_dir
-pg1-socket-path=/var/run/postgresql
-[global]
-repo1-type=s3
-repo1-path=/repo
-repo1-s3-bucket=$pgbr_bucket
-repo1-s3-endpoint=127.0.0.1
-repo1-storage-port=$tls_port
-repo1-storage-verify-tls=n
-repo1-s3-uri-style=path
-repo1-s3-region=us-east-1
-repo1-s3-key=bench
-repo1-s3-key-secret=bench
-repo1-retention-full=1
-log-path=$pgbr/log
-spool-path=$pgbr/spool
-lock-path=$pgbr/spool
-compress-type=zst
-compress-level=1
-process-max=2
-repo1-bundle=y
-start-fast=y
-archive-check=n
-EOF
-chown postgres:postgres "$pgbr/pgbackrest.conf"
+pgbackrest_conf "$pgbr" "$pgbr_bucket"
 pgbr_cmd() { runuser -u postgres -- pgbackrest --config="$pgbr/pgbackrest.conf" --stanza=bench "$@"; }
 : > "$work/floor.t"; : > "$work/base.t"; : > "$work/pgbr.t"; : > "$work/jvm.t"
 for i in $(seq 1 "$rounds"); do
