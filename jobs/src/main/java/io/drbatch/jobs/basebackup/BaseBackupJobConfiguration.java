@@ -38,11 +38,11 @@ class BaseBackupJobConfiguration {
 
 	@Bean
 	JobDescriptor baseBackupDescriptor(SourceDatabases sources) {
-		return new JobDescriptor(JOB_NAME, "physical base backup of a source, for point-in-time recovery", List.of(
-				new JobDescriptor.Parameter("database",
-						"configured source with pitr.enabled (default: every such source, each its own job instance)",
-						sources::checkPitrName, clock -> sources.firstPitrName()),
-				JobDescriptor.runDate("backup.date", "the day this base backup stands for (default: today, UTC)")))
+		return new JobDescriptor(JOB_NAME, "physical base backup of a source, for point-in-time recovery",
+				List.of(sources.pitrDatabaseParameter(),
+						JobDescriptor.runDate("backup.date",
+								"the day this base backup stands for (default: today, UTC)")),
+				sources::hasPitr)
 			.forEverySource();
 	}
 

@@ -52,9 +52,7 @@ class PitrDrillJobConfiguration {
 		return new JobDescriptor(JOB_NAME,
 				"recover a source's cluster to a point in time into a scratch directory, compare it with a dump and"
 						+ " check it, then remove it",
-				List.of(new JobDescriptor.Parameter("database",
-						"configured source with pitr.enabled (default: every such source, each its own job instance)",
-						sources::checkPitrName, clock -> sources.firstPitrName()),
+				List.of(sources.pitrDatabaseParameter(),
 						JobDescriptor.runDate("drill.date", "the day of this drill (default: today, UTC)"),
 						new JobDescriptor.Parameter("recovery.target",
 								"dump (the newest daily dump's snapshot, compared row by row) or time:<ISO-8601 time>"
@@ -63,7 +61,7 @@ class PitrDrillJobConfiguration {
 						new JobDescriptor.Parameter("target",
 								"storage target to recover from, or 'rotate' (default: drbatch.drill.target, else the primary)",
 								value -> value.equals("rotate") ? value : targets.get(value).name(), clock -> null)),
-				database -> sources.settings(database).pitr().enabled())
+				sources::hasPitr)
 			.forEverySource();
 	}
 

@@ -62,7 +62,7 @@ class PitrRestoreJobConfiguration {
 								"when the recovery was asked for (default: now); makes every request its own job instance",
 								value -> JobDescriptor.instant("restore.requested", value).toString(),
 								clock -> clock.instant().toString())),
-				database -> sources.settings(database).pitr().enabled());
+				sources::hasPitr);
 	}
 
 	static String checkTarget(String value) {

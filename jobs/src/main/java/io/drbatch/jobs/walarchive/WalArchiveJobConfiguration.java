@@ -39,13 +39,11 @@ class WalArchiveJobConfiguration {
 	JobDescriptor walArchiveDescriptor(SourceDatabases sources) {
 		return new JobDescriptor(JOB_NAME,
 				"ship a source's WAL to the primary target up to now (point-in-time recovery)",
-				List.of(new JobDescriptor.Parameter("database",
-						"configured source with pitr.enabled (default: every such source, each its own job instance)",
-						sources::checkPitrName, clock -> sources.firstPitrName()),
+				List.of(sources.pitrDatabaseParameter(),
 						new JobDescriptor.Parameter("archive.date", "when the run was asked for, a time (default: now)",
 								value -> JobDescriptor.instant("archive.date", value).toString(),
 								clock -> clock.instant().toString())),
-				database -> sources.settings(database).pitr().enabled())
+				sources::hasPitr)
 			.forEverySource();
 	}
 

@@ -5,6 +5,7 @@ import java.util.stream.Collectors;
 
 import io.drbatch.failure.DrbatchException;
 import io.drbatch.failure.FailureKind;
+import io.drbatch.jobs.runcontrol.JobDescriptor;
 import io.drbatch.jobs.config.DrbatchProperties;
 import io.drbatch.jobs.config.Secrets;
 import io.drbatch.pg.PgConnectionSpec;
@@ -47,6 +48,22 @@ public class SourceDatabases {
 	/** The sources with point-in-time recovery enabled, in configuration order. */
 	public List<String> pitrNames() {
 		return this.sources.stream().filter(s -> s.pitr().enabled()).map(DrbatchProperties.Source::name).toList();
+	}
+
+	/** Whether the configured source {@code name} has point-in-time recovery enabled. */
+	public boolean hasPitr(String name) {
+		return settings(name).pitr().enabled();
+	}
+
+	/**
+	 * The {@code database} parameter of the point-in-time recovery jobs: a source with
+	 * {@code pitr.enabled}, by default the first. Such a job applies to {@link #hasPitr}
+	 * sources only, also when it runs for every source.
+	 */
+	public JobDescriptor.Parameter pitrDatabaseParameter() {
+		return new JobDescriptor.Parameter("database",
+				"configured source with pitr.enabled (default: every such source, each its own job instance)",
+				this::checkPitrName, clock -> firstPitrName());
 	}
 
 	/**
