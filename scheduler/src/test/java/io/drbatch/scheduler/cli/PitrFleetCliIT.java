@@ -16,6 +16,9 @@ import io.drbatch.wal.WalArchive;
 import io.drbatch.wal.WalChain;
 import io.drbatch.wal.WalSegment;
 
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -23,8 +26,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@code pitr.enabled} and a logical-only source beside them. {@code drbatch run
  * wal-archive} and {@code drbatch run base-backup} without a database run the two PITR
  * sources, two at a time, each its own job instance with its own archive, and leave the
- * logical source alone; each archive's chain is whole and each cluster's base backup is
- * listed.
+ * logical source alone; each archive's chain is whole, each cluster's base backup is
+ * listed, and {@code drbatch status} shows a point-in-time recovery row for each of the
+ * two, chain ok, and none for the logical source.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class PitrFleetCliIT {
@@ -96,6 +100,16 @@ class PitrFleetCliIT {
 				.asString()
 				.startsWith(source + "\t");
 		}
+
+		CliProcess.Result status = cli.run("status", "--json");
+		JsonNode pitr = JsonMapper.builder().build().readTree(status.stdout()).get("pitr");
+		List<String> shown = new java.util.ArrayList<>();
+		pitr.forEach(entry -> {
+			shown.add(entry.get("database").asString());
+			assertThat(entry.get("chain").asString()).as(entry.toString()).isEqualTo("ok");
+			assertThat(entry.get("newestBaseBackup").isNull()).as(entry.toString()).isFalse();
+		});
+		assertThat(shown).as("the status's point-in-time recovery rows").containsExactly(FIRST, SECOND);
 	}
 
 	/**
