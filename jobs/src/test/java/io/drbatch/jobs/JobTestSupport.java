@@ -7,6 +7,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 import org.springframework.test.context.DynamicPropertyRegistry;
 
@@ -53,6 +54,21 @@ public final class JobTestSupport {
 		registry.add("drbatch.targets[0].secret-access-key", () -> "test");
 		registry.add("drbatch.dump.part-size", () -> "5MB");
 		registry.add("drbatch.dump.parts-in-flight", () -> "2");
+	}
+
+	/**
+	 * Makes source 0 a point-in-time recovery source on a cluster of the test's own,
+	 * reached on {@code port} with the scram login (which may replicate).
+	 * @param slot the replication slot, or {@code null} for drbatch's default
+	 */
+	public static void registerPitrSource(DynamicPropertyRegistry registry, Supplier<Object> port, String slot) {
+		registry.add("drbatch.sources[0].port", port);
+		registry.add("drbatch.sources[0].username", () -> TestPostgres.SCRAM_USER);
+		registry.add("drbatch.sources[0].password", () -> TestPostgres.SCRAM_PASSWORD);
+		registry.add("drbatch.sources[0].pitr.enabled", () -> "true");
+		if (slot != null) {
+			registry.add("drbatch.sources[0].pitr.slot", () -> slot);
+		}
 	}
 
 	/**

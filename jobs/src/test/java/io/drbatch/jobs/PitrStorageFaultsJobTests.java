@@ -76,11 +76,7 @@ class PitrStorageFaultsJobTests {
 				+ "INSERT INTO notes (body) SELECT md5(g::text) FROM generate_series(1, 50000) g");
 		JobTestSupport.register(registry, SOURCE, SOURCE, BUCKET);
 		registry.add("drbatch.targets[0].endpoint", STORE.endpoint()::toString);
-		registry.add("drbatch.sources[0].port", CLUSTER::port);
-		registry.add("drbatch.sources[0].username", () -> TestPostgres.SCRAM_USER);
-		registry.add("drbatch.sources[0].password", () -> TestPostgres.SCRAM_PASSWORD);
-		registry.add("drbatch.sources[0].pitr.enabled", () -> "true");
-		registry.add("drbatch.sources[0].pitr.slot", () -> SLOT);
+		JobTestSupport.registerPitrSource(registry, CLUSTER::port, SLOT);
 	}
 
 	@Autowired

@@ -63,11 +63,7 @@ class BaseBackupJobTests {
 		CLUSTER.execute(SOURCE, "CREATE TABLE orders (id int PRIMARY KEY, note text);"
 				+ "INSERT INTO orders SELECT g, md5(g::text) FROM generate_series(1, 20000) g");
 		JobTestSupport.register(registry, SOURCE, SOURCE, BUCKET);
-		registry.add("drbatch.sources[0].port", CLUSTER::port);
-		registry.add("drbatch.sources[0].username", () -> TestPostgres.SCRAM_USER);
-		registry.add("drbatch.sources[0].password", () -> TestPostgres.SCRAM_PASSWORD);
-		registry.add("drbatch.sources[0].pitr.enabled", () -> "true");
-		registry.add("drbatch.sources[0].pitr.slot", () -> SLOT);
+		JobTestSupport.registerPitrSource(registry, CLUSTER::port, SLOT);
 	}
 
 	@Autowired

@@ -80,11 +80,7 @@ class PitrDrillJobTests {
 		CLUSTER.execute(SOURCE, "CREATE TABLE customers (id int PRIMARY KEY, name text)");
 		CLUSTER.execute(SOURCE, "INSERT INTO customers SELECT g, 'c' || g FROM generate_series(1, 500) g");
 		JobTestSupport.register(registry, SOURCE, SOURCE, BUCKET);
-		registry.add("drbatch.sources[0].port", CLUSTER::port);
-		registry.add("drbatch.sources[0].username", () -> TestPostgres.SCRAM_USER);
-		registry.add("drbatch.sources[0].password", () -> TestPostgres.SCRAM_PASSWORD);
-		registry.add("drbatch.sources[0].pitr.enabled", () -> "true");
-		registry.add("drbatch.sources[0].pitr.slot", () -> SLOT);
+		JobTestSupport.registerPitrSource(registry, CLUSTER::port, SLOT);
 		registry.add("drbatch.drill.spool-dir", SCRATCH::toString);
 		registry.add("drbatch.drill.webhook.url", () -> WEBHOOK.url().toString());
 		registry.add("drbatch.drill.webhook.notify-on-success", () -> "true");

@@ -58,10 +58,7 @@ class PitrFailoverJobTests {
 		OLD_PRIMARY.execute("postgres", "CREATE DATABASE " + SOURCE);
 		OLD_PRIMARY.execute(SOURCE, "CREATE TABLE ticks (id int PRIMARY KEY, written_on text)");
 		JobTestSupport.register(registry, SOURCE, SOURCE, BUCKET);
-		registry.add("drbatch.sources[0].port", ADDRESS::port);
-		registry.add("drbatch.sources[0].username", () -> TestPostgres.SCRAM_USER);
-		registry.add("drbatch.sources[0].password", () -> TestPostgres.SCRAM_PASSWORD);
-		registry.add("drbatch.sources[0].pitr.enabled", () -> "true");
+		JobTestSupport.registerPitrSource(registry, ADDRESS::port, null);
 	}
 
 	@Autowired

@@ -72,11 +72,7 @@ class PitrRestoreJobTests {
 		CLUSTER.execute("postgres", "CREATE DATABASE " + SOURCE);
 		CLUSTER.execute(SOURCE, "CREATE TABLE ticks (id int PRIMARY KEY, note text)");
 		JobTestSupport.register(registry, SOURCE, SOURCE, BUCKET);
-		registry.add("drbatch.sources[0].port", CLUSTER::port);
-		registry.add("drbatch.sources[0].username", () -> TestPostgres.SCRAM_USER);
-		registry.add("drbatch.sources[0].password", () -> TestPostgres.SCRAM_PASSWORD);
-		registry.add("drbatch.sources[0].pitr.enabled", () -> "true");
-		registry.add("drbatch.sources[0].pitr.slot", () -> SLOT);
+		JobTestSupport.registerPitrSource(registry, CLUSTER::port, SLOT);
 	}
 
 	@Autowired

@@ -68,11 +68,7 @@ class WalArchiveJobTests {
 		CLUSTER.execute("postgres", "CREATE DATABASE " + SOURCE);
 		CLUSTER.execute(SOURCE, "CREATE TABLE notes (id serial PRIMARY KEY, body text)");
 		JobTestSupport.register(registry, SOURCE, SOURCE, BUCKET);
-		registry.add("drbatch.sources[0].port", CLUSTER::port);
-		registry.add("drbatch.sources[0].username", () -> TestPostgres.SCRAM_USER);
-		registry.add("drbatch.sources[0].password", () -> TestPostgres.SCRAM_PASSWORD);
-		registry.add("drbatch.sources[0].pitr.enabled", () -> "true");
-		registry.add("drbatch.sources[0].pitr.slot", () -> SLOT);
+		JobTestSupport.registerPitrSource(registry, CLUSTER::port, SLOT);
 	}
 
 	@Autowired
