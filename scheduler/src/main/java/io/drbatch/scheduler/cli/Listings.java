@@ -12,8 +12,6 @@ import java.util.Map;
 import java.util.Optional;
 
 import org.springframework.batch.core.job.JobExecution;
-import org.springframework.batch.core.job.JobInstance;
-import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.batch.infrastructure.item.ExecutionContext;
 import org.springframework.stereotype.Component;
 
@@ -33,6 +31,7 @@ import io.drbatch.manifest.BaseBackupManifest;
 import io.drbatch.store.BucketProtection;
 import io.drbatch.store.ObjectStore;
 import io.drbatch.scheduler.cli.Table.Column;
+import io.drbatch.scheduler.status.HistoryReader;
 
 /**
  * The CLI's read-only listings: job history from the job repository; backups, the backup
@@ -43,7 +42,7 @@ import io.drbatch.scheduler.cli.Table.Column;
 @Component
 class Listings {
 
-	private final JobRepository jobRepository;
+	private final HistoryReader history;
 
 	private final JobDescriptors descriptors;
 
@@ -55,25 +54,18 @@ class Listings {
 
 	private final SourceDatabases sources;
 
-	Listings(JobRepository jobRepository, JobDescriptors descriptors, StoreTargets targets, Clock clock,
+	Listings(HistoryReader history, JobDescriptors descriptors, StoreTargets targets, Clock clock,
 			SourceDatabases sources) {
 		this.sources = sources;
-		this.jobRepository = jobRepository;
+		this.history = history;
 		this.descriptors = descriptors;
 		this.targets = targets;
 		this.clock = clock;
 	}
 
 	ExitCode history(String jobName, int limit, OutputFormat format) {
-		List<String> names = jobName != null ? List.of(this.descriptors.get(jobName).jobName())
-				: this.descriptors.names();
-		List<JobExecution> executions = new ArrayList<>();
-		for (String name : names) {
-			for (JobInstance instance : this.jobRepository.getJobInstances(name, 0, limit)) {
-				executions.addAll(this.jobRepository.getJobExecutions(instance));
-			}
-		}
-		executions.sort(Comparator.comparing(JobExecution::getId).reversed());
+		List<JobExecution> executions = this.history
+			.executions(jobName != null ? this.descriptors.get(jobName).jobName() : null, limit);
 		Table table = new Table(Column.right("id", "ID"), Column.left("job", "JOB"), Column.left("status", "STATUS"),
 				Column.left("started", "STARTED (UTC)"), Column.right("duration_seconds", "DURATION"),
 				Column.right("bytes_in", "BYTES IN"), Column.right("bytes_out", "BYTES OUT"),

@@ -56,18 +56,8 @@ public class HistoryReader {
 	 * {@code job} alone, started at or after {@code since} ({@code null}: any time).
 	 */
 	public List<Execution> read(String job, int instancesPerJob, Instant since) {
-		List<JobExecution> executions = new ArrayList<>();
-		for (JobDescriptor descriptor : this.descriptors) {
-			if (job != null && !descriptor.jobName().equals(job)) {
-				continue;
-			}
-			for (JobInstance instance : this.jobRepository.getJobInstances(descriptor.jobName(), 0, instancesPerJob)) {
-				executions.addAll(this.jobRepository.getJobExecutions(instance));
-			}
-		}
-		executions.sort(Comparator.comparing(JobExecution::getId).reversed());
 		List<Execution> history = new ArrayList<>();
-		for (JobExecution execution : executions) {
+		for (JobExecution execution : executions(job, instancesPerJob)) {
 			Instant started = instant(execution.getStartTime());
 			if (since != null && (started == null || started.isBefore(since))) {
 				continue;
@@ -86,6 +76,25 @@ public class HistoryReader {
 						relaunchable ? Relaunch.command(execution.getId()) : null));
 		}
 		return history;
+	}
+
+	/**
+	 * The executions of the newest {@code instancesPerJob} instances of each job, or of
+	 * {@code job} alone, newest first, as the job repository holds them (the CLI's
+	 * {@code drbatch history} formats them its own way).
+	 */
+	public List<JobExecution> executions(String job, int instancesPerJob) {
+		List<JobExecution> executions = new ArrayList<>();
+		for (JobDescriptor descriptor : this.descriptors) {
+			if (job != null && !descriptor.jobName().equals(job)) {
+				continue;
+			}
+			for (JobInstance instance : this.jobRepository.getJobInstances(descriptor.jobName(), 0, instancesPerJob)) {
+				executions.addAll(this.jobRepository.getJobExecutions(instance));
+			}
+		}
+		executions.sort(Comparator.comparing(JobExecution::getId).reversed());
+		return executions;
 	}
 
 	/** The first line, without the exception's class name in front of its message. */
