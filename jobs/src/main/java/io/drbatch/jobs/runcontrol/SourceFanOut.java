@@ -3,6 +3,7 @@ package io.drbatch.jobs.runcontrol;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -20,11 +21,11 @@ import io.drbatch.jobs.config.DrbatchProperties;
  * means and must not throw for one.
  *
  * <p>
- * For daily-dump the width is no more than the heap holds part buffers for
- * ({@code part-size x (parts-in-flight + 1)} per dump, with {@link #HEAP_HEADROOM} to
- * spare), and never less than one: too small a heap slows a fleet down, it must not make
- * dumps fail. Thread-safe; every {@link #run} uses threads of its own, ended when it
- * returns.
+ * For daily-dump and base-backup, which each hold a multipart upload's part buffers
+ * ({@code drbatch.dump.part-size x (parts-in-flight + 1)} per source), the width is no
+ * more than the heap holds buffers for, with {@link #HEAP_HEADROOM} to spare, and never
+ * less than one: too small a heap slows a fleet down, it must not make runs fail.
+ * Thread-safe; every {@link #run} uses threads of its own, ended when it returns.
  */
 public final class SourceFanOut {
 
@@ -44,32 +45,36 @@ public final class SourceFanOut {
 
 	private final int fleetParallelism;
 
-	/** What one daily-dump holds in part buffers: part-size x (parts-in-flight + 1). */
-	private final long dumpBuffers;
+	/** The jobs that hold part buffers for each source they run. */
+	private static final Set<String> BUFFERED = Set.of(JobNames.DAILY_DUMP, JobNames.BASE_BACKUP);
+
+	/**
+	 * What one source's run of a {@link #BUFFERED} job holds in part buffers: part-size x
+	 * (parts-in-flight + 1).
+	 */
+	private final long partBuffers;
 
 	public SourceFanOut(DrbatchProperties properties) {
 		this(properties.fleet().parallelism(),
 				properties.dump().partSize().toBytes() * (properties.dump().partsInFlight() + 1L));
 	}
 
-	SourceFanOut(int fleetParallelism, long dumpBuffers) {
+	SourceFanOut(int fleetParallelism, long partBuffers) {
 		this.fleetParallelism = fleetParallelism;
-		this.dumpBuffers = dumpBuffers;
+		this.partBuffers = partBuffers;
 	}
 
 	/** How many of {@code sources} sources of {@code jobName} run at once. */
 	public Width width(String jobName, int sources, long maxHeap) {
 		int parallelism = Math.max(1, Math.min(this.fleetParallelism, sources));
-		if (jobName.equals(JobNames.DAILY_DUMP) && parallelism > 1) {
-			int fits = (int) Math.max(1, (maxHeap - HEAP_HEADROOM) / this.dumpBuffers);
+		if (BUFFERED.contains(jobName) && parallelism > 1) {
+			int fits = (int) Math.max(1, (maxHeap - HEAP_HEADROOM) / this.partBuffers);
 			if (fits < parallelism) {
-				return new Width(fits,
-						Optional.of(String.format(
-								"drbatch.fleet.parallelism %d lowered to %d: each dump holds %d MB of part buffers"
-										+ " and the heap is %d MB (raise -Xmx, e.g. in DRBATCH_JAVA_OPTS or"
-										+ " JAVA_TOOL_OPTIONS)",
-								this.fleetParallelism, fits, this.dumpBuffers / (1024 * 1024),
-								maxHeap / (1024 * 1024))));
+				return new Width(fits, Optional.of(String.format(
+						"drbatch.fleet.parallelism %d lowered to %d: each %s holds %d MB of part buffers"
+								+ " and the heap is %d MB (raise -Xmx, e.g. in DRBATCH_JAVA_OPTS or JAVA_TOOL_OPTIONS)",
+						this.fleetParallelism, fits, jobName, this.partBuffers / (1024 * 1024),
+						maxHeap / (1024 * 1024))));
 			}
 		}
 		return new Width(parallelism, Optional.empty());

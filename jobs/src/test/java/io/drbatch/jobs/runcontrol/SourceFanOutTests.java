@@ -14,9 +14,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * {@link SourceFanOut}: the width is the configured parallelism, no more than the
- * sources, for daily-dump no more than the heap holds; the sources run that many at a
- * time, every one of them, results in the sources' order; a defect in the work given is
- * rethrown only after every source has ended.
+ * sources, for daily-dump and base-backup no more than the heap holds; the sources run
+ * that many at a time, every one of them, results in the sources' order; a defect in the
+ * work given is rethrown only after every source has ended.
  */
 @Timeout(60)
 class SourceFanOutTests {
@@ -33,13 +33,19 @@ class SourceFanOutTests {
 	}
 
 	@Test
-	void aDailyDumpIsNarrowedToWhatTheHeapHoldsAndSaysWhy() {
+	void aDailyDumpOrBaseBackupIsNarrowedToWhatTheHeapHoldsAndSaysWhy() {
 		SourceFanOut fanOut = new SourceFanOut(4, 80 * MB);
 
 		SourceFanOut.Width narrowed = fanOut.width(JobNames.DAILY_DUMP, 10, SourceFanOut.HEAP_HEADROOM + 200 * MB);
 		assertThat(narrowed.parallelism()).isEqualTo(2);
 		assertThat(narrowed.lowered()).hasValueSatisfying(why -> assertThat(why)
-			.contains("drbatch.fleet.parallelism 4 lowered to 2", "each dump holds 80 MB", "raise -Xmx"));
+			.contains("drbatch.fleet.parallelism 4 lowered to 2", "each daily-dump holds 80 MB", "raise -Xmx"));
+		assertThat(fanOut.width(JobNames.BASE_BACKUP, 10, SourceFanOut.HEAP_HEADROOM + 200 * MB).parallelism())
+			.as("base-backup holds the same part buffers")
+			.isEqualTo(2);
+		assertThat(fanOut.width(JobNames.RESTORE_DRILL, 10, SourceFanOut.HEAP_HEADROOM + 200 * MB).parallelism())
+			.as("a job without part buffers")
+			.isEqualTo(4);
 
 		assertThat(fanOut.width(JobNames.DAILY_DUMP, 10, 32 * MB).parallelism()).as("never fewer than one")
 			.isEqualTo(1);

@@ -113,7 +113,7 @@ class FleetCliIT {
 		CliProcess.Result dump = cli.run("run", "daily-dump", "backup.date=2026-11-21");
 
 		assertThat(dump.exitCode()).as(dump.stdout() + dump.stderr()).isZero();
-		assertThat(dump.stdout()).contains("drbatch.fleet.parallelism 2 lowered to 1: each dump holds 60 MB",
+		assertThat(dump.stdout()).contains("drbatch.fleet.parallelism 2 lowered to 1: each daily-dump holds 60 MB",
 				"daily-dump: 2 sources (" + FIRST + ", " + SECOND + "), 1 at a time",
 				"daily-dump: 2 of 2 sources succeeded");
 		for (String database : List.of(FIRST, SECOND)) {
