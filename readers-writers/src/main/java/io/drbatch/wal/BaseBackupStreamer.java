@@ -85,6 +85,12 @@ public final class BaseBackupStreamer {
 	 */
 	static final int CLIENT_COMPRESSION_SINCE = 15;
 
+	/**
+	 * What a pg_basebackup built without zstd says of {@code --compress=client-zstd}
+	 * (lower case; PostgreSQL's src/common/compression.c).
+	 */
+	static final String WITHOUT_ZSTD = "does not support compression with zstd";
+
 	private final Settings settings;
 
 	private volatile Boolean toolCompresses;
@@ -120,13 +126,35 @@ public final class BaseBackupStreamer {
 		return known;
 	}
 
+	/**
+	 * Backs {@code source} up into {@code key}. A pg_basebackup of version 15 or later
+	 * built without zstd refuses {@code --compress=client-zstd} before it connects; the
+	 * backup is then taken again with drbatch compressing, as for an older one, and so
+	 * are this instance's later backups.
+	 */
 	public Outcome backup(PgConnectionSpec source, ObjectStore store, String key) {
+		boolean toolCompresses = toolCompresses();
+		try {
+			return backup(source, store, key, toolCompresses);
+		}
+		catch (DrbatchException ex) {
+			if (!toolCompresses || ex.getMessage() == null
+					|| !ex.getMessage().toLowerCase(java.util.Locale.ROOT).contains(WITHOUT_ZSTD)) {
+				throw ex;
+			}
+			log.warn("{} was built without zstd ({}); drbatch compresses the base backup itself",
+					this.settings.pgBaseBackup(), ex.getMessage());
+			this.toolCompresses = false;
+			return backup(source, store, key, false);
+		}
+	}
+
+	private Outcome backup(PgConnectionSpec source, ObjectStore store, String key, boolean toolCompresses) {
 		long startedNanos = System.nanoTime();
 		Instant started = Instant.now();
 		log.info("Base backup of '{}' ({}) to {} on target '{}'", source.name(), source.describe(), key, store.name());
 		MultipartUploadStream upload = new MultipartUploadStream(store.startMultipart(key, "application/octet-stream"),
 				this.settings.partSize(), this.settings.partsInFlight());
-		boolean toolCompresses = toolCompresses();
 		try (ChildProcess pgBaseBackup = ChildProcess.start(command(source, toolCompresses), source, false);
 				BaseBackupTarReader reader = BaseBackupTarReader.start(toolCompresses ? Compression.ZSTD : null,
 						source.name())) {
@@ -143,13 +171,16 @@ public final class BaseBackupStreamer {
 					sink.write(buffer, 0, n);
 					reader.feed(buffer, 0, n);
 				}
+				// the tool has closed its output: its own failure, with what it said,
+				// comes
+				// before whatever the reader makes of a stream cut short
+				pgBaseBackup.waitForSuccess();
 				found = reader.finish();
 			}
 			catch (IOException ex) {
 				throw new IOException(ex.getMessage() + " (pg_basebackup said: " + pgBaseBackup.stderrSummary() + ")",
 						ex);
 			}
-			pgBaseBackup.waitForSuccess();
 			String label = found.backupLabel();
 			String manifest = found.backupManifest();
 			if (label == null || manifest == null) {

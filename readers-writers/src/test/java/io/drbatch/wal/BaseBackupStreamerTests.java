@@ -27,10 +27,11 @@ import io.drbatch.testing.TestS3;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * {@link BaseBackupStreamer} against a real cluster and the S3 test server, both ways a
- * tar can arrive: compressed by a pg_basebackup of version 15 or later, and plain from an
+ * {@link BaseBackupStreamer} against a real cluster and the S3 test server, every way a
+ * tar can arrive: compressed by a pg_basebackup of version 15 or later; plain from an
  * older one (a wrapper that reports version 14 and runs the real tool, which then gets no
- * {@code --compress}). Either way the stored object is a zstd tar holding
+ * {@code --compress}); plain after a pg_basebackup 16 built without zstd refused
+ * {@code --compress}. Each time the stored object is a zstd tar holding
  * {@code backup_label} and {@code backup_manifest}, the outcome's tar size is the
  * object's decompressed size, and its LSNs are the label's and the manifest's.
  */
@@ -73,6 +74,37 @@ class BaseBackupStreamerTests {
 		BaseBackupStreamer streamer = streamer(wrapper.toString());
 		assertThat(streamer.toolCompresses()).isFalse();
 		assertStoredBackup(streamer, "old/base.tar.zst");
+	}
+
+	/**
+	 * A pg_basebackup 16 built without zstd (a wrapper that refuses {@code --compress}
+	 * with PostgreSQL's words, before connecting, and runs the real tool otherwise): the
+	 * backup is taken again with drbatch compressing, and so are the next ones.
+	 */
+	@Test
+	void aPgBasebackupBuiltWithoutZstdFallsBackToDrbatchCompressing() throws IOException {
+		Path wrapper = this.work.resolve("pg_basebackup_no_zstd");
+		Files.writeString(wrapper,
+				"""
+						#!/bin/sh
+						if [ "$1" = "--version" ]; then echo "pg_basebackup (PostgreSQL) 16.4"; exit 0; fi
+						for argument in "$@"; do
+						  case "$argument" in --compress*)
+						    echo "pg_basebackup: error: invalid compression specification: this build does not support compression with ZSTD" >&2
+						    exit 1;;
+						  esac
+						done
+						exec %s "$@"
+						"""
+					.formatted(TestCluster.binary("pg_basebackup")));
+		Files.setPosixFilePermissions(wrapper, PosixFilePermissions.fromString("rwxr-xr-x"));
+		BaseBackupStreamer streamer = streamer(wrapper.toString());
+		assertThat(streamer.toolCompresses()).as("version 16 is expected to compress").isTrue();
+
+		assertStoredBackup(streamer, "no-zstd/base.tar.zst");
+
+		assertThat(streamer.toolCompresses()).as("after the refusal").isFalse();
+		assertStoredBackup(streamer, "no-zstd/again.tar.zst");
 	}
 
 	private BaseBackupStreamer streamer(String pgBaseBackup) {
