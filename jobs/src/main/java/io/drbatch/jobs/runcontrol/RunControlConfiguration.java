@@ -7,10 +7,12 @@ import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
+import io.drbatch.jobs.config.DrbatchProperties;
+
 /**
  * How executions are run and controlled, whatever the job: the job repository's schema,
- * the heartbeat that tells a live execution from a dead one, the stop signal, and the
- * context checkpoint after every step.
+ * the heartbeat that tells a live execution from a dead one, the stop signal, the context
+ * checkpoint after every step, and the fan-out over a fleet's sources.
  */
 @Configuration(proxyBeanMethods = false)
 public class RunControlConfiguration {
@@ -32,6 +34,12 @@ public class RunControlConfiguration {
 	@Bean
 	ExecutionHeartbeat executionHeartbeat(DataSource dataSource, StopSignal stopSignal, JobRepositorySchema schema) {
 		return new ExecutionHeartbeat(dataSource, stopSignal);
+	}
+
+	/** The one fan-out of this process: its budget of part buffers is the process's. */
+	@Bean
+	SourceFanOut sourceFanOut(DrbatchProperties properties) {
+		return new SourceFanOut(properties);
 	}
 
 	@Bean

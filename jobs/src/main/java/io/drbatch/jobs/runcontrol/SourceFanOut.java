@@ -8,8 +8,12 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import io.drbatch.jobs.config.DrbatchProperties;
 
@@ -21,19 +25,28 @@ import io.drbatch.jobs.config.DrbatchProperties;
  * means and must not throw for one.
  *
  * <p>
- * For daily-dump and base-backup, which each hold a multipart upload's part buffers
- * ({@code drbatch.dump.part-size x (parts-in-flight + 1)} per source), the width is no
- * more than the heap holds buffers for, with {@link #HEAP_HEADROOM} to spare, and never
- * less than one: too small a heap slows a fleet down, it must not make runs fail.
- * Thread-safe; every {@link #run} uses threads of its own, ended when it returns.
+ * daily-dump and base-backup each hold a multipart upload's part buffers
+ * ({@code drbatch.dump.part-size x (parts-in-flight + 1)} per source). The heap, less
+ * {@link #HEAP_HEADROOM}, is a budget of that many buffer sets for the whole process: a
+ * fleet's width is no more than the budget (and never less than one: too small a heap
+ * slows a fleet down, it must not make runs fail), and every source of those two jobs
+ * takes a set from the budget for as long as it runs, so that fires of both jobs
+ * overlapping in one scheduler process wait for each other instead of running out of heap
+ * together. One instance per process; thread-safe; every {@link #run} uses threads of its
+ * own, ended when it returns.
  */
 public final class SourceFanOut {
+
+	private static final Logger log = LoggerFactory.getLogger(SourceFanOut.class);
 
 	/**
 	 * Heap kept free beside the sources' buffers when the parallelism is fitted to the
 	 * heap.
 	 */
 	public static final long HEAP_HEADROOM = 96L * 1024 * 1024;
+
+	/** The jobs that hold part buffers for each source they run. */
+	private static final Set<String> BUFFERED = Set.of(JobNames.DAILY_DUMP, JobNames.BASE_BACKUP);
 
 	/**
 	 * How many sources run at once.
@@ -45,51 +58,60 @@ public final class SourceFanOut {
 
 	private final int fleetParallelism;
 
-	/** The jobs that hold part buffers for each source they run. */
-	private static final Set<String> BUFFERED = Set.of(JobNames.DAILY_DUMP, JobNames.BASE_BACKUP);
-
 	/**
 	 * What one source's run of a {@link #BUFFERED} job holds in part buffers: part-size x
 	 * (parts-in-flight + 1).
 	 */
 	private final long partBuffers;
 
+	private final long maxHeap;
+
+	/** How many sets of part buffers the heap holds, with the headroom to spare. */
+	private final int bufferSets;
+
+	/** The sets of part buffers not held by a running source. */
+	private final Semaphore freeBufferSets;
+
 	public SourceFanOut(DrbatchProperties properties) {
 		this(properties.fleet().parallelism(),
-				properties.dump().partSize().toBytes() * (properties.dump().partsInFlight() + 1L));
+				properties.dump().partSize().toBytes() * (properties.dump().partsInFlight() + 1L),
+				Runtime.getRuntime().maxMemory());
 	}
 
-	SourceFanOut(int fleetParallelism, long partBuffers) {
+	SourceFanOut(int fleetParallelism, long partBuffers, long maxHeap) {
 		this.fleetParallelism = fleetParallelism;
 		this.partBuffers = partBuffers;
+		this.maxHeap = maxHeap;
+		this.bufferSets = (int) Math.max(1, (maxHeap - HEAP_HEADROOM) / partBuffers);
+		this.freeBufferSets = new Semaphore(this.bufferSets, true);
 	}
 
 	/** How many of {@code sources} sources of {@code jobName} run at once. */
-	public Width width(String jobName, int sources, long maxHeap) {
+	public Width width(String jobName, int sources) {
 		int parallelism = Math.max(1, Math.min(this.fleetParallelism, sources));
-		if (BUFFERED.contains(jobName) && parallelism > 1) {
-			int fits = (int) Math.max(1, (maxHeap - HEAP_HEADROOM) / this.partBuffers);
-			if (fits < parallelism) {
-				return new Width(fits, Optional.of(String.format(
-						"drbatch.fleet.parallelism %d lowered to %d: each %s holds %d MB of part buffers"
-								+ " and the heap is %d MB (raise -Xmx, e.g. in DRBATCH_JAVA_OPTS or JAVA_TOOL_OPTIONS)",
-						this.fleetParallelism, fits, jobName, this.partBuffers / (1024 * 1024),
-						maxHeap / (1024 * 1024))));
-			}
+		if (BUFFERED.contains(jobName) && this.bufferSets < parallelism) {
+			return new Width(this.bufferSets, Optional.of(String.format(
+					"drbatch.fleet.parallelism %d lowered to %d: each %s holds %d MB of part buffers"
+							+ " and the heap is %d MB (raise -Xmx, e.g. in DRBATCH_JAVA_OPTS or JAVA_TOOL_OPTIONS)",
+					this.fleetParallelism, this.bufferSets, jobName, this.partBuffers / (1024 * 1024),
+					this.maxHeap / (1024 * 1024))));
 		}
 		return new Width(parallelism, Optional.empty());
 	}
 
 	/**
 	 * Runs {@code perSource} for each of {@code sources}, {@code parallelism} at a time
-	 * on threads named {@code threadName-N}, and returns the results in the sources'
-	 * order. An exception thrown by {@code perSource} is a defect in it: it is rethrown
-	 * once every source has ended.
+	 * on threads named {@code threadName-N}, each source of a job that holds part buffers
+	 * only once it has a set of them from the process's budget, and returns the results
+	 * in the sources' order. An exception thrown by {@code perSource} is a defect in it:
+	 * it is rethrown once every source has ended.
 	 * @throws InterruptedException when the calling thread is interrupted; sources not
 	 * started yet are not started, those running are interrupted
 	 */
-	public static <T> List<T> run(List<String> sources, int parallelism, String threadName,
+	public <T> List<T> run(String jobName, List<String> sources, int parallelism, String threadName,
 			Function<String, T> perSource) throws InterruptedException {
+		Function<String, T> work = BUFFERED.contains(jobName) ? source -> withBufferSet(jobName, source, perSource)
+				: perSource;
 		AtomicInteger threads = new AtomicInteger();
 		ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, parallelism), runnable -> {
 			Thread thread = new Thread(runnable, threadName + "-" + threads.incrementAndGet());
@@ -99,7 +121,7 @@ public final class SourceFanOut {
 		try {
 			List<Future<T>> futures = new ArrayList<>();
 			for (String source : sources) {
-				futures.add(pool.submit(() -> perSource.apply(source)));
+				futures.add(pool.submit(() -> work.apply(source)));
 			}
 			List<T> results = new ArrayList<>();
 			RuntimeException defect = null;
@@ -124,6 +146,31 @@ public final class SourceFanOut {
 		}
 		finally {
 			pool.shutdownNow();
+		}
+	}
+
+	/** Sets of part buffers no running source holds now. */
+	int freeBufferSets() {
+		return this.freeBufferSets.availablePermits();
+	}
+
+	private <T> T withBufferSet(String jobName, String source, Function<String, T> perSource) {
+		try {
+			if (!this.freeBufferSets.tryAcquire()) {
+				log.info("{} of {} waits for heap: the {} MB of part buffers it needs are held by other runs"
+						+ " in this process", jobName, source, this.partBuffers / (1024 * 1024));
+				this.freeBufferSets.acquire();
+			}
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new IllegalStateException(jobName + " of " + source + " interrupted while waiting for heap", ex);
+		}
+		try {
+			return perSource.apply(source);
+		}
+		finally {
+			this.freeBufferSets.release();
 		}
 	}
 

@@ -33,7 +33,6 @@ import io.drbatch.jobs.runcontrol.ExecutionHeartbeat;
 import io.drbatch.jobs.runcontrol.JobDescriptor;
 import io.drbatch.jobs.runcontrol.LaunchRetry;
 import io.drbatch.jobs.runcontrol.StopSignal;
-import io.drbatch.jobs.config.DrbatchProperties;
 import io.drbatch.jobs.wiring.SourceDatabases;
 import io.drbatch.jobs.wiring.StoreTargets;
 import io.drbatch.scheduler.quartz.SchedulerMode;
@@ -82,7 +81,7 @@ class JobControl {
 
 	JobControl(JobOperator jobOperator, JobRepository jobRepository, List<Job> jobs, JobDescriptors descriptors,
 			StoreTargets targets, Clock clock, ExecutionHeartbeat heartbeat, StopSignal stopSignal,
-			SchedulerMode schedulerMode, SourceDatabases sources, DrbatchProperties properties) {
+			SchedulerMode schedulerMode, SourceDatabases sources, SourceFanOut fanOut) {
 		this.jobOperator = jobOperator;
 		this.jobRepository = jobRepository;
 		this.jobs = jobs.stream().collect(Collectors.toMap(Job::getName, Function.identity()));
@@ -93,7 +92,7 @@ class JobControl {
 		this.stopSignal = stopSignal;
 		this.schedulerMode = schedulerMode;
 		this.sources = sources;
-		this.fanOut = new SourceFanOut(properties);
+		this.fanOut = fanOut;
 	}
 
 	/**
@@ -124,12 +123,12 @@ class JobControl {
 	 * configuration order. After SIGTERM no further source starts.
 	 */
 	private ExitCode runForEverySource(String jobName, Map<String, String> given, List<String> databases) {
-		SourceFanOut.Width width = this.fanOut.width(jobName, databases.size(), Runtime.getRuntime().maxMemory());
+		SourceFanOut.Width width = this.fanOut.width(jobName, databases.size());
 		width.lowered().ifPresent(why -> this.out.println(jobName + ": " + why));
 		this.out.printf("%s: %d sources (%s), %d at a time%n", jobName, databases.size(), String.join(", ", databases),
 				width.parallelism());
 		try {
-			return summarize(jobName, SourceFanOut.run(databases, width.parallelism(), "drbatch-source",
+			return summarize(jobName, this.fanOut.run(jobName, databases, width.parallelism(), "drbatch-source",
 					database -> runSource(jobName, given, database)));
 		}
 		catch (InterruptedException ex) {

@@ -89,14 +89,14 @@ public class ScheduledLauncher {
 			return;
 		}
 		List<String> databases = descriptor.sourcesAmong(this.sources.names());
-		SourceFanOut.Width width = this.fanOut.width(jobName, databases.size(), Runtime.getRuntime().maxMemory());
+		SourceFanOut.Width width = this.fanOut.width(jobName, databases.size());
 		width.lowered().ifPresent(why -> log.warn("{}: {}", jobName, why));
 		if (databases.size() > 1) {
 			log.info("Fire of {} for {}: {} sources ({}), {} at a time", jobName, date, databases.size(),
 					String.join(", ", databases), width.parallelism());
 		}
 		try {
-			List<Boolean> completed = SourceFanOut.run(databases, width.parallelism(), "drbatch-fire",
+			List<Boolean> completed = this.fanOut.run(jobName, databases, width.parallelism(), "drbatch-fire",
 					database -> launchOne(descriptor, database, logical, date));
 			if (databases.size() > 1) {
 				log.info("Fire of {} for {}: {} of {} sources completed", jobName, date,

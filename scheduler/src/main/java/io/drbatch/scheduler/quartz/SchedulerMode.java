@@ -37,7 +37,6 @@ import org.springframework.stereotype.Component;
 
 import io.drbatch.failure.DrbatchException;
 import io.drbatch.failure.FailureKind;
-import io.drbatch.jobs.config.DrbatchProperties;
 import io.drbatch.jobs.runcontrol.JobDescriptor;
 import io.drbatch.jobs.runcontrol.SourceFanOut;
 import io.drbatch.jobs.wiring.SourceDatabases;
@@ -79,13 +78,13 @@ public class SchedulerMode {
 	private volatile Scheduler running;
 
 	public SchedulerMode(DataSource dataSource, ScheduleProperties schedule, JobOperator jobOperator, List<Job> jobs,
-			List<JobDescriptor> descriptors, SourceDatabases sources, DrbatchProperties properties) {
+			List<JobDescriptor> descriptors, SourceDatabases sources, SourceFanOut fanOut) {
 		this.dataSource = dataSource;
 		this.schedule = schedule;
 		this.launcher = new ScheduledLauncher(jobOperator,
 				jobs.stream().collect(Collectors.toMap(Job::getName, Function.identity())),
 				descriptors.stream().collect(Collectors.toMap(JobDescriptor::jobName, Function.identity())), sources,
-				new SourceFanOut(properties));
+				fanOut);
 	}
 
 	/**
