@@ -26,6 +26,15 @@ public class RunControlConfiguration {
 		return new JobContextCheckpoint(jobRepository);
 	}
 
+	/**
+	 * SERIALIZABLE only where the job repository guards a launch
+	 * ({@link JobRepositoryIsolation}).
+	 */
+	@Bean
+	static JobRepositoryIsolation jobRepositoryIsolation() {
+		return new JobRepositoryIsolation();
+	}
+
 	@Bean
 	StopSignal stopSignal() {
 		return new StopSignal();
