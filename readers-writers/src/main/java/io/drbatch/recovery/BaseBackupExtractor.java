@@ -27,15 +27,15 @@ import io.drbatch.store.ObjectStore;
 
 /**
  * Restores a base backup's object into an empty data directory as it streams from the
- * store, in stages on their own threads: the download, counted and hashed; the decryption
- * and decompression; the tar extracted file by file (commons-compress) on the calling
- * thread, directories 0700 and files 0600 as PostgreSQL requires; the files' bytes
- * written by writer threads ({@link ParallelFileWriter}). Once the stream ends, its size
- * and SHA-256 must be the manifest's, else the restore fails naming the object (the
- * caller empties the directory): nothing unverified is ever started. The tar's own
- * {@code backup_label} and {@code backup_manifest} must be there. Memory is bounded by
- * the stages' chunks (2 x 4 MiB) and the writers' 16 MiB; the object is never held whole.
- * Stateless.
+ * store, in stages on their own threads: the download, counted and hashed, reads ahead on
+ * a thread of its own; the calling thread decrypts, decompresses and extracts the tar
+ * file by file (commons-compress), directories 0700 and files 0600 as PostgreSQL
+ * requires; writer threads write the files' bytes ({@link ParallelFileWriter}). Once the
+ * stream ends, its size and SHA-256 must be the manifest's, else the restore fails naming
+ * the object (the caller empties the directory): nothing unverified is ever started. The
+ * tar's own {@code backup_label} and {@code backup_manifest} must be there. Memory is
+ * bounded by the download's read-ahead (4 MiB), the stream buffers and the writers' 16
+ * MiB; the object is never held whole. Stateless.
  */
 public final class BaseBackupExtractor {
 
@@ -52,9 +52,8 @@ public final class BaseBackupExtractor {
 	private static final int CHUNKS = 16;
 
 	/**
-	 * The download (with its count and SHA-256) and the decompression each run on a
-	 * thread of their own, this many chunks of this size ahead of the next stage, so that
-	 * the reading thread only parses the tar and hands the files' bytes on.
+	 * The download (with its count and SHA-256) runs on a thread of its own, this many
+	 * chunks of this size ahead of the thread that decompresses and parses the tar.
 	 */
 	private static final int STAGE_CHUNK = 256 * 1024;
 

@@ -1,6 +1,5 @@
 package io.drbatch.jobs.backup;
 
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;

@@ -12,8 +12,6 @@ import org.springframework.batch.infrastructure.support.transaction.Resourceless
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
-import io.drbatch.failure.DrbatchException;
-import io.drbatch.failure.FailureKind;
 import io.drbatch.jobs.config.DrbatchProperties;
 import io.drbatch.jobs.runcontrol.ExecutionHeartbeat;
 import io.drbatch.jobs.runcontrol.JobDescriptor;

@@ -36,7 +36,6 @@ import io.drbatch.jobs.runcontrol.StopSignal;
 import io.drbatch.jobs.wiring.SourceDatabases;
 import io.drbatch.jobs.wiring.StoreTargets;
 import io.drbatch.scheduler.quartz.SchedulerMode;
-import io.drbatch.jobs.runcontrol.JobNames;
 import io.drbatch.jobs.runcontrol.Relaunch;
 import io.drbatch.jobs.runcontrol.SourceFanOut;
 
